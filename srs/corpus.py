@@ -1,0 +1,203 @@
+"""A corpus: the decks and lessons named on the command line, turned into cards.
+
+Resolves PATH arguments (lesson files, directories, deck manifests), parses each lesson
+once, adds the code-fact cards, and runs the checks that need every lesson at once:
+duplicate card ids, prerequisite cycles, prerequisites naming unknown slugs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from srs.decks import default_deck, load_manifest, manifest_lessons
+from srs.errors import SrsError
+from srs.model import Card, Deck, Diagnostic, Lesson, Severity, SourcePos
+
+MANIFEST_SUFFIX = ".toml"
+
+
+@dataclass(frozen=True, slots=True)
+class LessonSource:
+    """A lesson file and the deck it belongs to; cheap to build, nothing parsed yet."""
+
+    path: Path
+    deck: Deck
+
+
+@dataclass
+class Corpus:
+    decks: list[Deck]
+    lessons: list[Lesson]
+    deck_of: dict[Path, Deck]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def cards(self) -> list[Card]:
+        return [card for lesson in self.lessons for card in lesson.cards]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[LessonSource]:
+    """The lesson files named by PATHs; none given: `./decks/*.toml`, else `./lessons`.
+
+    A manifest contributes its lessons under its deck; a file is a lesson whatever its
+    extension; a directory contributes its `.md` files, recursively. Raises `SrsError`
+    for a path that does not exist or an unreadable manifest.
+    """
+    base = cwd or Path.cwd()
+    if not paths:
+        decks_dir = base / "decks"
+        manifests = sorted(decks_dir.glob(f"*{MANIFEST_SUFFIX}")) if decks_dir.is_dir() else []
+        if manifests:
+            paths = [_relative(m, base) for m in manifests]
+        elif (base / "lessons").is_dir():
+            paths = [_relative(base / "lessons", base)]
+        else:
+            raise SrsError("no PATH given and neither ./decks nor ./lessons exists")
+    sources: dict[Path, LessonSource] = {}
+    loose = default_deck()
+    for given in paths:
+        if not given.exists():
+            raise SrsError("no such file or directory", given)
+        if given.is_dir():
+            for lesson in sorted(given.rglob("*.md")):
+                if lesson.is_file():
+                    sources.setdefault(lesson.resolve(), LessonSource(lesson, loose))
+        elif given.suffix == MANIFEST_SUFFIX:
+            deck = load_manifest(given)
+            for lesson in manifest_lessons(deck):
+                sources.setdefault(lesson.resolve(), LessonSource(lesson, deck))
+        else:
+            sources.setdefault(given.resolve(), LessonSource(given, loose))
+    return list(sources.values())
+
+
+def _relative(path: Path, base: Path) -> Path:
+    try:
+        return Path(os.path.relpath(path, Path.cwd()))
+    except ValueError:
+        return path
+
+
+def load_lesson(source: LessonSource) -> Lesson:
+    """Parse one lesson and add its fact cards, with the deck name filled in on each card."""
+    from srs.facts import fact_cards
+    from srs.parse import parse_lesson_file
+
+    lesson = parse_lesson_file(source.path)
+    facts, fact_diagnostics = fact_cards(lesson)
+    cards = tuple(dataclasses.replace(c, deck=source.deck.name) for c in (*lesson.cards, *facts))
+    return dataclasses.replace(
+        lesson, cards=cards, diagnostics=(*lesson.diagnostics, *fact_diagnostics)
+    )
+
+
+def load_corpus(paths: Sequence[Path], cwd: Path | None = None) -> Corpus:
+    sources = resolve_sources(paths, cwd)
+    lessons = [load_lesson(source) for source in sources]
+    decks = list({id(s.deck): s.deck for s in sources}.values())
+    corpus = Corpus(decks=decks, lessons=lessons, deck_of={s.path: s.deck for s in sources})
+    for lesson in lessons:
+        corpus.diagnostics.extend(lesson.diagnostics)
+    corpus.diagnostics.extend(cross_lesson_diagnostics(lessons))
+    return corpus
+
+
+def cross_lesson_diagnostics(lessons: Sequence[Lesson]) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    seen: dict[str, Card] = {}
+    for lesson in lessons:
+        for card in lesson.cards:
+            first = seen.setdefault(card.id, card)
+            if first is not card:
+                found.append(Diagnostic(card.source, Severity.ERROR,
+                                        f"duplicate card id {card.id} (first at {first.source})"))
+    by_slug: dict[str, Lesson] = {}
+    for lesson in lessons:
+        if lesson.slug:
+            other = by_slug.setdefault(lesson.slug, lesson)
+            if other is not lesson:
+                found.append(Diagnostic(SourcePos(lesson.path, 1), Severity.ERROR,
+                                        f"duplicate slug {lesson.slug!r} (also {other.path})"))
+    for lesson in lessons:
+        for slug in lesson.prerequisites:
+            if slug not in by_slug:
+                found.append(Diagnostic(SourcePos(lesson.path, lesson.prerequisites_line),
+                                        Severity.WARNING,
+                                        f"prerequisite {slug!r} is not among the checked lessons"))
+    for cycle in prerequisite_cycles(lessons):
+        first = cycle[0]
+        chain = " -> ".join([*(lesson.slug for lesson in cycle), first.slug])
+        found.append(Diagnostic(SourcePos(first.path, first.prerequisites_line), Severity.ERROR,
+                                f"prerequisite cycle: {chain}"))
+    return found
+
+
+def prerequisite_cycles(lessons: Sequence[Lesson]) -> list[list[Lesson]]:
+    """Each cycle once, as the lessons along it, starting from its first lesson in input order."""
+    by_slug = {lesson.slug: lesson for lesson in lessons if lesson.slug}
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    cycles: list[list[Lesson]] = []
+    for start in by_slug:
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, Iterable[str]]] = [(start, iter(by_slug[start].prerequisites))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            slug, pending = stack[-1]
+            nxt = next((p for p in pending if p in by_slug), None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                state[slug] = 2
+            elif state.get(nxt) == 1:
+                cycles.append([by_slug[s] for s in path[path.index(nxt):]])
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(by_slug[nxt].prerequisites)))
+    return cycles
+
+
+def lesson_order(lessons: Sequence[Lesson]) -> list[Lesson]:
+    """Prerequisites first (a topological order; edges in cycles or to unknown slugs are
+    ignored), ties broken by lesson number, then path."""
+    import heapq
+
+    by_slug = {lesson.slug: lesson for lesson in lessons if lesson.slug}
+
+    def rank(lesson: Lesson) -> tuple[int, float, str]:
+        number = lesson.number if lesson.number is not None else float("inf")
+        return (0, number, lesson.path.as_posix())
+
+    cyclic = {id(lesson) for cycle in prerequisite_cycles(lessons) for lesson in cycle}
+    needs: dict[int, set[int]] = {}
+    for lesson in lessons:
+        deps = {id(by_slug[s]) for s in lesson.prerequisites if s in by_slug}
+        deps.discard(id(lesson))
+        needs[id(lesson)] = set() if id(lesson) in cyclic else deps
+    unlocks: dict[int, list[Lesson]] = {id(lesson): [] for lesson in lessons}
+    for lesson in lessons:
+        for dep in needs[id(lesson)]:
+            unlocks[dep].append(lesson)
+    ready = [(rank(lesson), i, lesson) for i, lesson in enumerate(lessons) if not needs[id(lesson)]]
+    heapq.heapify(ready)
+    ordered: list[Lesson] = []
+    index = {id(lesson): i for i, lesson in enumerate(lessons)}
+    while ready:
+        _, _, lesson = heapq.heappop(ready)
+        ordered.append(lesson)
+        for nxt in unlocks[id(lesson)]:
+            needs[id(nxt)].discard(id(lesson))
+            if not needs[id(nxt)]:
+                heapq.heappush(ready, (rank(nxt), index[id(nxt)], nxt))
+    return ordered

@@ -1,0 +1,191 @@
+"""Plain data shared by every layer: lessons, cards, findings, and card identity.
+
+Nothing here does I/O. A card's id comes from where the card lives (lesson root, family,
+structural key), never from its wording, so edits keep review history and the Anki note;
+`Card.content_hash` tells that the wording changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class CardKind(StrEnum):
+    MCQ = "mcq"
+    CODE = "code"
+    EXAMPLE = "example"
+    PROBLEM = "problem"
+    QA = "qa"
+    CLOZE = "cloze"
+    FACT = "fact"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePos:
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding about the input, printed as `path:line: severity: message`."""
+
+    pos: SourcePos
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.pos}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    """A fenced code block as it stands in a lesson; `line` is its first content line."""
+
+    lang: str
+    text: str
+    line: int
+    headings: tuple[str, ...]
+
+
+def stable_digest(*parts: str, size: int = 8) -> str:
+    """Hex digest of the parts, joined unambiguously; `size` bytes, so 2*size hex chars."""
+    h = hashlib.blake2b(digest_size=size)
+    for part in parts:
+        data = part.encode("utf-8")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def card_id(lesson_root: str, kind: CardKind, key: str) -> str:
+    """The stable id of a card: also its Anki GUID and its primary key in the store."""
+    return stable_digest(lesson_root, kind.value, key)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One thing to remember. `front` and `back` are Markdown; structured fields ride along.
+
+    `key` is the structural key inside the lesson (question number, heading path and
+    ordinal, explicit id); `section` groups siblings (cards of one lesson section, buried
+    together for the day once one is shown); `ordinal` is the position in the lesson,
+    used to introduce new cards in reading order.
+    """
+
+    id: str
+    kind: CardKind
+    lesson: str
+    key: str
+    front: str
+    back: str
+    source: SourcePos
+    section: str = ""
+    ordinal: int = 0
+    tags: tuple[str, ...] = ()
+    deck: str = ""
+    choices: tuple[str, ...] = ()
+    answer: str | None = None
+    explanation: str = ""
+    cloze: int = 0
+    lesson_title: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        return stable_digest(
+            self.kind.value,
+            self.front,
+            self.back,
+            "\x1f".join(self.choices),
+            self.answer or "",
+            self.explanation,
+            " ".join(self.tags),
+            size=16,
+        )
+
+    @property
+    def note_key(self) -> str:
+        """Cards of one cloze note share this key (`cards-2` for `cards-2.c1`, `cards-2.c2`)."""
+        return self.key.rsplit(".c", 1)[0] if self.cloze else self.key
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind.value,
+            "lesson": self.lesson,
+            "deck": self.deck,
+            "front": self.front,
+            "back": self.back,
+            "tags": list(self.tags),
+            "source": str(self.source),
+            "key": self.key,
+            "content_hash": self.content_hash,
+        }
+        if self.kind is CardKind.MCQ:
+            data["choices"] = list(self.choices)
+            data["answer"] = self.answer
+            data["explanation"] = self.explanation
+        if self.kind is CardKind.CLOZE:
+            data["cloze"] = self.cloze
+        return data
+
+    def to_content_json(self) -> str:
+        """Everything the review screen and the exporter need, for the store's content column."""
+        return json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True)
+
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    """A parsed lesson file. `root` is what every card id of the lesson derives from."""
+
+    path: Path
+    title: str
+    slug: str
+    number: int | None
+    level: str
+    tags: tuple[str, ...]
+    prerequisites: tuple[str, ...]
+    canonical_id: str | None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    cards: tuple[Card, ...] = ()
+    code_blocks: tuple[CodeBlock, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    prerequisites_line: int = 1
+
+    @property
+    def root(self) -> str:
+        return self.canonical_id or self.slug or self.path.as_posix()
+
+
+@dataclass(frozen=True, slots=True)
+class DeckOptions:
+    desired_retention: float = 0.9
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    maximum_interval: int = 36500
+
+
+@dataclass(frozen=True, slots=True)
+class Deck:
+    """A deck manifest: an Anki deck path, the lessons it holds, its scheduling options."""
+
+    name: str
+    path: Path | None
+    lesson_globs: tuple[str, ...]
+    options: DeckOptions = DeckOptions()
