@@ -1,4 +1,4 @@
-"""The `srs` command line: parse options, call the core, map `SrsError` to a message and exit code."""
+"""The `srs` command line: parse options, call the core, map `SrsError` to a message and exit."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ app = typer.Typer(
 
 PathsArg = Annotated[
     list[Path] | None,
-    typer.Argument(help="Lesson files, directories or deck manifests (default: ./decks, else ./lessons)."),
+    typer.Argument(
+        help="Lesson files, directories or deck manifests (default: ./decks, else ./lessons)."
+    ),
 ]
 
 
@@ -43,7 +45,8 @@ def cards(
     for diagnostic in corpus.diagnostics:
         typer.echo(str(diagnostic), err=True)
     if as_json:
-        sys.stdout.write(json.dumps([c.to_json() for c in corpus.cards], ensure_ascii=False, indent=2))
+        cards_json = [card.to_json() for card in corpus.cards]
+        sys.stdout.write(json.dumps(cards_json, ensure_ascii=False, indent=2))
         sys.stdout.write("\n")
     else:
         from srs.ui.tables import print_cards

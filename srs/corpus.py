@@ -133,9 +133,9 @@ def cross_lesson_diagnostics(lessons: Sequence[Lesson]) -> list[Diagnostic]:
                                         Severity.WARNING,
                                         f"prerequisite {slug!r} is not among the checked lessons"))
     for cycle in prerequisite_cycles(lessons):
-        first = cycle[0]
-        chain = " -> ".join([*(lesson.slug for lesson in cycle), first.slug])
-        found.append(Diagnostic(SourcePos(first.path, first.prerequisites_line), Severity.ERROR,
+        head = cycle[0]
+        chain = " -> ".join([*(lesson.slug for lesson in cycle), head.slug])
+        found.append(Diagnostic(SourcePos(head.path, head.prerequisites_line), Severity.ERROR,
                                 f"prerequisite cycle: {chain}"))
     return found
 

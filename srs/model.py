@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -189,3 +190,25 @@ class Deck:
     path: Path | None
     lesson_globs: tuple[str, ...]
     options: DeckOptions = DeckOptions()
+
+
+CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+
+
+def cloze_numbers(text: str) -> list[int]:
+    """The deletion numbers of a cloze text, each once, in ascending order."""
+    return sorted({int(m.group(1)) for m in CLOZE.finditer(text)})
+
+
+def cloze_side(text: str, number: int, *, reveal: bool) -> str:
+    """A cloze card's question (deletion `number` hidden as `[hint]` or `[...]`) or answer
+    (it shown in bold); every other deletion shows its text, as in Anki."""
+
+    def replace(match: re.Match[str]) -> str:
+        if int(match.group(1)) != number:
+            return match.group(2)
+        if reveal:
+            return f"**{match.group(2)}**"
+        return f"[{match.group(3) or '...'}]"
+
+    return CLOZE.sub(replace, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -11,19 +12,20 @@ from srs.model import Card
 
 
 def _one_line(text: str, width: int = 70) -> str:
+    # The italic `*Lesson › Topic*` header repeats on every card of a lesson: show the prompt.
+    text = re.sub(r"^\*[^*\n]+\*\s*", "", text)
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def print_cards(cards: Sequence[Card], console: Console | None = None) -> None:
     console = console or Console()
-    table = Table(show_lines=False, header_style="bold")
-    table.add_column("id", no_wrap=True, style="dim")
-    table.add_column("kind", no_wrap=True)
-    table.add_column("lesson", no_wrap=True)
-    table.add_column("front")
-    table.add_column("source", no_wrap=True, style="dim")
+    table = Table(header_style="bold", expand=True)
+    table.add_column("id", no_wrap=True, style="dim", min_width=16)
+    table.add_column("kind", no_wrap=True, min_width=7)
+    table.add_column("front", ratio=1, overflow="ellipsis", no_wrap=True)
+    table.add_column("source", style="dim", overflow="fold", max_width=40)
     for card in cards:
-        table.add_row(card.id, card.kind.value, card.lesson, _one_line(card.front), str(card.source))
+        table.add_row(card.id, card.kind.value, _one_line(card.front, 200), str(card.source))
     console.print(table)
     console.print(f"{len(cards)} cards")

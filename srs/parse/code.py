@@ -1,0 +1,75 @@
+"""Code statements: inside an explanation's code block, an unindented comment line such as
+`// Sizeof` labels the statements under it, up to a blank line or the next label. Each
+labelled group is a card: the topic and label ask, the statements answer. A block without
+any label is one card for the topic as a whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+from srs.model import CardKind
+from srs.parse.context import LessonContext, fenced, slugify
+from srs.parse.document import Block
+
+LABEL = re.compile(r"^(?://|#)\s*(\S.*?)\s*$")
+_PREAMBLE = re.compile(r"^\s*(package\s+\w+|import\b|\)|\"[^\"]*\"\s*$)")
+_LINE_COMMENT = {"go": "//", "golang": "//", "c": "//", "rust": "//", "python": "#", "sh": "#",
+                 "bash": "#", "": "//"}
+
+
+def extract_code(ctx: LessonContext, block: Block, path: tuple[str, ...], ordinal: int) -> int:
+    """Cards from one fenced block; `ordinal` numbers groups within the topic. Returns the next."""
+    lang = block.info.split()[0].lower() if block.info else ""
+    marker = _LINE_COMMENT.get(lang)
+    if marker is None:
+        return ordinal
+    lines = block.content.split("\n")
+    first_line = block.start + 1  # body line of the first content line
+    groups = _groups(lines, marker)
+    topic = path[-1]
+    section = "/".join(slugify(p) for p in path)
+    if not groups:
+        body = [line for line in lines if not _PREAMBLE.match(line)]
+        if any(line.strip() for line in body):
+            ordinal += 1
+            front = f"*{ctx.title} › {topic}*\n\nWrite the Go code for **{topic}**."
+            ctx.add(CardKind.CODE, f"{section}#{ordinal}", front, fenced("\n".join(body), lang),
+                    first_line, section)
+        return ordinal
+    for label, at, statements in groups:
+        ordinal += 1
+        front = f"*{ctx.title} › {topic}*\n\nWrite the Go code for: **{label}**"
+        ctx.add(CardKind.CODE, f"{section}#{ordinal}", front,
+                fenced("\n".join(statements), lang), first_line + at, section)
+    return ordinal
+
+
+def _groups(lines: list[str], marker: str) -> list[tuple[str, int, list[str]]]:
+    """(label, index of the label line, statements) for each labelled group with statements."""
+    groups: list[tuple[str, int, list[str]]] = []
+    label: str | None = None
+    at = 0
+    statements: list[str] = []
+
+    def close() -> None:
+        if label is not None and any(s.strip() for s in statements):
+            groups.append((label, at, list(statements)))
+
+    for index, line in enumerate(lines):
+        is_label = line.startswith(marker) and not line.startswith(marker + marker[0])
+        if is_label:
+            match = LABEL.match(line.replace(marker, "//", 1))
+            if label is not None and not statements:
+                # Consecutive label lines read as one label.
+                label = f"{label} {match.group(1)}" if match else label
+                continue
+            close()
+            label, at, statements = (match.group(1) if match else None), index, []
+        elif not line.strip():
+            close()
+            label, statements = None, []
+        elif label is not None:
+            statements.append(line)
+    close()
+    return groups

@@ -1,0 +1,67 @@
+"""What every extractor needs about the lesson being read, and how cards get built."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from srs.model import Card, CardKind, Diagnostic, Severity, SourcePos, card_id
+from srs.parse.document import Block
+
+
+@dataclass
+class LessonContext:
+    path: Path
+    body_lines: list[str]
+    body_offset: int  # file line index of body line 0
+    title: str
+    slug: str
+    root: str
+    tags: tuple[str, ...]
+    cards: list[Card] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def pos(self, body_line: int) -> SourcePos:
+        return SourcePos(self.path, self.body_offset + body_line + 1)
+
+    def source(self, block: Block) -> str:
+        """The block's Markdown as written."""
+        return "\n".join(self.body_lines[block.start:block.end]).strip("\n")
+
+    def report(self, body_line: int, severity: Severity, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self.pos(body_line), severity, message))
+
+    def add(self, kind: CardKind, key: str, front: str, back: str, body_line: int,
+            section: str, **fields: object) -> Card:
+        card = Card(
+            id=card_id(self.root, kind, key),
+            kind=kind,
+            lesson=self.slug,
+            key=key,
+            front=front.strip(),
+            back=back.strip(),
+            source=self.pos(body_line),
+            section=section,
+            ordinal=len(self.cards),
+            tags=self.tags,
+            lesson_title=self.title,
+            **fields,  # type: ignore[arg-type]
+        )
+        self.cards.append(card)
+        return card
+
+
+def slugify(text: str) -> str:
+    """`Hard Use-Case: Memory-Mapped File` -> `hard-use-case-memory-mapped-file`."""
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
+    return slug or "untitled"
+
+
+def fenced(code: str, lang: str = "go") -> str:
+    """Markdown for a code block, with a fence longer than any backtick run inside it."""
+    code = textwrap.dedent(code).strip("\n")
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{code}\n{fence}"

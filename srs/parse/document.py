@@ -1,0 +1,109 @@
+"""The block structure of a lesson body, from markdown-it tokens.
+
+Only the block level is needed to find cards: headings, fenced code, and everything else as
+source line ranges. Inline parsing is switched off, which makes this cheaper than a full
+markdown-it parse, and text inside code fences is never looked at for card syntax because a
+fence is one opaque block here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A top-level block. Lines are 0-based indexes into the body, `end` exclusive."""
+
+    kind: str  # "heading", "fence" or "text"
+    start: int
+    end: int
+    level: int = 0  # heading level
+    title: str = ""  # heading text
+    info: str = ""  # fence info string
+    content: str = ""  # fence content
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading and the blocks under it up to the next heading of the same or a higher level."""
+
+    title: str
+    level: int
+    line: int  # 0-based body line of the heading
+    blocks: tuple[Block, ...]
+    children: tuple[Section, ...]
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    md.disable("inline")
+    return md
+
+
+def blocks_of(body: str) -> list[Block]:
+    tokens = _markdown().parse(body)
+    blocks: list[Block] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.level != 0 or token.map is None:
+            i += 1
+            continue
+        start, end = token.map
+        if token.type == "heading_open":
+            title = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
+            blocks.append(Block("heading", start, end, level=int(token.tag[1:]), title=title))
+        elif token.type == "fence":
+            blocks.append(Block("fence", start, end, info=token.info.strip(),
+                                content=token.content))
+        elif token.nesting >= 0:
+            blocks.append(Block("text", start, end))
+        i += 1
+    return blocks
+
+
+def sections_of(blocks: list[Block]) -> list[Section]:
+    """Nest blocks under headings. Blocks before the first heading form a level-0 section."""
+
+    def build(index: int, level: int, title: str, line: int) -> tuple[Section, int]:
+        own: list[Block] = []
+        children: list[Section] = []
+        while index < len(blocks):
+            block = blocks[index]
+            if block.kind == "heading":
+                if block.level <= level:
+                    break
+                child, index = build(index + 1, block.level, block.title, block.start)
+                children.append(child)
+            else:
+                own.append(block)
+                index += 1
+        return Section(title, level, line, tuple(own), tuple(children)), index
+
+    root, _ = build(0, 0, "", 0)
+    return [root]
+
+
+def walk(
+    section: Section, path: tuple[Section, ...] = ()
+) -> list[tuple[tuple[Section, ...], Section]]:
+    """Every section with the headings above it and itself (the untitled root left out)."""
+    here = (*path, section) if section.level else path
+    found = [(here, section)]
+    for child in section.children:
+        found.extend(walk(child, here))
+    return found
+
+
+def topic_path(path: tuple[Section, ...]) -> tuple[str, ...]:
+    """Heading titles below the lesson's `# Title`: renaming the lesson keeps card keys."""
+    return tuple(section.title for section in path if section.level >= 2)

@@ -1,0 +1,101 @@
+"""Cards an author writes by hand, in a `## Cards` section:
+
+    Q: What does `unsafe.Sizeof` count for a slice? {#sizeof-slice}
+    A: Only the header: pointer, length, capacity.
+
+    C: Atomics are {{c1::sequentially consistent}} in Go. {#atomic-sc}
+
+`Q:` starts a question and `A:` its answer; either may continue over further lines, paragraphs
+and code blocks. `C:` is a cloze note with Anki's `{{c1::text}}` or `{{c1::text::hint}}`
+deletions, one card per deletion number. `{#id}` at the end of the first line fixes the card's
+identity; without it, the card's position in the section does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from srs.model import CardKind, Severity, cloze_numbers, cloze_side
+from srs.parse.context import LessonContext
+from srs.parse.document import Section
+
+_START = re.compile(r"^(Q|A|C)\s*:\s?(.*)$")
+_ID = re.compile(r"\s*\{#([A-Za-z0-9][\w.:-]*)\}\s*$")
+
+
+@dataclass
+class _Draft:
+    kind: str  # "Q" or "C"
+    line: int
+    explicit_id: str | None
+    question: list[str] = field(default_factory=list)
+    answer: list[str] | None = None
+
+
+def extract_explicit(ctx: LessonContext, section: Section) -> None:
+    drafts: list[_Draft] = []
+    current: _Draft | None = None
+    blocks = [*section.blocks, *(b for child in section.children for b in child.blocks)]
+    for block in sorted(blocks, key=lambda b: b.start):
+        if block.kind == "fence":
+            if current is not None:
+                _target(current).append("\n" + ctx.source(block) + "\n")
+            continue
+        if current is not None:
+            _target(current).append("")  # paragraph break
+        for offset, line in enumerate(ctx.body_lines[block.start:block.end]):
+            start = _START.match(line)
+            if start and start.group(1) in "QC":
+                text, explicit = _split_id(start.group(2))
+                current = _Draft(start.group(1), block.start + offset, explicit, [text])
+                drafts.append(current)
+            elif start and current is not None and current.kind == "Q" and current.answer is None:
+                current.answer = [start.group(2)]
+            elif start:
+                ctx.report(block.start + offset, Severity.ERROR, "`A:` without a `Q:` before it")
+            elif current is not None:
+                _target(current).append(line)
+    used: set[str] = set()
+    for ordinal, draft in enumerate(drafts, start=1):
+        key = draft.explicit_id or f"#{ordinal}"
+        if key in used:
+            ctx.report(draft.line, Severity.ERROR, f"duplicate card id {{#{key}}}; card skipped")
+            continue
+        used.add(key)
+        _emit(ctx, draft, key, section.title)
+
+
+def _split_id(text: str) -> tuple[str, str | None]:
+    match = _ID.search(text)
+    if not match:
+        return text, None
+    return text[: match.start()], match.group(1)
+
+
+def _target(draft: _Draft) -> list[str]:
+    return draft.question if draft.answer is None else draft.answer
+
+
+def _join(lines: list[str]) -> str:
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _emit(ctx: LessonContext, draft: _Draft, key: str, section: str) -> None:
+    question = _join(draft.question)
+    if draft.kind == "Q":
+        if not question or draft.answer is None or not _join(draft.answer):
+            ctx.report(draft.line, Severity.ERROR, "`Q:` card needs a question and an `A:` answer")
+            return
+        ctx.add(CardKind.QA, f"qa/{key}", question, _join(draft.answer), draft.line,
+                f"cards/{key}")
+        return
+    numbers = cloze_numbers(question)
+    if not numbers:
+        ctx.report(draft.line, Severity.ERROR,
+                   "`C:` card has no deletion; mark one as {{c1::hidden text}}")
+        return
+    for number in numbers:
+        ctx.add(CardKind.CLOZE, f"cloze/{key}.c{number}", question,
+                cloze_side(question, number, reveal=True), draft.line, f"cards/{key}",
+                cloze=number)

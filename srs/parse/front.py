@@ -1,0 +1,130 @@
+"""Front matter: split it off, load it with a safe YAML loader, validate the keys srs uses.
+
+Safety: only YAML's safe types (no Python tags), no anchors or aliases (an alias bomb is a few
+hundred bytes that expand to gigabytes once serialised), and a size cap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from srs.model import Diagnostic, Severity, SourcePos
+
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+_FENCE = re.compile(r"^---[ \t]*$")
+# A quick test that lets the fast C loader take every front matter without anchors/aliases;
+# anything that might hold one goes through the pure-Python loader that refuses them.
+_MAYBE_ANCHOR = re.compile(r"[&*!][^\s,\]}]")
+
+
+@dataclass
+class FrontMatter:
+    data: dict[str, Any]
+    body_line: int  # 0-based index of the first body line in the file
+    key_lines: dict[str, int] = field(default_factory=dict)  # key -> 1-based file line
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def split_front_matter(lines: list[str], path: Path) -> FrontMatter:
+    """Find a leading `---` block and load it. `lines` are the file's lines without endings."""
+    if not lines or not _FENCE.match(lines[0]):
+        return FrontMatter({}, 0)
+    end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i]) or lines[i] == "..."),
+               None)
+    if end is None:
+        return FrontMatter({}, 0, diagnostics=[Diagnostic(
+            SourcePos(path, 1), Severity.ERROR,
+            "front matter starts with `---` but never ends; read as Markdown")])
+    raw_lines = lines[1:end]
+    raw = "\n".join(raw_lines)
+    front = FrontMatter({}, end + 1)
+    for i, line in enumerate(raw_lines):
+        key = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if key:
+            front.key_lines.setdefault(key.group(1), i + 2)
+    if len(raw.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        front.diagnostics.append(Diagnostic(
+            SourcePos(path, 1), Severity.ERROR,
+            f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB; ignored"))
+        return front
+    try:
+        loaded = load_yaml(raw)
+    except YamlError as exc:
+        front.diagnostics.append(Diagnostic(
+            SourcePos(path, exc.line + 2 if exc.line is not None else 1), Severity.ERROR,
+            f"invalid front matter: {exc}"))
+        return front
+    if loaded is None:
+        return front
+    if not isinstance(loaded, dict):
+        front.diagnostics.append(Diagnostic(
+            SourcePos(path, 2), Severity.ERROR,
+            "invalid front matter: expected `key: value` lines"))
+        return front
+    front.data = {str(k): v for k, v in loaded.items()}
+    return front
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.line = line  # 0-based line inside the front matter
+
+
+def load_yaml(text: str) -> Any:
+    import yaml
+
+    loader_class: type[Any] = _NoAliasLoader
+    if not _MAYBE_ANCHOR.search(text) and getattr(yaml, "__with_libyaml__", False):
+        loader_class = yaml.CSafeLoader
+    try:
+        loader = loader_class(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "YAML error"
+        raise YamlError(problem, mark.line if mark is not None else None) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc).splitlines()[0], None) from None
+    except RecursionError:
+        raise YamlError("nested too deeply", None) from None
+
+
+def _make_no_alias_loader() -> type[Any]:
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, "anchors and aliases are not allowed in front matter",
+                    event.start_mark)
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            if getattr(event, "anchor", None):
+                raise yaml.composer.ComposerError(
+                    None, None, "anchors and aliases are not allowed in front matter",
+                    event.start_mark)
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
+
+
+class _LazyLoader:
+    """Builds the loader class on first use, so importing this module does not import yaml."""
+
+    _cls: type[Any] | None = None
+
+    def __call__(self, text: str) -> Any:
+        if _LazyLoader._cls is None:
+            _LazyLoader._cls = _make_no_alias_loader()
+        return _LazyLoader._cls(text)
+
+
+_NoAliasLoader: Any = _LazyLoader()

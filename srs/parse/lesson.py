@@ -1,0 +1,197 @@
+"""One pass over a lesson file: front matter, block structure, then every card family."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from srs.errors import LessonError
+from srs.model import CodeBlock, Diagnostic, Lesson, Severity, SourcePos
+from srs.parse.code import extract_code
+from srs.parse.context import LessonContext, slugify
+from srs.parse.document import Section, blocks_of, sections_of, topic_path, walk
+from srs.parse.examples import extract_examples, extract_problem, is_use_case
+from srs.parse.explicit import extract_explicit
+from srs.parse.front import FrontMatter, split_front_matter
+from srs.parse.quiz import extract_quiz
+
+MAX_LESSON_BYTES = 16 * 1024 * 1024
+_NOT_EXPLANATION = re.compile(
+    r"^(quiz|cards|flashcards|real code examples|references.*|related topics|hard use[- ]?case.*)$",
+    re.IGNORECASE,
+)
+_FILE_NUMBER = re.compile(r"^(\d+)[.\s_-]+")
+
+
+def parse_lesson_file(path: Path) -> Lesson:
+    """Read and parse one lesson. Raises `LessonError` only when the file cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_LESSON_BYTES:
+            raise LessonError(f"lesson is larger than {MAX_LESSON_BYTES // 2**20} MiB", path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LessonError(f"cannot read lesson: {exc.strerror}", path) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        text = data.decode("utf-8", errors="replace")
+        lesson = parse_lesson_text(text, path)
+        warning = Diagnostic(SourcePos(path, line), Severity.WARNING,
+                             "not valid UTF-8; undecodable bytes shown as U+FFFD")
+        return _with_diagnostics(lesson, [warning])
+    return parse_lesson_text(text, path)
+
+
+def _with_diagnostics(lesson: Lesson, extra: list[Diagnostic]) -> Lesson:
+    import dataclasses
+
+    return dataclasses.replace(lesson, diagnostics=(*extra, *lesson.diagnostics))
+
+
+def parse_lesson_text(text: str, path: Path) -> Lesson:
+    """Parse lesson text; never raises for bad content: problems become diagnostics."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\x00", "\ufffd")
+    lines = text.split("\n")
+    front = split_front_matter(lines, path)
+    body_lines = lines[front.body_line:]
+    blocks = blocks_of("\n".join(body_lines))
+    root_section = sections_of(blocks)[0]
+
+    meta = front.data
+    diagnostics = list(front.diagnostics)
+    fields = _fields(meta, front, path, diagnostics)
+    title = fields["title"] or _first_h1(root_section) or _title_from_name(path)
+    slug = fields["slug"] or slugify(_title_from_name(path))
+    number = fields["number"]
+    if number is None:
+        match = _FILE_NUMBER.match(path.name)
+        number = int(match.group(1)) if match else None
+    canonical_id = fields["canonical_id"]
+    if canonical_id is None and not front.diagnostics:
+        diagnostics.append(Diagnostic(
+            SourcePos(path, 1), Severity.WARNING,
+            "no canonical_id in front matter; card ids derive from the slug "
+            "and change if it does"))
+    tags = _tags(fields["tags"], fields["level"], slug)
+    ctx = LessonContext(
+        path=path, body_lines=body_lines, body_offset=front.body_line, title=title, slug=slug,
+        root=canonical_id or slug or path.as_posix(), tags=tags,
+    )
+    code_blocks = _extract(ctx, root_section)
+    return Lesson(
+        path=path, title=title, slug=slug, number=number, level=fields["level"], tags=tags,
+        prerequisites=fields["prerequisites"], canonical_id=canonical_id, meta=meta,
+        cards=tuple(ctx.cards), code_blocks=tuple(code_blocks),
+        diagnostics=(*diagnostics, *ctx.diagnostics),
+        prerequisites_line=front.key_lines.get("prerequisites", 1),
+    )
+
+
+def _extract(ctx: LessonContext, root: Section) -> list[CodeBlock]:
+    """Run every extractor over the sections; collect the code blocks for the fact cards."""
+    code_blocks: list[CodeBlock] = []
+    explanation_ordinals: dict[tuple[str, ...], int] = {}
+    for ancestors, section in walk(root):
+        path = topic_path(ancestors)
+        for block in section.blocks:
+            if block.kind == "fence":
+                code_blocks.append(CodeBlock(
+                    lang=block.info.split()[0].lower() if block.info else "",
+                    text=block.content, line=ctx.body_offset + block.start + 2, headings=path))
+        if section.level == 2:
+            name = is_use_case(section.title)
+            title = section.title.strip().lower()
+            if title == "quiz":
+                extract_quiz(ctx, section, path)
+            elif title in ("cards", "flashcards"):
+                extract_explicit(ctx, section)
+            elif title == "real code examples":
+                extract_examples(ctx, section)
+            elif name:
+                extract_problem(ctx, section, name)
+        if _in_explanation(path):
+            for block in section.blocks:
+                if block.kind == "fence":
+                    explanation_ordinals[path] = extract_code(
+                        ctx, block, path, explanation_ordinals.get(path, 0))
+    return code_blocks
+
+
+def _in_explanation(path: tuple[str, ...]) -> bool:
+    """Code statements are read everywhere except the sections that have their own cards."""
+    if not path:
+        return False  # the lesson's preamble and `# Title` itself hold no statements
+    return not _NOT_EXPLANATION.match(path[0].strip())
+
+
+def _first_h1(root: Section) -> str | None:
+    for child in root.children:
+        if child.level == 1:
+            return child.title
+    return None
+
+
+def _title_from_name(path: Path) -> str:
+    stem = _FILE_NUMBER.sub("", path.stem)
+    return stem.replace("%20", " ").strip() or path.stem
+
+
+def _fields(meta: dict[str, Any], front: FrontMatter, path: Path,
+            diagnostics: list[Diagnostic]) -> dict[str, Any]:
+    """The keys srs uses, type-checked; a wrong type is an error and the key is ignored."""
+
+    def bad(key: str, expected: str) -> None:
+        diagnostics.append(Diagnostic(
+            SourcePos(path, front.key_lines.get(key, 1)), Severity.ERROR,
+            f"invalid front matter: `{key}` must be {expected}"))
+
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value).strip() or None
+        bad(key, "a string")
+        return None
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = meta.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+            return tuple(str(v).strip() for v in value if str(v).strip())
+        bad(key, "a list of strings")
+        return ()
+
+    number = meta.get("number")
+    if number is not None and not (isinstance(number, int) and not isinstance(number, bool)):
+        if isinstance(number, str) and number.strip().isdigit():
+            number = int(number)
+        else:
+            bad("number", "a whole number")
+            number = None
+    return {
+        "title": text("title"),
+        "slug": text("slug"),
+        "canonical_id": text("canonical_id"),
+        "level": text("level") or "",
+        "number": number,
+        "tags": strings("tags"),
+        "prerequisites": strings("prerequisites"),
+    }
+
+
+def _tags(raw: tuple[str, ...], level: str, slug: str) -> tuple[str, ...]:
+    """Anki tags cannot hold spaces: `low level` becomes `low-level`."""
+    found: dict[str, None] = {}
+    for tag in (*raw, level, slug):
+        clean = re.sub(r"\s+", "-", tag.strip())
+        if clean:
+            found.setdefault(clean, None)
+    return tuple(found)

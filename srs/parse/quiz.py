@@ -1,0 +1,133 @@
+"""`## Quiz`: each `### Question N` becomes a self-grading multiple-choice card.
+
+Accepted shapes, as lessons are written by hand: options `**A)** text`, `A) text`, `**A.** text`,
+`- A) text`; answers `**Answer: C** - why`, `**Answer:** B`, `Answer: b`, with `-`, an en or em
+dash or a colon before the explanation, or no explanation at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from srs.model import LETTERS, CardKind, Severity
+from srs.parse.context import LessonContext, slugify
+from srs.parse.document import Section
+
+_BOLD = r"(?:\*\*|__)?"
+OPTION = re.compile(
+    rf"^\s*(?:[-*+]\s+)?{_BOLD}\(?([A-Za-z])[).]{_BOLD}\s+(.*?)\s*\\?\s*$"
+)
+ANSWER = re.compile(
+    rf"^\s*{_BOLD}\s*(?:correct\s+)?answer\s*{_BOLD}\s*[:：]\s*{_BOLD}\s*\(?([A-Za-z])\)?"
+    rf"(?![A-Za-z0-9])\.?\s*{_BOLD}\s*(?:[-–—:]\s*)?(.*?)\s*$",
+    re.IGNORECASE,
+)
+QUESTION_HEADING = re.compile(r"^question\s*#?\s*(\d+)\b", re.IGNORECASE)
+
+
+@dataclass
+class _Question:
+    number: str
+    line: int
+    prompt: list[str] = field(default_factory=list)
+    choices: list[tuple[str, str, int]] = field(default_factory=list)  # letter, text, line
+    answer: str | None = None
+    answer_line: int = 0
+    explanation: list[str] = field(default_factory=list)
+
+
+def extract_quiz(ctx: LessonContext, quiz: Section, path: tuple[str, ...]) -> None:
+    seen: dict[str, int] = {}
+    for ordinal, heading in enumerate(quiz.children, start=1):
+        match = QUESTION_HEADING.match(heading.title)
+        number = (match.group(1).lstrip("0") or "0") if match else f"#{ordinal}"
+        if number in seen:
+            ctx.report(heading.line, Severity.ERROR,
+                       f"duplicate question number {number} (first at line "
+                       f"{ctx.pos(seen[number]).line}); this question is skipped")
+            continue
+        seen[number] = heading.line
+        question = _read_question(ctx, heading, number)
+        _emit(ctx, question, heading.title, "/".join(slugify(p) for p in path))
+
+
+def _read_question(ctx: LessonContext, heading: Section, number: str) -> _Question:
+    question = _Question(number, heading.line)
+    blocks = [*heading.blocks, *(b for child in heading.children for b in child.blocks)]
+    for block in blocks:
+        if block.kind == "fence":
+            _part(question).append(ctx.source(block))
+            continue
+        paragraph: list[str] = []
+        in_choice = False  # the previous line of this block was an option
+        for offset, line in enumerate(ctx.body_lines[block.start:block.end]):
+            line_no = block.start + offset
+            if question.answer is None:
+                option = OPTION.match(line)
+                expected = LETTERS[len(question.choices)] if len(question.choices) < 26 else ""
+                if option and option.group(1).upper() == expected:
+                    _flush(question, paragraph)
+                    question.choices.append((expected, option.group(2), line_no))
+                    in_choice = True
+                    continue
+                answer = ANSWER.match(line)
+                if answer:
+                    _flush(question, paragraph)
+                    question.answer = answer.group(1).upper()
+                    question.answer_line = line_no
+                    if answer.group(2):
+                        paragraph.append(answer.group(2))
+                    continue
+                if in_choice and line.strip():
+                    # A wrapped option: the line continues the previous choice.
+                    letter, text, at = question.choices[-1]
+                    question.choices[-1] = (letter, f"{text} {line.strip()}", at)
+                    continue
+            in_choice = False
+            paragraph.append(line)
+        _flush(question, paragraph)
+    return question
+
+
+def _part(question: _Question) -> list[str]:
+    return question.prompt if question.answer is None else question.explanation
+
+
+def _flush(question: _Question, paragraph: list[str]) -> None:
+    text = "\n".join(paragraph).strip()
+    if text:
+        _part(question).append(text)
+    paragraph.clear()
+
+
+def _emit(ctx: LessonContext, q: _Question, title: str, section: str) -> None:
+    label = f"question {q.number}" if not q.number.startswith("#") else f"`{title}`"
+    prompt = "\n\n".join(q.prompt).strip()
+    if not prompt:
+        ctx.report(q.line, Severity.ERROR, f"{label} has no question text")
+        return
+    if len(q.choices) < 2:
+        ctx.report(q.line, Severity.ERROR,
+                   f"{label} has {len(q.choices)} choices; write options as `**A)** text`")
+        return
+    if q.answer is None:
+        ctx.report(q.line, Severity.ERROR,
+                   f"{label} has no answer; add a line such as `**Answer: B** - why`")
+        return
+    letters = [letter for letter, _, _ in q.choices]
+    if q.answer not in letters:
+        ctx.report(q.answer_line, Severity.ERROR,
+                   f"{label}: answer {q.answer} matches no choice ({letters[0]}-{letters[-1]})")
+        return
+    explanation = "\n\n".join(q.explanation).strip()
+    if not explanation:
+        ctx.report(q.answer_line, Severity.WARNING, f"{label}: the answer has no explanation")
+    choices = tuple(text for _, text, _ in q.choices)
+    front = prompt + "\n\n" + "\n".join(
+        f"**{letter})** {text}  " for letter, text in zip(letters, choices, strict=True)
+    ).rstrip()
+    correct = choices[letters.index(q.answer)]
+    back = f"**{q.answer})** {correct}" + (f"\n\n{explanation}" if explanation else "")
+    ctx.add(CardKind.MCQ, f"q{q.number}", front, back, q.line, section,
+            choices=choices, answer=q.answer, explanation=explanation)
