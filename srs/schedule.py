@@ -1,0 +1,205 @@
+"""Scheduling: the only user of py-fsrs. No I/O; `now` is always passed in, timezone-aware UTC.
+
+A card's schedule is plain data (`CardSchedule`); `Scheduler.answer` returns the next one.
+Fuzz is seeded from the card id and the answer time, so one answer always gives one interval
+(a preview shows what the answer will really give, and tests can repeat a session).
+The study day rolls over at 04:00 local time, as in Anki.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from enum import IntEnum
+
+import fsrs
+from fsrs.scheduler import FUZZ_RANGES
+
+from srs.model import DeckOptions, stable_digest
+
+ROLLOVER_HOUR = 4
+LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
+RELEARNING_STEPS = (timedelta(minutes=10),)
+LEARN_AHEAD = timedelta(minutes=20)
+
+_DECAY = -float(fsrs.scheduler.DEFAULT_PARAMETERS[20])
+_FACTOR = 0.9 ** (1 / _DECAY) - 1
+
+
+class Rating(IntEnum):
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+
+class State(IntEnum):
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CardSchedule:
+    """Where a card stands. A NEW card has never been answered (no stability, no last review)."""
+
+    state: State
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+
+
+def new_schedule(now: datetime) -> CardSchedule:
+    """A never-seen card, due now."""
+    return CardSchedule(State.NEW, 0, None, None, _utc(now), None)
+
+
+def fsrs_card_id(card_id: str) -> int:
+    """py-fsrs wants an int id; derive it from the card's hex id (any other text is hashed)."""
+    try:
+        return int(card_id[:12], 16)
+    except ValueError:
+        return int(stable_digest(card_id)[:12], 16)
+
+
+class _SeededFsrs(fsrs.Scheduler):
+    """py-fsrs with fuzz drawn from a generator we seed per answer, not the global one."""
+
+    rng: random.Random
+
+    def _get_fuzzed_interval(self, *, interval: timedelta) -> timedelta:
+        days = interval.days
+        if days < 2.5:
+            return interval
+        spread = 1.0
+        for band in FUZZ_RANGES:
+            spread += band["factor"] * max(min(float(days), band["end"]) - band["start"], 0.0)
+        low = max(2, round(days - spread))
+        high = min(round(days + spread), self.maximum_interval)
+        low = min(low, high)
+        chosen = min(round(self.rng.random() * (high - low + 1) + low), self.maximum_interval)
+        return timedelta(days=chosen)
+
+
+class Scheduler:
+    """FSRS with a deck's options: learning steps 1m 10m, relearning 10m."""
+
+    def __init__(self, options: DeckOptions, *, fuzz: bool = True) -> None:
+        self.options = options
+        self.fuzz = fuzz
+        self._fsrs = _SeededFsrs(
+            desired_retention=options.desired_retention,
+            learning_steps=LEARNING_STEPS,
+            relearning_steps=RELEARNING_STEPS,
+            maximum_interval=options.maximum_interval,
+            enable_fuzzing=fuzz,
+        )
+
+    def answer(
+        self, card_id: str, sched: CardSchedule, rating: Rating, now: datetime
+    ) -> CardSchedule:
+        now = _utc(now)
+        self._fsrs.rng = random.Random(stable_digest(card_id, now.isoformat()))
+        card, _log = self._fsrs.review_card(
+            _to_fsrs(card_id, sched), fsrs.Rating(int(rating)), now
+        )
+        return CardSchedule(
+            state=State(int(card.state)),
+            step=card.step,
+            stability=card.stability,
+            difficulty=card.difficulty,
+            due=card.due,
+            last_review=card.last_review,
+        )
+
+    def preview(self, card_id: str, sched: CardSchedule, now: datetime) -> dict[Rating, timedelta]:
+        """The interval each rating would give if answered at `now`."""
+        now = _utc(now)
+        return {r: self.answer(card_id, sched, r, now).due - now for r in Rating}
+
+    def retrievability(self, sched: CardSchedule, now: datetime) -> float:
+        if sched.state is State.NEW or sched.stability is None or sched.last_review is None:
+            return 0.0
+        return retrievability(sched.stability, (_utc(now) - sched.last_review).days)
+
+
+def retrievability(stability: float, elapsed_days: float) -> float:
+    """FSRS forgetting curve (default parameters), as py-fsrs computes it."""
+    return float((1 + _FACTOR * max(0.0, elapsed_days) / stability) ** _DECAY)
+
+
+def _to_fsrs(card_id: str, sched: CardSchedule) -> fsrs.Card:
+    if sched.state is State.NEW:
+        return fsrs.Card(card_id=fsrs_card_id(card_id), state=fsrs.State.Learning, step=0,
+                         due=_utc(sched.due))
+    return fsrs.Card(
+        card_id=fsrs_card_id(card_id),
+        state=fsrs.State(int(sched.state)),
+        step=sched.step,
+        stability=sched.stability,
+        difficulty=sched.difficulty,
+        due=_utc(sched.due),
+        last_review=_utc(sched.last_review) if sched.last_review else None,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("datetimes must be timezone-aware")
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
+def format_interval(delta: timedelta) -> str:
+    """Short, Anki-like: `1m`, `10m`, `3h`, `1d`, `3d`, `2.1mo`, `1.3y`."""
+    seconds = max(0.0, delta.total_seconds())
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{max(1, round(minutes))}m"
+    hours = minutes / 60
+    if hours < 24:
+        return f"{round(hours)}h"
+    days = hours / 24
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{_one_decimal(days / 30)}mo"
+    return f"{_one_decimal(days / 365)}y"
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _rollover_at(day: date, tz: tzinfo | None) -> datetime:
+    """The UTC instant of 04:00 local time on `day`."""
+    if tz is None:
+        stamp = time.mktime((day.year, day.month, day.day, ROLLOVER_HOUR, 0, 0, 0, 0, -1))
+        return datetime.fromtimestamp(stamp, UTC)
+    local = datetime(day.year, day.month, day.day, ROLLOVER_HOUR, tzinfo=tz)
+    return local.astimezone(UTC)
+
+
+def study_day(now: datetime, tz: tzinfo | None = None) -> date:
+    """The local date of the study day `now` falls in (before 04:00 counts as the day before)."""
+    local = _utc(now).astimezone(tz) if tz is not None else _utc(now).astimezone()
+    day = local.date()
+    if _rollover_at(day, tz) > now:
+        day -= timedelta(days=1)
+    return day
+
+
+def day_start(now: datetime, tz: tzinfo | None = None) -> datetime:
+    """UTC instant of the last 04:00 local time at or before `now` (`tz` None: the system's)."""
+    return _rollover_at(study_day(now, tz), tz)
+
+
+def day_start_after(now: datetime, days: int = 1, tz: tzinfo | None = None) -> datetime:
+    """UTC instant of 04:00 local `days` study days after the one `now` falls in
+    (`days=1`: tomorrow's rollover); a DST change makes that day 23 or 25 hours long."""
+    return _rollover_at(study_day(now, tz) + timedelta(days=days), tz)
