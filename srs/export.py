@@ -1,0 +1,665 @@
+"""Lessons to an Anki package (`.apkg`) that imports cleanly and updates in place.
+
+Identity:
+- A note's GUID is its card id. A cloze note holds several cards (`c1`, `c2`, ...) that
+  share `Card.note_key`; its GUID is `card_id(lesson.root, CLOZE, note_key)`, which no
+  single card has, so removing the `c1` deletion does not turn the note into a new one.
+- Note type ids and deck ids are digests of their names (and a note type's version),
+  mapped into 1<<30 .. 1<<31 as Anki expects. Changing a note type's fields or templates
+  is done by raising its `version`: a new name and id, so Anki never sees one id with two
+  shapes (`tests/export` pins a fingerprint per version).
+- A note's `mod` is the time its exported content (fields, tags, note type) last changed.
+  The exporter remembers it in a sidecar next to the package, `<FILE>.srs-mod.json`
+  (`guid -> [content digest, mod]`): unchanged notes keep their old `mod`, so Anki's
+  importer leaves them alone, and changed ones get the export time (at least old mod + 1),
+  so Anki updates them and keeps their review history.
+
+The package is built from genanki's collection in a scratch SQLite file beside the
+target, compressed into a zip beside the target, and moved into place with `os.replace`;
+both scratch files are removed whatever happens. With a fixed `timestamp` the same input
+gives byte-identical files.
+
+genanki, markdown-it and Pygments are imported inside the functions that use them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from srs.errors import ExportError
+from srs.model import Card, CardKind, Lesson, card_id, stable_digest
+
+ProgressFn = Callable[[int, int], None]
+
+SIDECAR_SUFFIX = ".srs-mod.json"
+SIDECAR_VERSION = 1
+DEFAULT_DECK = "srs"
+ANKI_ID_LOW = 1 << 30
+ANKI_ID_SPAN = 1 << 30
+# Note types carry a fixed modification time, so a re-import never sees them as "newer".
+NOTE_TYPE_MOD = 1_700_000_000
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp"})
+# Fixed zip entry time (the earliest a zip can hold), for byte-identical packages.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def anki_id(*parts: str) -> int:
+    """A deterministic id in Anki's range 1<<30 .. 1<<31 - 1."""
+    return ANKI_ID_LOW + int(stable_digest(*parts), 16) % ANKI_ID_SPAN
+
+
+# -- note types ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NoteType:
+    """One note type: its fields, templates and a version that names a shape for good."""
+
+    family: str
+    version: int
+    fields: tuple[str, ...]
+    qfmt: str
+    afmt: str
+    cloze: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"srs {self.family} v{self.version}"
+
+    @property
+    def id(self) -> int:
+        return anki_id("notetype", self.family, str(self.version))
+
+    @property
+    def sort_index(self) -> int:
+        return self.fields.index("Sort")
+
+    def fingerprint(self) -> str:
+        """Digest of the shape: a change here without a new version is a bug."""
+        return stable_digest(self.family, *self.fields, self.qfmt, self.afmt, str(self.cloze))
+
+
+_SOURCE = '<div class="srs-source">{{Source}}</div>'
+
+
+def _basic(family: str, version: int = 1) -> NoteType:
+    css_family = family.lower().replace("/", "")
+    return NoteType(
+        family=family,
+        version=version,
+        fields=("Front", "Back", "Source", "Sort"),
+        qfmt=f'<div class="srs srs-{css_family}"><div class="srs-front">{{{{Front}}}}</div></div>',
+        afmt=(
+            f'<div class="srs srs-{css_family}"><div class="srs-front">{{{{Front}}}}</div>'
+            f'<hr id="answer"><div class="srs-back">{{{{Back}}}}</div>{_SOURCE}</div>'
+        ),
+    )
+
+
+NOTE_TYPES: dict[CardKind, NoteType] = {
+    CardKind.MCQ: NoteType(
+        family="MCQ",
+        version=1,
+        fields=("Question", "Choices", "Marked", "Explanation", "Source", "Sort"),
+        qfmt=(
+            '<div class="srs srs-mcq"><div class="srs-front">{{Question}}</div>'
+            "{{Choices}}</div>"
+        ),
+        afmt=(
+            '<div class="srs srs-mcq"><div class="srs-front">{{Question}}</div>'
+            '{{Marked}}<hr id="answer"><div class="srs-back">{{Explanation}}</div>'
+            f"{_SOURCE}</div>"
+        ),
+    ),
+    CardKind.CODE: _basic("Code"),
+    CardKind.EXAMPLE: _basic("Example"),
+    CardKind.PROBLEM: _basic("Problem"),
+    CardKind.QA: _basic("Q/A"),
+    CardKind.FACT: _basic("Fact"),
+    CardKind.CLOZE: NoteType(
+        family="Cloze",
+        version=1,
+        fields=("Text", "Extra", "Source", "Sort"),
+        qfmt='<div class="srs srs-cloze"><div class="srs-front">{{cloze:Text}}</div></div>',
+        afmt=(
+            '<div class="srs srs-cloze"><div class="srs-front">{{cloze:Text}}</div>'
+            f'<div class="srs-back">{{{{Extra}}}}</div>{_SOURCE}</div>'
+        ),
+        cloze=True,
+    ),
+}
+
+_BASE_CSS = """\
+.card { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 18px;
+  text-align: left; color: #1d1d1f; background: #ffffff; line-height: 1.45; }
+.card.nightMode, .card.night_mode, .nightMode .card, .night_mode .card {
+  color: #e6e6e6; background: #1e1e1e; }
+.srs { max-width: 46em; margin: 0 auto; }
+pre.highlight { padding: .6em .8em; border-radius: 6px; overflow-x: auto; font-size: 15px;
+  line-height: 1.35; background: #f6f8fa; border: 1px solid #d0d7de; }
+.nightMode pre.highlight, .night_mode pre.highlight { background: #0d1117; border-color: #30363d;
+  color: #e6edf3; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
+:not(pre) > code { background: rgba(127, 127, 127, .15); padding: .05em .3em; border-radius: 4px; }
+ol.srs-choices { list-style: none; padding-left: 0; }
+ol.srs-choices li { margin: .3em 0; padding: .2em .4em; border-radius: 4px; }
+.srs-letter { font-weight: bold; margin-right: .4em; }
+li.srs-right { background: #dafbe1; outline: 2px solid #2da44e; }
+.nightMode li.srs-right, .night_mode li.srs-right { background: #12361f; outline-color: #3fb950; }
+.srs-mark { font-weight: bold; color: #1a7f37; margin-left: .4em; }
+.nightMode .srs-mark, .night_mode .srs-mark { color: #3fb950; }
+.srs-source { margin-top: 1.2em; font-size: 12px; color: #6e7781; }
+.nightMode .srs-source, .night_mode .srs-source { color: #8b949e; }
+.cloze { font-weight: bold; color: #0969da; }
+.nightMode .cloze, .night_mode .cloze { color: #58a6ff; }
+img { max-width: 100%; }
+"""
+
+
+def note_type_css() -> str:
+    from srs.render import pygments_css
+
+    return _BASE_CSS + pygments_css()
+
+
+# -- what gets exported --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class NoteData:
+    """One Anki note, rendered: fields as HTML, ready for genanki."""
+
+    guid: str
+    kind: CardKind
+    fields: list[str]
+    tags: list[str]
+    deck: str
+    digest: str
+    due: int
+    mod: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    name: str
+    path: Path
+
+
+@dataclass
+class ExportSummary:
+    path: Path
+    notes: int
+    cards: int
+    notes_per_type: dict[str, int]
+    decks: list[str]
+    media: int
+    size: int
+    updated: int = 0
+    unchanged: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
+    """`<manifest deck>::<NN> <lesson title>` (just the title when the lesson has no number)."""
+    parent = manifest_deck or next((c.deck for c in lesson.cards if c.deck), "") or DEFAULT_DECK
+    title = (lesson.title or lesson.slug or lesson.path.stem).replace("::", ":").strip()
+    leaf = f"{lesson.number:02d} {title}" if lesson.number is not None else title
+    return f"{parent}::{leaf}"
+
+
+def anki_tags(tags: Iterable[str]) -> list[str]:
+    """Anki tags: no spaces (they separate tags), each once, in the lesson's order."""
+    seen: dict[str, None] = {}
+    for tag in tags:
+        clean = re.sub(r"\s+", "_", tag.strip())
+        if clean:
+            seen.setdefault(clean, None)
+    return list(seen)
+
+
+class _Builder:
+    """Renders cards into notes and collects the media they reference."""
+
+    def __init__(self) -> None:
+        from srs.render import Renderer
+
+        self.renderer = Renderer()
+        self.media: dict[Path, MediaFile] = {}
+        self.errors: list[ExportError] = []
+        self._lesson_text: dict[Path, list[str]] = {}
+
+    # -- images ------------------------------------------------------------------------------
+
+    def _image_resolver(self, lesson: Lesson, card: Card) -> Callable[[str], str]:
+        def resolve(src: str) -> str:
+            parts = urlsplit(src)
+            if parts.scheme in ("http", "https"):
+                return src
+            raw = unquote(parts.path)
+            line = self._line_of(lesson, card, src, raw)
+            problem = self._check_image(lesson, raw, parts.scheme, parts.netloc)
+            if isinstance(problem, str):
+                self.errors.append(ExportError(f"image {raw!r}: {problem}", lesson.path, line))
+                return ""
+            return problem.name
+
+        return resolve
+
+    def _check_image(self, lesson: Lesson, raw: str, scheme: str, netloc: str) -> str | MediaFile:
+        if scheme or netloc:
+            return "only images inside the lesson's folder (or http/https URLs) can be used"
+        if not raw:
+            return "empty image path"
+        if raw.startswith(("/", "\\")) or Path(raw).is_absolute() or re.match(r"^[A-Za-z]:", raw):
+            return "absolute paths are not allowed; use a path relative to the lesson"
+        if ".." in re.split(r"[\\/]", raw):
+            return "the path leaves the lesson's folder"
+        base = lesson.path.parent.resolve()
+        target = lesson.path.parent / raw
+        try:
+            resolved = target.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "no such file"
+        if not resolved.is_relative_to(base):
+            return "the path leaves the lesson's folder (through a symbolic link)"
+        if not resolved.is_file():
+            return "not a file"
+        suffix = resolved.suffix.lower()
+        if suffix not in IMAGE_SUFFIXES:
+            return f"not an image file type ({', '.join(sorted(IMAGE_SUFFIXES))})"
+        known = self.media.get(resolved)
+        if known is not None:
+            return known
+        try:
+            digest = hashlib.sha256(resolved.read_bytes()).hexdigest()[:24]
+        except OSError as exc:
+            return f"cannot read: {exc.strerror}"
+        media = MediaFile(name=f"srs-{digest}{suffix}", path=resolved)
+        self.media[resolved] = media
+        return media
+
+    def _line_of(self, lesson: Lesson, card: Card, *needles: str) -> int:
+        lines = self._lesson_text.get(lesson.path)
+        if lines is None:
+            try:
+                lines = lesson.path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            self._lesson_text[lesson.path] = lines
+        start = max(card.source.line - 1, 0)
+        for index in itertools.chain(range(start, len(lines)), range(0, start)):
+            if any(n and n in lines[index] for n in needles):
+                return index + 1
+        return card.source.line
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def md(self, text: str, lesson: Lesson, card: Card) -> str:
+        return self.renderer.render(text, self._image_resolver(lesson, card))
+
+    def source_field(self, lesson: Lesson, card: Card) -> str:
+        title = lesson.title or card.lesson_title or lesson.slug
+        where = f"{card.source.path.as_posix()}:{card.source.line}"
+        return f"{html.escape(title)} · {html.escape(where)}"
+
+    def note(self, lesson: Lesson, card: Card, deck: str, due: int) -> NoteData:
+        note_type = NOTE_TYPES[card.kind]
+        sort = _sort_key(lesson, card)
+        source = self.source_field(lesson, card)
+        if card.kind is CardKind.MCQ:
+            fields = self._mcq_fields(lesson, card)
+        else:
+            fields = [self.md(card.front, lesson, card), self.md(card.back, lesson, card)]
+        fields += [source, html.escape(sort)]
+        tags = anki_tags(card.tags)
+        return NoteData(guid=card.id, kind=card.kind, fields=fields, tags=tags, deck=deck,
+                        digest=_digest(note_type, fields, tags), due=due)
+
+    def cloze_note(self, lesson: Lesson, cards: Sequence[Card], deck: str, due: int) -> NoteData:
+        first = min(cards, key=lambda c: (c.cloze, c.ordinal))
+        note_type = NOTE_TYPES[CardKind.CLOZE]
+        text = self.md(first.front, lesson, first)
+        same = first.back.strip() == first.front.strip()
+        extra = "" if same else self.md(first.back, lesson, first)
+        sort = _sort_key(lesson, first)
+        fields = [text, extra, self.source_field(lesson, first), html.escape(sort)]
+        tags = anki_tags(t for c in cards for t in c.tags)
+        guid = card_id(lesson.root, CardKind.CLOZE, first.note_key)
+        return NoteData(guid=guid, kind=CardKind.CLOZE, fields=fields, tags=tags, deck=deck,
+                        digest=_digest(note_type, fields, tags), due=due)
+
+    def _mcq_fields(self, lesson: Lesson, card: Card) -> list[str]:
+        question = self.md(card.front, lesson, card)
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        right = (card.answer or "").strip().upper()[:1]
+        plain: list[str] = []
+        marked: list[str] = []
+        for letter, choice in zip(letters, card.choices, strict=False):
+            body = _inline(self.md(choice, lesson, card))
+            item = f'<span class="srs-letter">{letter})</span> {body}'
+            plain.append(f"<li>{item}</li>")
+            if letter == right:
+                marked.append(f'<li class="srs-right">{item}<span class="srs-mark">✓</span></li>')
+            else:
+                marked.append(f"<li>{item}</li>")
+        explanation = card.explanation or card.back
+        answer = (
+            f'<p class="srs-answer"><b>Answer: {html.escape(right)}</b></p>' if right else ""
+        )
+        return [
+            question,
+            f'<ol class="srs-choices">{"".join(plain)}</ol>',
+            f'<ol class="srs-choices">{"".join(marked)}</ol>',
+            answer + self.md(explanation, lesson, card),
+        ]
+
+
+def _sort_key(lesson: Lesson, card: Card) -> str:
+    """Stable under rewording: lesson number, lesson root, position in the lesson."""
+    number = lesson.number if lesson.number is not None else 999
+    return f"{number:03d} {lesson.root} {card.ordinal:05d}"
+
+
+def _inline(rendered: str) -> str:
+    """A one-paragraph rendering without its `<p>` wrapper (choices sit inside `<li>`)."""
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        return rendered[3:-4]
+    return rendered
+
+
+def _digest(note_type: NoteType, fields: Sequence[str], tags: Sequence[str]) -> str:
+    return stable_digest(str(note_type.id), *fields, "\x1f", *tags, size=12)
+
+
+def build_notes(
+    lessons: Sequence[Lesson],
+    manifest_decks: dict[Path, str] | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[list[NoteData], list[MediaFile]]:
+    """Render every card of the lessons into notes. Raises `ExportError` for a bad image
+    reference (every problem is collected first; the first is raised) or a duplicate GUID."""
+    builder = _Builder()
+    notes: list[NoteData] = []
+    total = sum(len(lesson.cards) for lesson in lessons)
+    done = reported = 0
+    due = itertools.count(1)
+    for lesson in lessons:
+        deck = deck_name(lesson, (manifest_decks or {}).get(lesson.path))
+        # Cards in lesson order; the cards of one cloze note become one item where the
+        # first of them stands.
+        items: list[Card | list[Card]] = []
+        clozes: dict[str, list[Card]] = {}
+        for card in lesson.cards:
+            if card.kind is CardKind.CLOZE:
+                group = clozes.get(card.note_key)
+                if group is None:
+                    group = clozes[card.note_key] = []
+                    items.append(group)
+                group.append(card)
+            else:
+                items.append(card)
+        for item in items:
+            if isinstance(item, list):
+                notes.append(builder.cloze_note(lesson, item, deck, next(due)))
+                done += len(item)
+            else:
+                notes.append(builder.note(lesson, item, deck, next(due)))
+                done += 1
+            if progress is not None and (done - reported >= 500 or done == total):
+                reported = done
+                progress(done, total)
+    if builder.errors:
+        first = builder.errors[0]
+        more = len(builder.errors) - 1
+        if more:
+            first = ExportError(f"{first.message} (and {more} more image problems)",
+                                first.path, first.line)
+        raise first
+    seen: dict[str, NoteData] = {}
+    for note in notes:
+        other = seen.setdefault(note.guid, note)
+        if other is not note:
+            raise ExportError(f"two notes share the GUID {note.guid} (duplicate card id); "
+                              "run `srs check` to find them")
+    return notes, sorted(builder.media.values(), key=lambda m: m.name)
+
+
+# -- modification times --------------------------------------------------------------------
+
+
+def sidecar_path(out: Path) -> Path:
+    return out.with_name(out.name + SIDECAR_SUFFIX)
+
+
+def read_sidecar(out: Path) -> dict[str, tuple[str, int]]:
+    """`guid -> (digest, mod)` from the previous export to `out`; empty when there is none
+    or it is unreadable (every note then counts as changed, which is safe)."""
+    try:
+        data = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    notes = data.get("notes") if isinstance(data, dict) else None
+    if not isinstance(notes, dict):
+        return {}
+    found: dict[str, tuple[str, int]] = {}
+    for guid, entry in notes.items():
+        if (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
+                and isinstance(entry[1], int)):
+            found[guid] = (entry[0], entry[1])
+    return found
+
+
+def assign_mods(notes: Sequence[NoteData], previous: dict[str, tuple[str, int]], now: int) -> int:
+    """Set each note's `mod`; returns how many changed since the previous export."""
+    changed = 0
+    for note in notes:
+        before = previous.get(note.guid)
+        if before is not None and before[0] == note.digest:
+            note.mod = before[1]
+        else:
+            note.mod = max(now, before[1] + 1) if before is not None else now
+            changed += before is not None
+    return changed
+
+
+def _sidecar_bytes(notes: Sequence[NoteData]) -> bytes:
+    data = {
+        "version": SIDECAR_VERSION,
+        "about": "srs export: when each note's content last changed (guid: [digest, mod])",
+        "notes": {n.guid: [n.digest, n.mod] for n in sorted(notes, key=lambda n: n.guid)},
+    }
+    return (json.dumps(data, indent=0, sort_keys=True) + "\n").encode("utf-8")
+
+
+# -- writing the package -------------------------------------------------------------------
+
+
+def export_time(timestamp: float | None = None) -> float:
+    """The export time: `timestamp`, else `SRS_EXPORT_TIME`, else `SOURCE_DATE_EPOCH`, else now."""
+    if timestamp is not None:
+        return float(timestamp)
+    for name in ("SRS_EXPORT_TIME", "SOURCE_DATE_EPOCH"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            try:
+                return float(value)
+            except ValueError:
+                raise ExportError(f"{name} must be a number of seconds, not {value!r}") from None
+    return time.time()
+
+
+def _genanki_notes(notes: Sequence[NoteData], css: str) -> tuple[list[Any], dict[CardKind, Any]]:
+    import genanki
+
+    class TimedNote(genanki.Note):  # type: ignore[misc]
+        """A genanki note written with its own modification time."""
+
+        mod = 0
+
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+            super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+    class FixedModel(genanki.Model):  # type: ignore[misc]
+        def to_json(self, timestamp: float, deck_id: int) -> Any:
+            return super().to_json(NOTE_TYPE_MOD, deck_id)
+
+    models: dict[CardKind, Any] = {}
+    for kind, nt in NOTE_TYPES.items():
+        models[kind] = FixedModel(
+            model_id=nt.id,
+            name=nt.name,
+            fields=[{"name": f} for f in nt.fields],
+            templates=[{"name": "Card", "qfmt": nt.qfmt, "afmt": nt.afmt}],
+            css=css,
+            model_type=genanki.Model.CLOZE if nt.cloze else genanki.Model.FRONT_BACK,
+            sort_field_index=nt.sort_index,
+        )
+    built = []
+    for note in notes:
+        g = TimedNote(model=models[note.kind], fields=note.fields, tags=note.tags,
+                      guid=note.guid, due=note.due)
+        g.mod = note.mod
+        built.append(g)
+    return built, models
+
+
+def _write_collection(notes: Sequence[NoteData], db_path: Path, timestamp: float) -> int:
+    """genanki's collection of the notes in a fresh SQLite file; returns the number of cards."""
+    import genanki
+
+    built, _models = _genanki_notes(notes, note_type_css())
+    decks: dict[str, Any] = {}
+    for note, g in zip(notes, built, strict=True):
+        deck = decks.get(note.deck)
+        if deck is None:
+            deck = decks[note.deck] = genanki.Deck(anki_id("deck", note.deck), note.deck)
+        deck.add_note(g)
+    package = genanki.Package(list(decks.values()))
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        # genanki runs its schema script first (which commits), then inserts rows inside
+        # one implicit transaction that this commit ends.
+        package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
+        conn.commit()
+        (cards,) = conn.execute("SELECT count(*) FROM cards").fetchone()
+    finally:
+        conn.close()
+    return int(cards)
+
+
+def _zip_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.create_system = 3
+    return info
+
+
+def _zip_package(target: Path, db_path: Path, media: Sequence[MediaFile]) -> None:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        with db_path.open("rb") as src, zf.open(_zip_entry("collection.anki2"), "w") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+        index = {str(i): m.name for i, m in enumerate(media)}
+        zf.writestr(_zip_entry("media"), json.dumps(index, sort_keys=True))
+        for i, m in enumerate(media):
+            zf.writestr(_zip_entry(str(i)), m.path.read_bytes())
+
+
+def _scratch(directory: Path, stem: str, suffix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=suffix, dir=directory)
+    os.close(fd)
+    return Path(name)
+
+
+def _atomic_write_bytes(target: Path, data: bytes) -> None:
+    tmp = _scratch(target.parent, target.name, ".tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_package(
+    notes: Sequence[NoteData],
+    media: Sequence[MediaFile],
+    out: Path,
+    timestamp: float | None = None,
+) -> ExportSummary:
+    """Write the notes to `out` (and its sidecar); the old file stays intact on failure."""
+    when = export_time(timestamp)
+    out = Path(out)
+    directory = out.parent if str(out.parent) else Path(".")
+    if not directory.is_dir():
+        raise ExportError("the output folder does not exist", directory)
+    if out.is_dir():
+        raise ExportError("the output is a folder", out)
+    previous = read_sidecar(out)
+    changed = assign_mods(notes, previous, int(when))
+    db_path = _scratch(directory, out.name, ".anki2")
+    zip_path = _scratch(directory, out.name, ".zip")
+    try:
+        cards = _write_collection(notes, db_path, when)
+        _zip_package(zip_path, db_path, media)
+        os.replace(zip_path, out)
+    except OSError as exc:
+        raise ExportError(f"cannot write the package: {exc.strerror or exc}", out) from exc
+    finally:
+        db_path.unlink(missing_ok=True)
+        zip_path.unlink(missing_ok=True)
+    try:
+        _atomic_write_bytes(sidecar_path(out), _sidecar_bytes(notes))
+    except OSError as exc:
+        raise ExportError(f"cannot write {sidecar_path(out).name}: {exc.strerror or exc}",
+                          out) from exc
+    per_type = Counter(NOTE_TYPES[n.kind].name for n in notes)
+    return ExportSummary(
+        path=out,
+        notes=len(notes),
+        cards=cards,
+        notes_per_type=dict(sorted(per_type.items())),
+        decks=sorted({n.deck for n in notes}),
+        media=len(media),
+        size=out.stat().st_size,
+        updated=changed,
+        unchanged=sum(1 for n in notes if previous.get(n.guid, ("",))[0] == n.digest),
+    )
+
+
+def export_lessons(
+    lessons: Sequence[Lesson],
+    out: Path,
+    *,
+    manifest_decks: dict[Path, str] | None = None,
+    timestamp: float | None = None,
+    progress: ProgressFn | None = None,
+) -> ExportSummary:
+    """Render and write one package holding every card of `lessons`."""
+    when = export_time(timestamp)
+    notes, media = build_notes(lessons, manifest_decks, progress)
+    return write_package(notes, media, out, when)
+
+
+def package_file_name(deck: str) -> str:
+    """A file name for a deck's package: `Go Systems::Memory` -> `Go Systems - Memory.apkg`."""
+    flat = deck.replace("::", " - ")
+    flat = re.sub(r"[^\w .,()+-]+", "_", flat).strip(" .") or DEFAULT_DECK
+    return f"{flat}.apkg"
