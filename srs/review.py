@@ -1,0 +1,410 @@
+"""The review session: which card shows next, and what each key does to it.
+
+No terminal and no SQL here. A `ReviewSession` is fed the cards the store queued, one
+`Scheduler` per deck, a sink that persists every change (the `Store` satisfies `ReviewSink`),
+and a clock. Each answer is handed to the sink at once, so quitting at any moment loses
+nothing that was acknowledged.
+
+Order within a session: learning cards that are due now come first, then the queue as the
+store ordered it (reviews, then new cards), then learning cards due within the learn-ahead
+window (20 minutes), earliest first. A learning card answered in the session comes back when
+it is due again, as long as that falls within the learn-ahead window once the queue is empty.
+
+New siblings: once a new card is shown, the other new cards of the same lesson section still
+waiting in the session are buried until the next day start (cards without a section have no
+siblings).
+
+MCQ cards grade themselves: the choices are shown in an order shuffled with a seed made of the
+card id and how many times the card was shown in this session (stable within one showing);
+picking a letter records Good if it is right and Again if not, and reveals the back; a rating
+key pressed on the back replaces that grade before the next card shows.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Protocol
+
+from srs.model import LETTERS, CardKind
+from srs.schedule import (
+    LEARN_AHEAD,
+    CardSchedule,
+    Rating,
+    Scheduler,
+    State,
+    day_start_after,
+    format_interval,
+)
+
+_LEARNING = (State.LEARNING, State.RELEARNING)
+
+
+class QueuedCardLike(Protocol):
+    """What the session needs of a queued card (the store's `QueuedCard` has these)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def deck(self) -> str: ...
+    @property
+    def lesson(self) -> str: ...
+    @property
+    def section(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def content(self) -> Mapping[str, Any]: ...
+    @property
+    def schedule(self) -> CardSchedule: ...
+
+
+class ReviewSink(Protocol):
+    """Where the session writes; each call is one committed transaction."""
+
+    def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
+                      after: CardSchedule, now: datetime, duration_ms: int,
+                      session_id: int) -> int: ...
+    def undo_answer(self, log_id: int) -> CardSchedule: ...
+    def bury(self, card_ids: Sequence[str], until: datetime) -> None: ...
+    def suspend(self, card_id: str) -> None: ...
+
+
+class SessionError(Exception):
+    """A session method was called when the current showing does not allow it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One MCQ option as displayed: `letter` is what the learner presses."""
+
+    letter: str
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Showing:
+    """The card on screen and where it stands; replaced, never mutated."""
+
+    card: QueuedCardLike
+    schedule: CardSchedule
+    number: int                      # 1 for the first showing of this card in the session
+    revealed: bool = False
+    prompt: str = ""                 # the front without its choices, for a self-grading MCQ
+    choices: tuple[Choice, ...] = ()  # displayed order; empty unless the card self-grades
+    chosen: str | None = None        # displayed letter picked
+    graded: Rating | None = None     # grade already recorded for this showing
+    previews: Mapping[Rating, str] = field(default_factory=dict)
+
+    @property
+    def self_grading(self) -> bool:
+        return bool(self.choices)
+
+    @property
+    def correct_letter(self) -> str | None:
+        return next((c.letter for c in self.choices if c.correct), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    reviewed: int
+    again: int
+    elapsed: timedelta
+    buried: int
+    suspended: int
+    learning_left: int               # learning cards still pending, due beyond the window
+
+    @property
+    def again_rate(self) -> float:
+        return self.again / self.reviewed if self.reviewed else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    card: QueuedCardLike
+    before: CardSchedule
+    after: CardSchedule
+    rating: Rating
+    log_id: int
+
+
+def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int
+               ) -> tuple[str, tuple[Choice, ...]]:
+    """The prompt and the shuffled choices of a self-grading MCQ, or ("", ()) if it cannot
+    grade itself (no valid answer letter, fewer than two choices, or a front whose choice list
+    is not the one the parser writes, so the letters shown could not be trusted)."""
+    raw = content.get("choices")
+    answer = content.get("answer")
+    front = str(content.get("front", ""))
+    if not isinstance(raw, list) or len(raw) < 2 or len(raw) > len(LETTERS):
+        return "", ()
+    texts = [str(t) for t in raw]
+    if not isinstance(answer, str) or len(answer) != 1:
+        return "", ()
+    if answer.upper() not in LETTERS[: len(texts)]:
+        return "", ()
+    listing = "\n".join(f"**{LETTERS[i]})** {t}  " for i, t in enumerate(texts)).rstrip()
+    if front.endswith("\n\n" + listing):
+        prompt = front[: -len(listing) - 2].rstrip()
+    elif front.strip() == listing:
+        prompt = ""
+    else:
+        return "", ()
+    right = LETTERS.index(answer.upper())
+    order = list(range(len(texts)))
+    random.Random(f"{card_id}:{showing}").shuffle(order)
+    choices = tuple(Choice(LETTERS[shown], texts[orig], orig == right)
+                    for shown, orig in enumerate(order))
+    return prompt, choices
+
+
+class ReviewSession:
+    """One sitting of reviews. Call `current()` for the card to show; act on it with
+    `reveal`, `choose`, `answer`, `bury`, `suspend`; `undo` takes back the last answer."""
+
+    def __init__(
+        self,
+        cards: Sequence[QueuedCardLike],
+        schedulers: Mapping[str, Scheduler],
+        sink: ReviewSink,
+        clock: Callable[[], datetime],
+        *,
+        session_id: int = 0,
+        tz: tzinfo | None = None,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._schedulers = schedulers
+        self._sink = sink
+        self._clock = clock
+        self._timer = timer
+        self._session_id = session_id
+        self._tz = tz
+        self._queue: deque[tuple[QueuedCardLike, CardSchedule]] = deque()
+        self._learning: list[tuple[QueuedCardLike, CardSchedule]] = []
+        for card in cards:
+            self._place(card, card.schedule, front=False)
+        self._current: Showing | None = None
+        self._shown_at = 0.0
+        self._duration_ms = 0
+        self._showings: dict[str, int] = {}
+        self._answers: list[_Answer] = []
+        self._again = 0
+        self._buried = 0
+        self._suspended = 0
+        self._started = clock()
+        self._finished = False
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def current(self) -> Showing | None:
+        """The card on screen, choosing the next one if none is; None when the session is done."""
+        if self._current is None and not self._finished:
+            picked = self._pick()
+            if picked is not None:
+                self._show(*picked)
+        return self._current
+
+    @property
+    def finished(self) -> bool:
+        return self._finished or self.current() is None
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._answers)
+
+    @property
+    def remaining(self) -> int:
+        """Cards waiting after the current one (learning cards included)."""
+        return len(self._queue) + len(self._learning)
+
+    def summary(self) -> Summary:
+        now = self._clock()
+        return Summary(
+            reviewed=len(self._answers),
+            again=self._again,
+            elapsed=max(now - self._started, timedelta(0)),
+            buried=self._buried,
+            suspended=self._suspended,
+            learning_left=len(self._learning) + sum(
+                1 for _, s in self._queue if s.state in _LEARNING),
+        )
+
+    # -- acting ----------------------------------------------------------------------------
+
+    def reveal(self) -> Showing:
+        showing = self._require()
+        if not showing.revealed:
+            showing = replace(showing, revealed=True, previews=self._previews(showing))
+            self._current = showing
+        return showing
+
+    def choose(self, letter: str) -> Showing:
+        """Pick a choice of a self-grading MCQ: records Good or Again and reveals the back."""
+        showing = self._require()
+        if not showing.self_grading:
+            raise SessionError("this card has no choices to pick from")
+        if showing.chosen is not None:
+            raise SessionError("a choice was already picked")
+        letter = letter.upper()
+        pick = next((c for c in showing.choices if c.letter == letter), None)
+        if pick is None:
+            raise SessionError(f"no choice {letter}")
+        rating = Rating.GOOD if pick.correct else Rating.AGAIN
+        showing = replace(showing, revealed=True, chosen=letter,
+                          previews=showing.previews or self._previews(showing))
+        self._current = showing
+        self._record(showing, rating)
+        self._current = replace(showing, graded=rating)
+        return self._current
+
+    def answer(self, rating: Rating | None = None) -> None:
+        """Rate the card on screen and move on. On a graded MCQ, None keeps the grade and any
+        other rating replaces it. A card whose front is still showing is revealed first."""
+        showing = self._require()
+        if showing.graded is not None:
+            if rating is not None and rating != showing.graded:
+                last = self._answers.pop()
+                if last.rating is Rating.AGAIN:
+                    self._again -= 1
+                self._sink.undo_answer(last.log_id)
+                self._record(showing, Rating(rating), keep_duration=True)
+            self._advance()
+            return
+        if rating is None:
+            raise SessionError("a rating is needed")
+        if not showing.revealed:
+            showing = self.reveal()
+        self._record(showing, Rating(rating))
+        self._advance()
+
+    def undo(self) -> Showing | None:
+        """Take back the last answer: the card's schedule and log row are restored by the sink
+        and the card shows again, front first. Returns the new showing (None if nothing to undo)."""
+        if not self._answers:
+            return None
+        last = self._answers.pop()
+        if last.rating is Rating.AGAIN:
+            self._again -= 1
+        restored = self._sink.undo_answer(last.log_id)
+        card_id = last.card.id
+        self._learning = [(c, s) for c, s in self._learning if c.id != card_id]
+        self._queue = deque((c, s) for c, s in self._queue if c.id != card_id)
+        current = self._current
+        if current is not None and current.card.id != card_id and current.graded is None:
+            self._place(current.card, current.schedule, front=True)
+        self._current = None
+        self._finished = False
+        self._show(last.card, restored)
+        return self._current
+
+    def bury(self) -> None:
+        """Hide the card on screen until the next day start."""
+        showing = self._require()
+        self._sink.bury([showing.card.id], day_start_after(self._clock(), 1, self._tz))
+        self._buried += 1
+        self._current = None
+
+    def suspend(self) -> None:
+        """Take the card on screen out of reviews until it is unsuspended."""
+        showing = self._require()
+        self._sink.suspend(showing.card.id)
+        self._suspended += 1
+        self._current = None
+
+    def quit(self) -> Summary:
+        """End the session now. Everything answered is already saved."""
+        self._finished = True
+        return self.summary()
+
+    def preview_text(self, showing: Showing) -> str:
+        """`10m  1d  3d  8d`: what Again, Hard, Good, Easy would give, in that order."""
+        previews = showing.previews or self._previews(showing)
+        return "  ".join(previews[r] for r in Rating)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _require(self) -> Showing:
+        showing = self.current()
+        if showing is None:
+            raise SessionError("no card is showing")
+        return showing
+
+    def _scheduler(self, card: QueuedCardLike) -> Scheduler:
+        try:
+            return self._schedulers[card.deck]
+        except KeyError:
+            raise SessionError(f"no scheduler for deck {card.deck!r}") from None
+
+    def _previews(self, showing: Showing) -> dict[Rating, str]:
+        raw = self._scheduler(showing.card).preview(showing.card.id, showing.schedule,
+                                                    self._clock())
+        return {rating: format_interval(raw[rating]) for rating in Rating}
+
+    def _place(self, card: QueuedCardLike, sched: CardSchedule, *, front: bool) -> None:
+        if sched.state in _LEARNING:
+            self._learning.append((card, sched))
+        elif front:
+            self._queue.appendleft((card, sched))
+        else:
+            self._queue.append((card, sched))
+
+    def _pick(self) -> tuple[QueuedCardLike, CardSchedule] | None:
+        now = self._clock()
+        if self._learning:
+            index = min(range(len(self._learning)), key=lambda i: self._learning[i][1].due)
+            if self._learning[index][1].due <= now:
+                return self._learning.pop(index)
+        if self._queue:
+            return self._queue.popleft()
+        if self._learning:
+            index = min(range(len(self._learning)), key=lambda i: self._learning[i][1].due)
+            if self._learning[index][1].due <= now + LEARN_AHEAD:
+                return self._learning.pop(index)
+        return None
+
+    def _show(self, card: QueuedCardLike, sched: CardSchedule) -> None:
+        number = self._showings.get(card.id, 0) + 1
+        self._showings[card.id] = number
+        prompt = ""
+        choices: tuple[Choice, ...] = ()
+        if card.kind == CardKind.MCQ.value:
+            prompt, choices = mcq_layout(card.id, card.content, number)
+        self._current = Showing(card=card, schedule=sched, number=number,
+                                prompt=prompt, choices=choices)
+        self._shown_at = self._timer()
+        if sched.state is State.NEW and card.section:
+            self._bury_new_siblings(card)
+
+    def _bury_new_siblings(self, card: QueuedCardLike) -> None:
+        siblings = [c.id for c, s in self._queue
+                    if s.state is State.NEW and c.id != card.id
+                    and c.lesson == card.lesson and c.section == card.section]
+        if not siblings:
+            return
+        self._sink.bury(siblings, day_start_after(self._clock(), 1, self._tz))
+        gone = set(siblings)
+        self._queue = deque((c, s) for c, s in self._queue if c.id not in gone)
+        self._buried += len(siblings)
+
+    def _record(self, showing: Showing, rating: Rating, *, keep_duration: bool = False) -> None:
+        now = self._clock()
+        before = showing.schedule
+        after = self._scheduler(showing.card).answer(showing.card.id, before, rating, now)
+        if not keep_duration:
+            self._duration_ms = max(0, int((self._timer() - self._shown_at) * 1000))
+        log_id = self._sink.record_answer(showing.card.id, rating, before, after, now,
+                                          self._duration_ms, self._session_id)
+        self._answers.append(_Answer(showing.card, before, after, rating, log_id))
+        if rating is Rating.AGAIN:
+            self._again += 1
+
+    def _advance(self) -> None:
+        last = self._answers[-1]
+        if last.after.state in _LEARNING:
+            self._learning.append((last.card, last.after))
+        self._current = None

@@ -1,0 +1,170 @@
+"""Card Markdown to rich renderables, without markdown-it or Pygments.
+
+`rich.markdown` imports markdown-it and `rich.syntax` imports Pygments; together they add
+tens of milliseconds before the first card shows. Card text is a small subset of Markdown,
+so this module renders that subset itself: fenced code blocks (highlighted by
+`srs.ui.highlight`), ATX headings, bullet and numbered lists, block quotes, paragraphs with
+soft and hard line breaks, and inline `code`, **bold**, *emphasis*, [links](url) and
+backslash escapes. Raw HTML is shown as text. Anything else is shown as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.text import Text
+
+from srs.ui.highlight import highlight
+
+CODE_STYLE = "bold cyan"
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$")
+_QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
+_INLINE = re.compile(
+    r"(?P<code>(?P<ticks>`+)(?P<codetext>.+?)(?P=ticks))"
+    r"|(?P<bold>\*\*(?P<boldtext>[^\s*](?:.*?[^\s])?)\*\*|__(?P<boldtext2>[^\s_](?:.*?[^\s])?)__)"
+    r"|(?P<em>(?<![\w*])\*(?P<emtext>[^\s*](?:[^*]*?[^\s*])?)\*(?![\w*]))"
+    r"|(?P<link>\[(?P<linktext>[^\]]+)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\))"
+    r"|(?P<escape>\\(?P<escaped>[\\`*_{}\[\]()#+\-.!<>|~]))"
+)
+
+
+def render_markdown(source: str) -> RenderableType:
+    """All blocks of `source`, separated by blank lines as Markdown would show them."""
+    blocks = list(_blocks(source.replace("\r\n", "\n").replace("\r", "\n")))
+    parts: list[RenderableType] = []
+    for index, block in enumerate(blocks):
+        if index:
+            parts.append(Text(""))
+        parts.append(block)
+    return Group(*parts)
+
+
+def inline(source: str, style: str = "") -> Text:
+    """One paragraph's inline Markdown as a Text (line breaks already resolved)."""
+    text = Text(style=style)
+    pos = 0
+    for match in _INLINE.finditer(source):
+        if match.start() > pos:
+            text.append(source[pos:match.start()])
+        if match.group("code") is not None:
+            code = match.group("codetext")
+            if code.startswith(" ") and code.endswith(" ") and code.strip():
+                code = code[1:-1]
+            text.append(code, style=CODE_STYLE)
+        elif match.group("bold") is not None:
+            inner = match.group("boldtext") or match.group("boldtext2") or ""
+            text.append_text(inline(inner, "bold"))
+        elif match.group("em") is not None:
+            text.append_text(inline(match.group("emtext"), "italic"))
+        elif match.group("link") is not None:
+            text.append_text(inline(match.group("linktext"), "underline"))
+            text.append(f" ({match.group('url')})", style="dim")
+        else:
+            text.append(match.group("escaped"))
+        pos = match.end()
+    if pos < len(source):
+        text.append(source[pos:])
+    return text
+
+
+def _join(lines: list[str]) -> str:
+    """Paragraph lines: a hard break (two trailing spaces or a backslash) keeps the newline,
+    a soft break becomes a space."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        last = i == len(lines) - 1
+        if not last and line.endswith("\\") and not line.endswith("\\\\"):
+            out.append(line[:-1].rstrip() + "\n")
+        elif not last and line.endswith("  "):
+            out.append(line.rstrip() + "\n")
+        else:
+            out.append(line.strip() + ("" if last else " "))
+    return "".join(out).strip()
+
+
+def _blocks(source: str) -> Iterator[RenderableType]:
+    lines = source.split("\n")
+    i = 0
+    paragraph: list[str] = []
+
+    def flush() -> Iterator[RenderableType]:
+        if paragraph:
+            yield inline(_join(paragraph))
+            paragraph.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        fence = _FENCE.match(line)
+        if fence:
+            yield from flush()
+            marker = fence.group("fence")
+            indent = len(fence.group("indent"))
+            lang = (fence.group("info").split() or [""])[0]
+            body: list[str] = []
+            i += 1
+            while i < len(lines):
+                closing = lines[i].strip()
+                if closing.startswith(marker[0] * len(marker)) and not closing.strip(marker[0]):
+                    break
+                body.append(_dedent(lines[i], indent))
+                i += 1
+            i += 1
+            yield Padding(highlight("\n".join(body), lang), (0, 0, 0, 2))
+            continue
+        if not line.strip():
+            yield from flush()
+            i += 1
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            yield from flush()
+            yield inline(heading.group(2), "bold underline")
+            i += 1
+            continue
+        bullet = _BULLET.match(line)
+        if bullet and (not paragraph or not bullet.group(2)[0].isdigit()):
+            yield from flush()
+            items: list[Text] = []
+            while i < len(lines):
+                item = _BULLET.match(lines[i])
+                if item:
+                    depth = len(item.group(1).expandtabs(4)) // 2
+                    marker = "•" if item.group(2) in "-*+" else item.group(2)
+                    entry = Text("  " * depth + marker + " ")
+                    entry.append_text(inline(item.group(3).rstrip()))
+                    items.append(entry)
+                elif lines[i].strip() and lines[i].startswith((" ", "\t")) and items:
+                    items[-1].append(" ")
+                    items[-1].append_text(inline(lines[i].strip()))
+                else:
+                    break
+                i += 1
+            yield Text("\n").join(items)
+            continue
+        quote = _QUOTE.match(line)
+        if quote:
+            yield from flush()
+            quoted: list[str] = []
+            while i < len(lines):
+                q = _QUOTE.match(lines[i])
+                if not q:
+                    break
+                quoted.append(q.group(1))
+                i += 1
+            body_text = Text("│ ", style="dim")
+            body_text.append_text(inline(_join(quoted), "italic"))
+            yield body_text
+            continue
+        paragraph.append(line)
+        i += 1
+    yield from flush()
+
+
+def _dedent(line: str, indent: int) -> str:
+    strip = len(line) - len(line.lstrip(" "))
+    return line[min(strip, indent):]

@@ -1,0 +1,323 @@
+"""The review screen: draws the card on screen and turns keys into session actions.
+
+The console and the key reader are injected: tests pass a `Console(file=StringIO())` and a
+callable that returns scripted keys; the command line passes a real console and `TtyKeys`,
+which reads one key at a time from the terminal in raw mode and restores the terminal
+settings before returning, whatever happens.
+
+Keys: Space or Enter shows the back; 1 Again, 2 Hard, 3 Good, 4 Easy (Space or Enter on the
+back: Good, or keeps an MCQ's own grade); on an MCQ front a letter picks that choice;
+`u` undo, `b` or `-` bury, `s` or `@` suspend (on an MCQ front only `-` and `@`, since `b`
+and `s` may be choices), `q`, Ctrl-C or Ctrl-D quit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from srs.model import CardKind, cloze_side
+from srs.review import QueuedCardLike, ReviewSession, Showing, Summary
+from srs.schedule import Rating
+from srs.ui.markdown import inline, render_markdown
+
+KeyReader = Callable[[], str]
+TitleOf = Callable[[QueuedCardLike], str]
+
+QUIT_KEYS = frozenset({"q", "Q", "\x03", "\x04", ""})
+REVEAL_KEYS = frozenset({" ", "\r", "\n"})
+RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Rating.EASY}
+RATING_LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good",
+                 Rating.EASY: "Easy"}
+RATING_STYLES = {Rating.AGAIN: "red", Rating.HARD: "yellow", Rating.GOOD: "green",
+                 Rating.EASY: "blue"}
+
+
+def default_title(card: QueuedCardLike) -> str:
+    title = getattr(card, "lesson_title", "") or card.content.get("lesson_title", "")
+    return str(title or card.lesson or card.deck)
+
+
+def run_review(session: ReviewSession, console: Console, read_key: KeyReader,
+               *, title_of: TitleOf = default_title) -> Summary:
+    """Show cards until the session is done or the learner quits; Ctrl-C quits cleanly."""
+    message = ""
+    try:
+        while True:
+            showing = session.current()
+            if showing is None:
+                break
+            draw(console, session, showing, title_of(showing.card), message)
+            message = ""
+            outcome = _handle_keys(session, showing, read_key)
+            if outcome is None:
+                break
+            message = outcome
+    except KeyboardInterrupt:
+        pass
+    return session.quit()
+
+
+def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader) -> str | None:
+    """Read keys until one acts on the session; returns a status message, None to quit."""
+    while True:
+        key = read_key()
+        if key in QUIT_KEYS:
+            return None
+        picking = showing.self_grading and showing.chosen is None and not showing.revealed
+        if picking and len(key) == 1 and key.isalpha():
+            letter = key.upper()
+            if any(c.letter == letter for c in showing.choices):
+                session.choose(letter)
+                return ""
+        if key == "u":
+            if session.undo() is None:
+                return "Nothing to undo."
+            return "Last answer undone."
+        if key in ("-", "@") or (not picking and key in ("b", "s")):
+            if key in ("b", "-"):
+                session.bury()
+                return "Buried until tomorrow."
+            session.suspend()
+            return "Suspended."
+        if not showing.revealed:
+            if key in REVEAL_KEYS:
+                session.reveal()
+                return ""
+            continue
+        if key in RATING_KEYS:
+            session.answer(RATING_KEYS[key])
+            return ""
+        if key in REVEAL_KEYS:
+            session.answer(None if showing.graded is not None else Rating.GOOD)
+            return ""
+
+
+# -- drawing -------------------------------------------------------------------------------
+
+
+def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
+         message: str = "") -> None:
+    """One full screen for the card on show."""
+    if console.is_terminal:
+        console.clear()
+    card = showing.card
+    left = session.remaining
+    subtitle = f"{card.kind} · {left} more" if left else f"{card.kind} · last"
+    console.print(Panel(_card_body(session, showing), title=Text(title, style="bold"),
+                        title_align="left", subtitle=subtitle, subtitle_align="right",
+                        border_style="cyan" if not showing.revealed else "blue",
+                        padding=(0, 1)))
+    if showing.revealed:
+        console.print(_ratings(session, showing))
+    if message:
+        console.print(Text(message, style="yellow"))
+    console.print(_hints(showing), style="dim")
+
+
+def _front_text(card: QueuedCardLike) -> str:
+    content = card.content
+    front = str(content.get("front", ""))
+    if card.kind == CardKind.CLOZE.value:
+        number = content.get("cloze")
+        if isinstance(number, int) and number > 0:
+            return cloze_side(front, number, reveal=False)
+    return front
+
+
+def _card_body(session: ReviewSession, showing: Showing) -> RenderableType:
+    content = showing.card.content
+    parts: list[RenderableType] = []
+    if showing.self_grading:
+        if showing.prompt:
+            parts.append(render_markdown(showing.prompt))
+            parts.append(Text(""))
+        parts.append(_choice_lines(showing))
+        if showing.revealed:
+            parts.append(Rule(style="dim"))
+            parts.append(_mcq_verdict(showing))
+            explanation = str(content.get("explanation", "")).strip()
+            if explanation:
+                parts.append(Text(""))
+                parts.append(render_markdown(explanation))
+        return Group(*parts)
+    parts.append(render_markdown(_front_text(showing.card)))
+    if showing.revealed:
+        parts.append(Rule(style="dim"))
+        parts.append(render_markdown(str(content.get("back", ""))))
+    return Group(*parts)
+
+
+def _choice_lines(showing: Showing) -> Text:
+    lines: list[Text] = []
+    for choice in showing.choices:
+        line = Text()
+        mark = "  "
+        style = ""
+        if showing.revealed and choice.correct:
+            mark, style = "✓ ", "bold green"
+        elif showing.revealed and choice.letter == showing.chosen:
+            mark, style = "✗ ", "bold red"
+        line.append(mark, style=style)
+        line.append(f"{choice.letter}) ", style=style or "bold")
+        line.append_text(inline(choice.text, style))
+        lines.append(line)
+    return Text("\n").join(lines)
+
+
+def _mcq_verdict(showing: Showing) -> Text:
+    right = showing.correct_letter or "?"
+    text = Text()
+    if showing.chosen is None:
+        text.append(f"Answer: {right}", style="bold")
+    elif showing.chosen == right:
+        text.append(f"Right: {right}", style="bold green")
+    else:
+        text.append(f"Wrong: you picked {showing.chosen}, the answer is {right}", style="bold red")
+    if showing.graded is not None:
+        text.append(f"  (graded {RATING_LABELS[showing.graded]})", style="dim")
+    return text
+
+
+def _ratings(session: ReviewSession, showing: Showing) -> RenderableType:
+    intervals = session.preview_text(showing).split("  ")
+    table = Table.grid(padding=(0, 2))
+    for _ in Rating:
+        table.add_column(justify="center")
+    heads: list[Text] = []
+    for rating in Rating:
+        style = RATING_STYLES[rating]
+        if showing.graded is rating:
+            style = f"reverse {style}"
+        heads.append(Text(f"{int(rating)} {RATING_LABELS[rating]}", style=style))
+    table.add_row(*heads)
+    table.add_row(*(Text(i) for i in intervals))
+    return table
+
+
+def _hints(showing: Showing) -> str:
+    if not showing.revealed:
+        if showing.self_grading:
+            last = showing.choices[-1].letter.lower()
+            return f"a-{last} choose · Space show · - bury · @ suspend · u undo · q quit"
+        return "Space/Enter show answer · b bury · s suspend · u undo · q quit"
+    if showing.graded is not None:
+        return "Space keep grade · 1-4 change it · b bury · s suspend · u undo · q quit"
+    return "1-4 rate (Space = Good) · b bury · s suspend · u undo · q quit"
+
+
+# -- the end of a session --------------------------------------------------------------------
+
+
+def format_duration(elapsed: timedelta) -> str:
+    seconds = int(elapsed.total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def print_summary(console: Console, summary: Summary, *, due_tomorrow: int | None = None,
+                  next_due: datetime | None = None) -> None:
+    noun = "card" if summary.reviewed == 1 else "cards"
+    line = Text()
+    line.append(f"Reviewed {summary.reviewed} {noun}", style="bold")
+    line.append(f" in {format_duration(summary.elapsed)}")
+    if summary.reviewed:
+        line.append(f" · again {summary.again_rate:.0%}")
+    console.print(line)
+    extra: list[str] = []
+    if summary.buried:
+        extra.append(f"{summary.buried} buried")
+    if summary.suspended:
+        extra.append(f"{summary.suspended} suspended")
+    if summary.learning_left:
+        extra.append(f"{summary.learning_left} still learning")
+    if due_tomorrow is not None:
+        extra.append(f"due tomorrow: {due_tomorrow}")
+    if extra:
+        console.print(" · ".join(extra))
+    if next_due is not None:
+        console.print(f"Next card due {format_when(next_due)}.")
+
+
+def format_when(moment: datetime, now: datetime | None = None) -> str:
+    """A due time for people: local time, with the date when it is not today."""
+    local = moment.astimezone()
+    if now is not None:
+        delta = moment - now
+        if delta <= timedelta(0):
+            return "now"
+        if delta < timedelta(hours=1):
+            return f"in {max(1, round(delta.total_seconds() / 60))} min ({local:%H:%M})"
+        if local.date() == now.astimezone().date():
+            return f"today at {local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+# -- keys from a terminal ----------------------------------------------------------------------
+
+
+class TtyKeys:
+    """Reads one key per call from a terminal, in raw mode only for the read itself.
+
+    Raw mode turns Ctrl-C into the byte 0x03, returned like any key (the review loop treats it
+    as quit). The previous terminal settings are restored in a `finally` before returning or
+    raising. An escape sequence (arrow keys) comes back whole; EOF comes back as "".
+    """
+
+    def __init__(self, fd: int | None = None) -> None:
+        self.fd = sys.stdin.fileno() if fd is None else fd
+
+    def __call__(self) -> str:
+        import termios
+        import tty
+
+        old = termios.tcgetattr(self.fd)
+        try:
+            tty.setraw(self.fd)
+            data = os.read(self.fd, 1)
+            if data == b"\x1b":
+                data += self._pending()
+            elif data and data[0] >= 0xC0:
+                want = 2 if data[0] < 0xE0 else 3 if data[0] < 0xF0 else 4
+                while len(data) < want:
+                    more = os.read(self.fd, 1)
+                    if not more:
+                        break
+                    data += more
+        finally:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
+        return data.decode("utf-8", "replace")
+
+    def _pending(self) -> bytes:
+        import select
+
+        data = b""
+        while select.select([self.fd], [], [], 0.02)[0]:
+            chunk = os.read(self.fd, 16)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+def stream_keys(stream: TextIO) -> KeyReader:
+    """Keys from a non-terminal stream (a pipe): one character per call, "" at the end."""
+
+    def next_key() -> str:
+        return stream.read(1)
+
+    return next_key
