@@ -81,5 +81,72 @@ def check(paths: PathsArg = None) -> None:
 # -- further commands (verify, review, stats, export) are added below this line --
 
 
+@app.command()
+def export(
+    paths: PathsArg = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="One package for everything (default: one per deck "
+                     "manifest, named after the deck, in the current folder)."),
+    ] = None,
+    timestamp: Annotated[
+        float | None,
+        typer.Option("--timestamp", help="Export time in Unix seconds (default: "
+                     "$SRS_EXPORT_TIME, $SOURCE_DATE_EPOCH, else now); fixed, it makes the "
+                     "output byte-identical for the same input."),
+    ] = None,
+) -> None:
+    """Write Anki packages (.apkg); re-importing one updates edited notes in place."""
+    from srs.corpus import load_corpus
+    from srs.export import build_notes, export_time, package_file_name, write_package
+    from srs.model import Lesson
+    from srs.ui.progress import progress_bar
+
+    try:
+        corpus = load_corpus(paths or [])
+        when = export_time(timestamp)
+    except SrsError as exc:
+        raise _fail(exc) from None
+    for diagnostic in corpus.diagnostics:
+        typer.echo(str(diagnostic), err=True)
+    manifest_decks = {path: deck.name for path, deck in corpus.deck_of.items()}
+    if output is not None:
+        jobs = [(output, corpus.lessons)]
+    else:
+        grouped: dict[str, list[Lesson]] = {}
+        for lesson in corpus.lessons:
+            name = manifest_decks.get(lesson.path, "srs")
+            grouped.setdefault(name, []).append(lesson)
+        jobs = [(Path(package_file_name(name)), lessons) for name, lessons in grouped.items()]
+    for target, lessons in jobs:
+        try:
+            total = sum(len(lesson.cards) for lesson in lessons)
+            with progress_bar("rendering", total) as progress:
+                notes, media = build_notes(lessons, manifest_decks, progress)
+            summary = write_package(notes, media, target, when)
+        except SrsError as exc:
+            raise _fail(exc) from None
+        per_type = ", ".join(f"{name} {count}" for name, count in summary.notes_per_type.items())
+        typer.echo(f"wrote {summary.path} ({_size(summary.size)})")
+        typer.echo(f"  notes: {summary.notes} ({per_type or 'none'}), cards: {summary.cards}")
+        typer.echo(f"  decks: {len(summary.decks)}" + "".join(f"\n    {d}" for d in summary.decks))
+        typer.echo(f"  media: {summary.media} file{'s' if summary.media != 1 else ''}")
+        typer.echo(f"  since the last export: {summary.updated} changed, "
+                   f"{summary.unchanged} unchanged, "
+                   f"{summary.notes - summary.updated - summary.unchanged} new")
+    if corpus.has_errors:
+        raise typer.Exit(1)
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+
 def main() -> None:
     app()

@@ -30,8 +30,8 @@ import itertools
 import json
 import os
 import re
+import secrets
 import sqlite3
-import tempfile
 import time
 import zipfile
 from collections import Counter
@@ -334,8 +334,9 @@ class _Builder:
         first = min(cards, key=lambda c: (c.cloze, c.ordinal))
         note_type = NOTE_TYPES[CardKind.CLOZE]
         text = self.md(first.front, lesson, first)
-        same = first.back.strip() == first.front.strip()
-        extra = "" if same else self.md(first.back, lesson, first)
+        # A cloze card's `back` is its text with the deletion revealed: Anki draws that from
+        # `Text` itself, so `Extra` starts empty (a place for the user's own notes).
+        extra = ""
         sort = _sort_key(lesson, first)
         fields = [text, extra, self.source_field(lesson, first), html.escape(sort)]
         tags = anki_tags(t for c in cards for t in c.tags)
@@ -344,7 +345,7 @@ class _Builder:
                         digest=_digest(note_type, fields, tags), due=due)
 
     def _mcq_fields(self, lesson: Lesson, card: Card) -> list[str]:
-        question = self.md(card.front, lesson, card)
+        question = self.md(mcq_prompt(card), lesson, card)
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
         right = (card.answer or "").strip().upper()[:1]
         plain: list[str] = []
@@ -367,6 +368,17 @@ class _Builder:
             f'<ol class="srs-choices">{"".join(marked)}</ol>',
             answer + self.md(explanation, lesson, card),
         ]
+
+
+_CHOICE_LINE = re.compile(r"^\s*\*\*[A-Z]\)\*\*")
+
+
+def mcq_prompt(card: Card) -> str:
+    """The question of an MCQ card without its lettered choices (which `front` ends with)."""
+    lines = card.front.rstrip().splitlines()
+    while lines and card.choices and _CHOICE_LINE.match(lines[-1]):
+        lines.pop()
+    return "\n".join(lines).strip() or card.front
 
 
 def _sort_key(lesson: Lesson, card: Card) -> str:
@@ -584,9 +596,17 @@ def _zip_package(target: Path, db_path: Path, media: Sequence[MediaFile]) -> Non
 
 
 def _scratch(directory: Path, stem: str, suffix: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=suffix, dir=directory)
-    os.close(fd)
-    return Path(name)
+    """A new empty file beside the target; created with the umask's usual permissions (the
+    package is moved into place, so it keeps them), unlike `tempfile.mkstemp`'s 0600."""
+    for _ in range(100):
+        path = directory / f".{stem}.{secrets.token_hex(6)}{suffix}"
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise ExportError("cannot create a scratch file", directory)
 
 
 def _atomic_write_bytes(target: Path, data: bytes) -> None:
