@@ -56,7 +56,7 @@ class CardSchedule:
 
 def new_schedule(now: datetime) -> CardSchedule:
     """A never-seen card, due now."""
-    return CardSchedule(State.NEW, 0, None, None, _utc(now), None)
+    return CardSchedule(State.NEW, None, None, None, _utc(now), None)
 
 
 def fsrs_card_id(card_id: str) -> int:

@@ -1,0 +1,651 @@
+"""The review database: the only user of sqlite3.
+
+One SQLite file in WAL mode with `synchronous=FULL`; every write is one explicit transaction
+committed before the method returns, so a kill -9 loses nothing acknowledged. One writer at a
+time, enforced by an exclusive `flock` on `<db>.lock` (the kernel drops it when the process
+dies, however it dies). Schema upgrades run in one exclusive transaction after a backup taken
+with SQLite's backup API; a file from a newer srs is refused without being written.
+
+Times are stored as integer microseconds since the epoch (UTC), so a schedule read back equals
+the one written, to the microsecond.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from srs.errors import StoreError, StoreLockedError, StoreVersionError
+from srs.model import DeckOptions, Lesson
+from srs.schedule import LEARN_AHEAD, CardSchedule, Rating, State
+
+APP_NAME = "srs"
+DB_FILENAME = "srs.sqlite3"
+DAILY_BACKUPS_KEPT = 7
+
+# Each entry upgrades the schema by one version: MIGRATIONS[0] takes version 1 to 2, and so on.
+# Version 1 is srs/schema.sql.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE INDEX cards_queue ON cards(deck, state, due) WHERE suspended = 0 AND orphaned = 0;
+    CREATE INDEX cards_due ON cards(due) WHERE suspended = 0 AND orphaned = 0 AND state != 0;
+    CREATE INDEX review_log_time ON review_log(time);
+    """,
+)
+SCHEMA_VERSION = 1 + len(MIGRATIONS)
+
+
+def default_db_path() -> Path:
+    """`$SRS_DB`, else the user data directory (the CLI's `--db` overrides both)."""
+    env = os.environ.get("SRS_DB")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME) / DB_FILENAME
+
+
+def to_us(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("datetimes must be timezone-aware")
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def _opt_us(moment: datetime | None) -> int | None:
+    return None if moment is None else to_us(moment)
+
+
+def _opt_dt(value: int | None) -> datetime | None:
+    return None if value is None else from_us(value)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LessonFileRow:
+    size: int
+    mtime_ns: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class LessonRow:
+    """What the store remembers of a lesson: enough to order lessons without parsing them."""
+
+    path: str
+    slug: str
+    number: int | None
+    prerequisites: tuple[str, ...]
+    rank: int
+    title: str
+    deck: str
+
+
+@dataclass(frozen=True)
+class QueuedCard:
+    id: str
+    deck: str
+    lesson: str  # the lesson file's path
+    section: str
+    kind: str
+    content: dict[str, Any]  # Card.to_json() as stored at sync
+    schedule: CardSchedule
+    lesson_title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyReport:
+    added: int = 0
+    changed: int = 0
+    orphaned: int = 0
+    restored: int = 0
+    taken_over: int = 0
+
+
+_CARD_COLUMNS = (
+    "c.id, c.deck, c.lesson, c.section, c.kind, c.content, "
+    "c.state, c.step, c.stability, c.difficulty, c.due, c.last_review, l.title"
+)
+_ACTIVE = "c.suspended = 0 AND c.orphaned = 0"
+
+
+def _schedule_from(row: Sequence[Any], at: int) -> CardSchedule:
+    state, step, stability, difficulty, due, last = row[at: at + 6]
+    return CardSchedule(State(state), step, stability, difficulty, from_us(due), _opt_dt(last))
+
+
+def _queued(row: Sequence[Any]) -> QueuedCard:
+    return QueuedCard(
+        id=row[0], deck=row[1], lesson=row[2], section=row[3], kind=row[4],
+        content=json.loads(row[5]), schedule=_schedule_from(row, 6), lesson_title=row[12] or "",
+    )
+
+
+def _sched_values(s: CardSchedule) -> tuple[Any, ...]:
+    return (int(s.state), s.step, s.stability, s.difficulty, to_us(s.due), _opt_us(s.last_review))
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a script into complete statements (executescript would commit our transaction)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            buffer = ""
+            if statement.strip(";").strip():
+                yield statement
+    if buffer.strip():
+        yield buffer
+
+
+class Store:
+    """An open review database, held by this process alone until `close`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock_fd: int | None) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock_fd = lock_fd
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, now: datetime, read_only: bool = False) -> Store:
+        """Open (creating or upgrading) the database at `path` as its single writer.
+
+        `read_only` opens an existing, current file for queries only: no lock is taken, so it
+        works while a review runs; a missing or older file is opened as a writer instead.
+        Raises StoreLockedError, StoreVersionError or StoreError.
+        """
+        path = Path(path)
+        if read_only and path.exists():
+            store = cls._open_reader(path)
+            if store is not None:
+                return store
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock_fd = _lock(path)
+        try:
+            conn = _connect(path)
+        except BaseException:
+            _unlock(lock_fd)
+            raise
+        store = cls(path, conn, lock_fd)
+        try:
+            store._prepare(now)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def _open_reader(cls, path: Path) -> Store | None:
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                   isolation_level=None, check_same_thread=False)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the review database: {exc}", path) from exc
+        if version > SCHEMA_VERSION:
+            conn.close()
+            raise StoreVersionError(_newer_message(version), path)
+        if version < SCHEMA_VERSION:
+            conn.close()
+            return None
+        conn.execute("PRAGMA query_only = ON")
+        return cls(path, conn, None)
+
+    def _prepare(self, now: datetime) -> None:
+        conn = self._conn
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not a review database: {exc}", self.path) from exc
+        if version > SCHEMA_VERSION:
+            raise StoreVersionError(_newer_message(version), self.path)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if version < SCHEMA_VERSION:
+                self._migrate(version, now)
+            self._daily_backup(now)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot use the review database: {exc}", self.path) from exc
+
+    def _migrate(self, version: int, now: datetime) -> None:
+        if version > 0:
+            self.backup(self._backup_dir() / f"pre-v{SCHEMA_VERSION}-from-v{version}-"
+                        f"{now.astimezone(UTC):%Y%m%dT%H%M%S}Z.sqlite3")
+        conn = self._conn
+        conn.execute("BEGIN EXCLUSIVE")
+        try:
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found != version:  # somebody upgraded it meanwhile; start over
+                raise StoreError("the review database changed while opening it", self.path)
+            steps: list[str] = []
+            if version == 0:
+                steps.append(resources.files("srs").joinpath("schema.sql").read_text("utf-8"))
+                version = 1
+            steps.extend(MIGRATIONS[version - 1:])
+            for script in steps:
+                for statement in _statements(script):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _backup_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".backups")
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the database at `target`, written beside it then renamed."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        dest = sqlite3.connect(partial)
+        try:
+            self._conn.backup(dest)
+        finally:
+            dest.close()
+        os.replace(partial, target)
+        return target
+
+    def _daily_backup(self, now: datetime) -> None:
+        """One backup per UTC day, the last DAILY_BACKUPS_KEPT kept."""
+        folder = self._backup_dir()
+        today = folder / f"daily-{now.astimezone(UTC):%Y-%m-%d}.sqlite3"
+        if today.exists():
+            return
+        self.backup(today)
+        dailies = sorted(folder.glob("daily-*.sqlite3"))
+        for old in dailies[:-DAILY_BACKUPS_KEPT]:
+            old.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        finally:
+            if self._lock_fd is not None:
+                _unlock(self._lock_fd)
+                self._lock_fd = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- transactions --------------------------------------------------------------------------
+
+    def _write(self) -> _Transaction:
+        if self._lock_fd is None:
+            raise StoreError("the review database is open read-only", self.path)
+        return _Transaction(self._conn, self.path)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- lesson sync ---------------------------------------------------------------------------
+
+    def lesson_files(self) -> dict[str, LessonFileRow]:
+        rows = self._conn.execute("SELECT path, size, mtime_ns, hash FROM lessons")
+        return {path: LessonFileRow(size, mtime, digest) for path, size, mtime, digest in rows}
+
+    def lessons(self) -> list[LessonRow]:
+        rows = self._conn.execute(
+            "SELECT path, slug, number, prerequisites, rank, title, deck FROM lessons "
+            "ORDER BY rank, path"
+        )
+        return [LessonRow(p, s, n, tuple(json.loads(pre)), r, t, d)
+                for p, s, n, pre, r, t, d in rows]
+
+    def touch_lesson_file(self, path: str, size: int, mtime_ns: int) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE lessons SET size = ?, mtime_ns = ? WHERE path = ?",
+                         (size, mtime_ns, path))
+
+    def set_lesson_ranks(self, ranks: dict[str, int]) -> None:
+        with self._write() as conn:
+            conn.executemany("UPDATE lessons SET rank = ? WHERE path = ? AND rank != ?",
+                             [(rank, path, rank) for path, rank in ranks.items()])
+
+    def set_deck_options(self, options: dict[str, DeckOptions]) -> None:
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO deck_options VALUES (?, ?, ?, ?, ?) ON CONFLICT(deck) DO UPDATE SET "
+                "desired_retention = excluded.desired_retention, "
+                "new_per_day = excluded.new_per_day, reviews_per_day = excluded.reviews_per_day, "
+                "maximum_interval = excluded.maximum_interval",
+                [(name, o.desired_retention, o.new_per_day, o.reviews_per_day, o.maximum_interval)
+                 for name, o in options.items()],
+            )
+
+    def deck_options(self) -> dict[str, DeckOptions]:
+        rows = self._conn.execute("SELECT * FROM deck_options ORDER BY deck")
+        return {deck: DeckOptions(retention, new, reviews, maximum)
+                for deck, retention, new, reviews, maximum in rows}
+
+    def orphan_lesson(self, path: str) -> int:
+        """A lesson file that is gone: its cards are orphaned (kept with their history)."""
+        with self._write() as conn:
+            return conn.execute("UPDATE cards SET orphaned = 1 WHERE lesson = ? AND orphaned = 0",
+                                (path,)).rowcount
+
+    def apply_lesson(
+        self, path: str, size: int, mtime_ns: int, file_hash: str, lesson: Lesson, rank: int,
+        now: datetime,
+    ) -> ApplyReport:
+        """Upsert a lesson and its cards in one transaction.
+
+        A card whose content changed keeps its schedule and history; cards of this lesson that
+        are no longer in it are orphaned; an orphaned card that reappears is restored; a new
+        card whose content hash equals an orphaned card's of this lesson (a renumbered
+        question) takes over that card's schedule and history.
+        """
+        stamp = to_us(now)
+        added = changed = orphaned = restored = taken = 0
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO lessons (path, size, mtime_ns, hash, slug, number, prerequisites, "
+                "rank, title, deck) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
+                "mtime_ns = excluded.mtime_ns, hash = excluded.hash, slug = excluded.slug, "
+                "number = excluded.number, prerequisites = excluded.prerequisites, "
+                "rank = excluded.rank, title = excluded.title, deck = excluded.deck",
+                (path, size, mtime_ns, file_hash, lesson.slug, lesson.number,
+                 json.dumps(list(lesson.prerequisites)), rank, lesson.title,
+                 lesson.cards[0].deck if lesson.cards else ""),
+            )
+            incoming = {card.id: card for card in lesson.cards}
+            # Cards of this lesson that left it become orphans first, so that a renumbered
+            # card below can find the one it replaces.
+            for (card_id,) in conn.execute(
+                "SELECT id FROM cards WHERE lesson = ? AND orphaned = 0", (path,)
+            ).fetchall():
+                if card_id not in incoming:
+                    conn.execute("UPDATE cards SET orphaned = 1 WHERE id = ?", (card_id,))
+                    orphaned += 1
+            fresh = []
+            for card in lesson.cards:
+                row = conn.execute("SELECT content_hash, orphaned FROM cards WHERE id = ?",
+                                   (card.id,)).fetchone()
+                if row is None:
+                    fresh.append(card)
+                    continue
+                old_hash, was_orphan = row
+                new_hash = card.content_hash
+                conn.execute(
+                    "UPDATE cards SET lesson = ?, kind = ?, deck = ?, section = ?, ordinal = ?, "
+                    "content = ?, content_hash = ?, orphaned = 0, content_changed = CASE WHEN "
+                    "content_hash = ? THEN content_changed ELSE ? END WHERE id = ?",
+                    (path, card.kind.value, card.deck, card.section, card.ordinal,
+                     card.to_content_json(), new_hash, new_hash, stamp, card.id),
+                )
+                changed += old_hash != new_hash
+                restored += was_orphan
+            for card in fresh:
+                heir = conn.execute(
+                    "SELECT id FROM cards WHERE lesson = ? AND orphaned = 1 AND content_hash = ? "
+                    "ORDER BY ordinal LIMIT 1", (path, card.content_hash),
+                ).fetchone()
+                conn.execute(
+                    "INSERT INTO cards (id, lesson, kind, deck, section, ordinal, content, "
+                    "content_hash, content_changed, created, due) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (card.id, path, card.kind.value, card.deck, card.section, card.ordinal,
+                     card.to_content_json(), card.content_hash, stamp, stamp, stamp),
+                )
+                if heir is None:
+                    added += 1
+                    continue
+                old_id = heir[0]
+                conn.execute(
+                    "UPDATE cards SET (content_changed, created, state, step, stability, "
+                    "difficulty, due, last_review, suspended, buried_until) = (SELECT "
+                    "content_changed, created, state, step, stability, difficulty, due, "
+                    "last_review, suspended, buried_until FROM cards WHERE id = ?) WHERE id = ?",
+                    (old_id, card.id),
+                )
+                conn.execute("UPDATE review_log SET card = ? WHERE card = ?", (card.id, old_id))
+                conn.execute("DELETE FROM cards WHERE id = ?", (old_id,))
+                taken += 1
+        return ApplyReport(added, changed, orphaned, restored, taken)
+
+    # -- review --------------------------------------------------------------------------------
+
+    def queue(
+        self, now: datetime, day_start: datetime, limits: dict[str, DeckOptions],
+        *, day_end: datetime | None = None,
+    ) -> list[QueuedCard]:
+        """Today's cards for the decks in `limits`: learning cards due within the learn-ahead
+        window, then review cards due before `day_end` (default: day_start + 1 day) up to each
+        deck's reviews/day less reviews done today, then new cards in lesson rank order up to
+        new/day less cards introduced today."""
+        conn = self._conn
+        now_us, start_us = to_us(now), to_us(day_start)
+        end_us = to_us(day_end if day_end is not None else day_start + timedelta(days=1))
+        unburied = "(c.buried_until IS NULL OR c.buried_until <= ?)"
+        done = self._answered_since(start_us)
+        learning: list[QueuedCard] = []
+        reviews: list[QueuedCard] = []
+        new: list[QueuedCard] = []
+        for deck, options in limits.items():
+            rows = conn.execute(
+                f"SELECT {_CARD_COLUMNS} FROM cards c JOIN lessons l ON l.path = c.lesson "
+                f"WHERE c.deck = ? AND c.state IN (1, 3) AND c.due <= ? AND {_ACTIVE} "
+                f"AND {unburied}",
+                (deck, now_us + int(LEARN_AHEAD.total_seconds() * 1e6), now_us),
+            )
+            learning.extend(_queued(row) for row in rows)
+            reviewed, introduced = done.get(deck, (0, 0))
+            room = max(0, options.reviews_per_day - reviewed)
+            if room:
+                rows = conn.execute(
+                    f"SELECT {_CARD_COLUMNS} FROM cards c JOIN lessons l ON l.path = c.lesson "
+                    f"WHERE c.deck = ? AND c.state = 2 AND c.due < ? AND {_ACTIVE} "
+                    f"AND {unburied} ORDER BY c.due, c.id LIMIT ?",
+                    (deck, end_us, now_us, room),
+                )
+                reviews.extend(_queued(row) for row in rows)
+            room = max(0, options.new_per_day - introduced)
+            if room:
+                rows = conn.execute(
+                    f"SELECT {_CARD_COLUMNS} FROM cards c JOIN lessons l ON l.path = c.lesson "
+                    f"WHERE c.deck = ? AND c.state = 0 AND {_ACTIVE} AND {unburied} "
+                    f"ORDER BY l.rank, l.path, c.ordinal, c.id LIMIT ?",
+                    (deck, now_us, room),
+                )
+                new.extend(_queued(row) for row in rows)
+        learning.sort(key=lambda q: (q.schedule.due, q.id))
+        reviews.sort(key=lambda q: (q.schedule.due, q.id))
+        return learning + reviews + new
+
+    def _answered_since(self, since_us: int) -> dict[str, tuple[int, int]]:
+        """Per deck: review-state answers and new cards introduced since `since_us`."""
+        rows = self._conn.execute(
+            "SELECT c.deck, sum(r.state_before = 2), count(DISTINCT CASE WHEN r.state_before = 0 "
+            "THEN r.card END) FROM review_log r JOIN cards c ON c.id = r.card "
+            "WHERE r.time >= ? GROUP BY c.deck", (since_us,),
+        )
+        return {deck: (int(reviews or 0), int(new or 0)) for deck, reviews, new in rows}
+
+    def card(self, card_id: str) -> QueuedCard:
+        row = self._conn.execute(
+            f"SELECT {_CARD_COLUMNS} FROM cards c JOIN lessons l ON l.path = c.lesson "
+            "WHERE c.id = ?", (card_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no card {card_id}", self.path)
+        return _queued(row)
+
+    def record_answer(
+        self, card_id: str, rating: Rating, before: CardSchedule, after: CardSchedule,
+        now: datetime, duration_ms: int, session_id: int | None,
+    ) -> int:
+        """Update the card and append the log row in one transaction; returns the log row id."""
+        elapsed = (now - before.last_review).days if before.last_review is not None else None
+        with self._write() as conn:
+            updated = conn.execute(
+                "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, "
+                "last_review = ? WHERE id = ?", (*_sched_values(after), card_id),
+            ).rowcount
+            if not updated:
+                raise StoreError(f"no card {card_id}", self.path)
+            cursor = conn.execute(
+                "INSERT INTO review_log (card, session, time, rating, elapsed_days, duration_ms, "
+                "state_before, step_before, stability_before, difficulty_before, due_before, "
+                "last_review_before, state_after, step_after, stability_after, difficulty_after, "
+                "due_after, last_review_after) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (card_id, session_id, to_us(now), int(rating), elapsed, max(0, duration_ms),
+                 *_sched_values(before), *_sched_values(after)),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def undo_answer(self, log_id: int) -> CardSchedule:
+        """Put the card back as it was before that answer and delete the log row."""
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT card, state_before, step_before, stability_before, difficulty_before, "
+                "due_before, last_review_before FROM review_log WHERE id = ?", (log_id,),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no answer {log_id} to undo", self.path)
+            restored = _schedule_from(row, 1)
+            conn.execute(
+                "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, "
+                "last_review = ? WHERE id = ?", (*_sched_values(restored), row[0]),
+            )
+            conn.execute("DELETE FROM review_log WHERE id = ?", (log_id,))
+        return restored
+
+    def bury(self, card_ids: Sequence[str], until: datetime) -> None:
+        with self._write() as conn:
+            conn.executemany("UPDATE cards SET buried_until = ? WHERE id = ?",
+                             [(to_us(until), card_id) for card_id in card_ids])
+
+    def suspend(self, card_id: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE cards SET suspended = 1 WHERE id = ?", (card_id,))
+
+    def unsuspend(self, card_id: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE cards SET suspended = 0 WHERE id = ?", (card_id,))
+
+    def start_session(self, now: datetime) -> int:
+        with self._write() as conn:
+            cursor = conn.execute("INSERT INTO sessions (started) VALUES (?)", (to_us(now),))
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def end_session(self, session_id: int, now: datetime) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE sessions SET ended = ? WHERE id = ?", (to_us(now), session_id))
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """The earliest due time of any active card that is not new (None: nothing scheduled)."""
+        row = self._conn.execute(
+            f"SELECT min(c.due) FROM cards c WHERE {_ACTIVE} AND c.state != 0"
+        ).fetchone()
+        return _opt_dt(row[0])
+
+    # -- queries for stats and tests -----------------------------------------------------------
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """One value from a read-only query (for stats and tests)."""
+        row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """All rows of a read-only query (for stats and tests)."""
+        return [tuple(row) for row in self._conn.execute(sql, params)]
+
+    def integrity_check(self) -> str:
+        return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+class _Transaction:
+    """`with store._write() as conn:` one IMMEDIATE transaction, committed on leaving."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self._path = path
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the review database: {exc}", self._path) from exc
+        return self._conn
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            try:
+                self._conn.execute("COMMIT")
+                return
+            except sqlite3.Error as error:
+                self._conn.execute("ROLLBACK")
+                raise StoreError(f"cannot write the review database: {error}",
+                                 self._path) from error
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(f"cannot write the review database: {exc}", self._path) from exc
+
+
+def _newer_message(version: int) -> str:
+    return (f"the review database has schema version {version}, newer than this srs "
+            f"understands ({SCHEMA_VERSION}); upgrade srs")
+
+
+def _lock(path: Path) -> int:
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise StoreError(f"cannot create the lock file: {exc.strerror}", lock_path) from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StoreLockedError(f"another srs is using {path}") from None
+    return fd
+
+
+def _unlock(fd: int) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the review database: {exc}", path) from exc
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
