@@ -22,6 +22,7 @@ class LessonContext:
     tags: tuple[str, ...]
     cards: list[Card] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _by_id: dict[str, Card] = field(default_factory=dict)
 
     def pos(self, body_line: int) -> SourcePos:
         return SourcePos(self.path, self.body_offset + body_line + 1)
@@ -34,9 +35,17 @@ class LessonContext:
         self.diagnostics.append(Diagnostic(self.pos(body_line), severity, message))
 
     def add(self, kind: CardKind, key: str, front: str, back: str, body_line: int,
-            section: str, **fields: object) -> Card:
+            section: str, **fields: object) -> Card | None:
+        """Add a card; a second card with the same key is reported and left out."""
+        ident = card_id(self.root, kind, key)
+        first = self._by_id.get(ident)
+        if first is not None:
+            self.report(body_line, Severity.ERROR,
+                        f"duplicate {kind.value} card {key!r} (first at line {first.source.line});"
+                        " this one is skipped")
+            return None
         card = Card(
-            id=card_id(self.root, kind, key),
+            id=ident,
             kind=kind,
             lesson=self.slug,
             key=key,
@@ -50,6 +59,7 @@ class LessonContext:
             **fields,  # type: ignore[arg-type]
         )
         self.cards.append(card)
+        self._by_id[ident] = card
         return card
 
 

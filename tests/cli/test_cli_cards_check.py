@@ -1,0 +1,71 @@
+"""`srs cards` and `srs check` through typer's runner, on real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from srs.cli import app
+from tests.conftest import SEED
+
+runner = CliRunner()
+
+
+def test_cards_json_on_seed() -> None:
+    result = runner.invoke(app, ["cards", "--json", str(SEED)])
+    assert result.exit_code == 0, result.output
+    cards = json.loads(result.stdout)
+    kinds = [c["kind"] for c in cards]
+    assert kinds.count("mcq") == 1 and kinds.count("code") == 4
+    assert kinds.count("example") == 1 and kinds.count("problem") == 1
+    [mcq] = [c for c in cards if c["kind"] == "mcq"]
+    assert mcq["answer"] == "C" and len(mcq["choices"]) == 4 and mcq["explanation"]
+    for card in cards:
+        assert {"id", "kind", "lesson", "deck", "front", "back", "tags", "source"} <= card.keys()
+        assert card["lesson"] == "systems-programming-in-go"
+        assert card["source"].startswith(f"{SEED}:")
+        assert all(" " not in tag for tag in card["tags"])
+
+
+def test_cards_table_on_seed() -> None:
+    result = runner.invoke(app, ["cards", str(SEED)], env={"COLUMNS": "140"})
+    assert result.exit_code == 0
+    assert "Lock-Free Counter" in result.stdout
+    assert result.stdout.rstrip().endswith("cards")
+
+
+def test_check_reports_and_exits(tmp_path: Path) -> None:
+    good = tmp_path / "good.md"
+    good.write_text(SEED.read_text())
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\ntitle: [\n---\n# Bad\n\n## Quiz\n\n### Question 1\nWhy?\n\n"
+                   "**A)** x  \n**B)** y\n\n**Answer: Q** - none\n")
+    result = runner.invoke(app, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    # PyYAML notices the unclosed `[` where the front matter ends
+    assert lines[0].startswith(f"{bad}:3: error: invalid front matter: ")
+    assert f"{bad}:14: error: question 1: answer Q matches no choice (A-B)" in lines
+    assert any(line.startswith(f"{good}:7: warning: prerequisite") for line in lines)
+    # the broken lesson does not stop the good one: its cards are still listed
+    listed = runner.invoke(app, ["cards", "--json", str(tmp_path)])
+    assert listed.exit_code == 1
+    assert len(json.loads(listed.stdout)) == 7
+
+
+def test_check_clean_exits_zero(tmp_path: Path) -> None:
+    lesson = tmp_path / "ok.md"
+    lesson.write_text("---\ntitle: Ok\nslug: ok\ncanonical_id: ok-1\n---\n# Ok\n\n"
+                      "## Cards\n\nQ: yes?\nA: yes\n")
+    result = runner.invoke(app, ["check", str(lesson)])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "1 lessons, 1 cards: 0 errors, 0 warnings" in result.stderr
+
+
+def test_missing_path_is_a_clean_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["cards", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"srs: {tmp_path / 'nope'}: no such file or directory"

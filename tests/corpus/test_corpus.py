@@ -1,0 +1,102 @@
+"""Resolving PATH arguments, deck manifests, and the checks that need every lesson."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from srs.corpus import lesson_order, load_corpus, resolve_sources
+from srs.decks import load_manifest
+from srs.errors import ManifestError, SrsError
+from srs.model import Severity
+
+
+def lesson(slug: str, number: int, prereqs: list[str], canonical: str | None = None) -> str:
+    cid = f"canonical_id: {canonical or slug}\n" if canonical != "" else ""
+    return (f"---\ntitle: {slug}\nslug: {slug}\nnumber: {number}\n"
+            f"prerequisites: {prereqs}\n{cid}---\n# {slug}\n\n## Cards\n\nQ: {slug}?\nA: yes\n")
+
+
+def make(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_directory_file_and_manifest(tmp_path: Path) -> None:
+    make(tmp_path, {
+        "lessons/01. A.md": lesson("a", 1, []),
+        "lessons/sub/02. B.md": lesson("b", 2, ["a"]),
+        "extra.txt": lesson("c", 3, []),
+        "decks/go.toml": 'name = "Go::Core"\nlessons = ["../lessons/**/*.md"]\n'
+                         "[options]\nnew_per_day = 5\n",
+    })
+    by_dir = resolve_sources([tmp_path / "lessons"])
+    assert [s.path.name for s in by_dir] == ["01. A.md", "02. B.md"]
+    by_manifest = resolve_sources([tmp_path / "decks/go.toml"])
+    assert {s.deck.name for s in by_manifest} == {"Go::Core"}
+    assert by_manifest[0].deck.options.new_per_day == 5
+    corpus = load_corpus([tmp_path / "decks/go.toml", tmp_path / "extra.txt"])
+    assert [c.deck for c in corpus.cards] == ["Go::Core", "Go::Core", "srs"]
+    assert not corpus.diagnostics
+
+
+def test_default_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make(tmp_path, {"lessons/01. A.md": lesson("a", 1, [])})
+    monkeypatch.chdir(tmp_path)
+    assert [s.path for s in resolve_sources([])] == [Path("lessons/01. A.md")]
+    make(tmp_path, {"decks/d.toml": 'name = "D"\nlessons = ["../lessons/*.md"]\n'})
+    [source] = resolve_sources([])
+    assert (source.path, source.deck.name) == (Path("lessons/01. A.md"), "D")
+
+
+def test_missing_path_and_bad_manifest(tmp_path: Path) -> None:
+    with pytest.raises(SrsError, match="no such file"):
+        resolve_sources([tmp_path / "nope.md"])
+    bad = make(tmp_path, {"d.toml": "name = \n"}) / "d.toml"
+    with pytest.raises(ManifestError) as info:
+        load_manifest(bad)
+    assert str(info.value).startswith(f"{bad}:1: invalid TOML")
+    retention = make(tmp_path, {"r.toml": 'name = "R"\n[options]\ndesired_retention = 2\n'})
+    with pytest.raises(ManifestError, match="desired_retention"):
+        load_manifest(retention / "r.toml")
+
+
+def test_cross_lesson_findings(tmp_path: Path) -> None:
+    make(tmp_path, {
+        "a.md": lesson("a", 1, ["c"]),
+        "b.md": lesson("b", 2, ["a", "ghost"]),
+        "c.md": lesson("c", 3, ["b"]),
+        "d.md": lesson("d", 4, [], canonical="a"),  # same root as a: same card ids
+    })
+    corpus = load_corpus([tmp_path])
+    found = sorted(str(d).replace(str(tmp_path) + "/", "") for d in corpus.diagnostics)
+    assert found == sorted([
+        "a.md:5: error: prerequisite cycle: a -> c -> b -> a",
+        "b.md:5: warning: prerequisite 'ghost' is not among the checked lessons",
+        f"d.md:12: error: duplicate card id {corpus.lessons[3].cards[0].id} (first at a.md:12)",
+    ])
+    assert corpus.has_errors
+
+
+def test_lesson_order_is_topological_then_by_number(tmp_path: Path) -> None:
+    make(tmp_path, {
+        "1.md": lesson("runtime", 1, []),
+        "2.md": lesson("atomics", 2, ["layout"]),
+        "3.md": lesson("layout", 3, ["runtime"]),
+        "4.md": lesson("testing", 4, ["runtime", "unknown"]),
+        "5.md": lesson("loose", 0, []),
+    })
+    corpus = load_corpus([tmp_path])
+    assert [x.slug for x in lesson_order(corpus.lessons)] == [
+        "loose", "runtime", "layout", "atomics", "testing"]
+
+
+def test_cycle_members_still_ordered(tmp_path: Path) -> None:
+    make(tmp_path, {"1.md": lesson("x", 2, ["y"]), "2.md": lesson("y", 1, ["x"])})
+    corpus = load_corpus([tmp_path])
+    assert [x.slug for x in lesson_order(corpus.lessons)] == ["y", "x"]
+    assert sum(d.severity is Severity.ERROR for d in corpus.diagnostics) == 1

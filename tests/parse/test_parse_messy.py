@@ -1,0 +1,202 @@
+"""Hand-written lessons are messy: each case becomes the right cards or a `path:line` finding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from srs.model import CardKind, Lesson, Severity
+from srs.parse import parse_lesson_file, parse_lesson_text
+
+FRONT = "---\ntitle: T\nslug: t\ncanonical_id: t-1\n---\n"
+
+
+def parse(body: str, front: str = FRONT) -> Lesson:
+    return parse_lesson_text(front + body, Path("l.md"))
+
+
+def quiz(answer_line: str, options: str = "**A)** one  \n**B)** two  \n**C)** three") -> str:
+    return f"# T\n\n## Quiz\n\n### Question 1\nPick one.\n\n{options}\n\n{answer_line}\n"
+
+
+def messages(lesson: Lesson, severity: Severity | None = None) -> list[str]:
+    return [f"{d.pos.line}: {d.message}" for d in lesson.diagnostics
+            if severity is None or d.severity is severity]
+
+
+@pytest.mark.parametrize(("line", "letter", "explanation"), [
+    ("**Answer: C** - because", "C", "because"),
+    ("**Answer:** B", "B", ""),
+    ("Answer: b", "B", ""),
+    ("**Answer: A** – en dash", "A", "en dash"),
+    ("**Answer: A** — em dash", "A", "em dash"),
+    ("**Answer**: C: colon", "C", "colon"),
+    ("Correct answer: (B) parenthesised", "B", "parenthesised"),
+    ("__Answer: A__ - underscores", "A", "underscores"),
+])
+def test_answer_line_variants(line: str, letter: str, explanation: str) -> None:
+    [card] = parse(quiz(line)).cards
+    assert card.answer == letter
+    assert card.explanation == explanation
+
+
+def test_missing_explanation_is_a_warning() -> None:
+    lesson = parse(quiz("**Answer:** B"))
+    assert messages(lesson, Severity.WARNING) == ["17: question 1: the answer has no explanation"]
+    assert len(lesson.cards) == 1
+
+
+@pytest.mark.parametrize("options", [
+    "**A)** one  \n**B)** two",
+    "A) one\nB) two\nC) three\nD) four\nE) five\nF) six",
+    "- A) one\n- B) two\n- C) three",
+    "**A.** one  \n**B.** two  \n**C.** three",
+    "**A)** one\\\n**B)** two\\\n**C)** three",
+])
+def test_option_shapes_and_counts(options: str) -> None:
+    [card] = parse(quiz("**Answer: B** - x", options)).cards
+    assert card.choices[:2] == ("one", "two")
+    assert card.answer == "B"
+
+
+def test_wrapped_option_continues_the_choice() -> None:
+    [card] = parse(quiz("**Answer: A** - x", "**A)** a long\noption text\n**B)** short")).cards
+    assert card.choices == ("a long option text", "short")
+
+
+def test_answer_matching_no_choice_is_an_error_with_line() -> None:
+    lesson = parse(quiz("**Answer: E** - x"))
+    assert lesson.cards == ()
+    assert messages(lesson, Severity.ERROR) == ["17: question 1: answer E matches no choice (A-C)"]
+
+
+def test_question_without_answer() -> None:
+    lesson = parse(quiz(""))
+    assert "question 1 has no answer" in messages(lesson, Severity.ERROR)[0]
+
+
+def test_duplicate_question_numbers() -> None:
+    body = quiz("**Answer: A** - x") + (
+        "\n### Question 1\nAgain?\n\n**A)** y  \n**B)** n\n\nAnswer: A - y\n")
+    lesson = parse(body)
+    assert len(lesson.cards) == 1
+    assert messages(lesson, Severity.ERROR) == [
+        "19: duplicate question number 1 (first at line 10); this question is skipped"]
+
+
+def test_question_holding_code() -> None:
+    body = ("# T\n\n## Quiz\n\n### Question 2\nWhat does this print?\n\n```go\n"
+            "fmt.Println(unsafe.Sizeof(struct{ a bool; b int64 }{}))\n```\n\n"
+            "**A)** `9`  \n**B)** `16`\n\n**Answer: B** - padding after `a`.\n\n"
+            "```go\n// A) not an option\n```\n")
+    [card] = parse(body).cards
+    assert "```go\nfmt.Println" in card.front
+    assert card.choices == ("`9`", "`16`")
+    assert card.explanation.startswith("padding after `a`.")
+    assert "// A) not an option" in card.explanation
+
+
+def test_crlf_and_bom(seed_text: str, write_lesson: Callable[..., Path]) -> None:
+    plain = parse_lesson_file(write_lesson(seed_text, "a.md"))
+    messy = parse_lesson_file(
+        write_lesson(b"\xef\xbb\xbf" + seed_text.replace("\n", "\r\n").encode(), "b.md"))
+    assert [(c.id, c.content_hash, c.source.line) for c in plain.cards] == [
+        (c.id, c.content_hash, c.source.line) for c in messy.cards]
+    assert messy.canonical_id == "golang-advanced-06"
+
+
+def test_invalid_yaml_points_at_its_line_and_body_still_parses() -> None:
+    front = "---\ntitle: T\ntags: [a, b\nslug: s\n---\n"
+    lesson = parse(quiz("**Answer: A** - x"), front=front)
+    errors = messages(lesson, Severity.ERROR)
+    assert len(errors) == 1 and errors[0].startswith(("4: invalid front matter", "5: invalid front"))
+    assert len(lesson.cards) == 1
+
+
+def test_wrong_types_in_front_matter() -> None:
+    lesson = parse("# T\n", front="---\ntitle: T\nnumber: six\ntags: {a: 1}\n---\n")
+    assert messages(lesson, Severity.ERROR) == [
+        "4: invalid front matter: `tags` must be a list of strings",
+        "3: invalid front matter: `number` must be a whole number",
+    ] or sorted(messages(lesson, Severity.ERROR)) == sorted([
+        "4: invalid front matter: `tags` must be a list of strings",
+        "3: invalid front matter: `number` must be a whole number",
+    ])
+
+
+@pytest.mark.parametrize("front", [
+    "---\na: &x [1, 2]\nb: *x\n---\n",
+    "---\nbomb: &a [&b [&c [x]]]\n---\n",
+    "---\ntitle: !!python/object/apply:os.system ['true']\n---\n",
+    "---\n" + "k: " + "x" * 70_000 + "\n---\n",
+])
+def test_unsafe_front_matter_is_refused(front: str) -> None:
+    lesson = parse("# T\n", front=front)
+    assert lesson.meta == {}
+    assert messages(lesson, Severity.ERROR)
+
+
+def test_unterminated_front_matter() -> None:
+    lesson = parse("# T\n", front="---\ntitle: T\n")
+    assert "never ends" in messages(lesson, Severity.ERROR)[0]
+
+
+def test_html_and_non_ascii() -> None:
+    body = ("# Über\n\n<div class=\"note\">Aufmerksamkeit: <b>wichtig</b></div>\n\n"
+            "## Cards\n\nQ: Was zählt `unsafe.Sizeof`? <script>x</script> {#größe}\n"
+            "A: Nur den Kopf — 24 Bytes.\n")
+    [card] = parse(body).cards
+    assert card.key == "qa/größe"
+    assert "<script>x</script>" in card.front  # kept as text; escaping is the renderer's job
+
+
+def test_card_syntax_inside_code_fences_is_not_read() -> None:
+    body = ("# T\n\n## Cards\n\n```text\nQ: not a card\nA: no\n```\n\n"
+            "## Quiz\n\n```\n### Question 9\n**A)** x\n**Answer: A**\n```\n")
+    lesson = parse(body)
+    assert lesson.cards == ()
+
+
+def test_explicit_qa_and_cloze() -> None:
+    body = ("# T\n\n## Cards\n\nQ: What does `Swap` return?\n\nIt is a question. {#swap}\n"
+            "A: The old value.\n\n```go\nold := atomic.SwapInt64(&v, 1)\n```\n\n"
+            "C: Atomics are {{c1::sequentially consistent}}; Sizeof is {{c2::constant::when?}}.\n")
+    qa, c1, c2 = parse(body).cards
+    assert qa.kind is CardKind.QA and qa.key == "qa/#1"
+    assert qa.front == "What does `Swap` return?\n\nIt is a question. {#swap}"
+    assert qa.back.startswith("The old value.") and "atomic.SwapInt64" in qa.back
+    assert (c1.kind, c1.cloze, c2.cloze) == (CardKind.CLOZE, 1, 2)
+    assert c1.note_key == c2.note_key == "cloze/#2"
+    assert c1.front == c2.front and "{{c1::" in c1.front
+    assert c1.back == "Atomics are **sequentially consistent**; Sizeof is constant."
+    assert c1.section == c2.section
+
+
+def test_explicit_card_errors() -> None:
+    body = "# T\n\n## Cards\n\nA: orphan answer\n\nQ: no answer\n\nC: no deletion\n"
+    lesson = parse(body)
+    assert lesson.cards == ()
+    assert messages(lesson, Severity.ERROR) == [
+        "10: `A:` without a `Q:` before it",
+        "12: `Q:` card needs a question and an `A:` answer",
+        "14: `C:` card has no deletion; mark one as {{c1::hidden text}}",
+    ]
+
+
+def test_very_large_lesson(seed_text: str) -> None:
+    head, quiz_part = seed_text.split("## Quiz", 1)
+    questions = "".join(
+        f"### Question {n}\nQ{n}?\n\n**A)** a  \n**B)** b\n\n**Answer: B** - b.\n\n"
+        for n in range(1, 3001))
+    lesson = parse_lesson_text(head + "## Quiz\n\n" + questions, Path("big.md"))
+    assert sum(c.kind is CardKind.MCQ for c in lesson.cards) == 3000
+
+
+def test_invalid_utf8_is_a_warning(write_lesson: Callable[..., Path]) -> None:
+    path = write_lesson(b"# T\n\n## Cards\n\nQ: caf\xe9?\nA: yes\n")
+    lesson = parse_lesson_file(path)
+    assert len(lesson.cards) == 1
+    assert "not valid UTF-8" in lesson.diagnostics[0].message
+    assert lesson.diagnostics[0].pos.line == 5
