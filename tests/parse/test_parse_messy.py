@@ -111,7 +111,8 @@ def test_invalid_yaml_points_at_its_line_and_body_still_parses() -> None:
     front = "---\ntitle: T\ntags: [a, b\nslug: s\n---\n"
     lesson = parse(quiz("**Answer: A** - x"), front=front)
     errors = messages(lesson, Severity.ERROR)
-    assert len(errors) == 1 and errors[0].startswith(("4: invalid front matter", "5: invalid front"))
+    # PyYAML notices the unclosed `[` on the line after it
+    assert len(errors) == 1 and errors[0].startswith("4: invalid front matter")
     assert len(lesson.cards) == 1
 
 
