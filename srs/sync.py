@@ -1,0 +1,127 @@
+"""Lesson sync: bring the store's cards up to date with the lesson files before a review.
+
+A lesson whose size and mtime match what the store remembers is not opened. Otherwise its
+bytes are hashed; the same hash only refreshes the remembered mtime; a new hash re-parses the
+lesson (loading the parser only then) and applies its cards to the store. Lesson ranks (the
+prerequisite order new cards are introduced in) are recomputed from what the store remembers
+of every lesson, so unchanged lessons need no parsing for that either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from srs import corpus
+from srs.corpus import LessonSource
+from srs.errors import SrsError
+from srs.model import DeckOptions, Diagnostic, Lesson
+from srs.store import Store
+
+_CHUNK = 1 << 20
+
+
+@dataclass
+class SyncReport:
+    unchanged: int = 0
+    touched: int = 0  # same content, new mtime
+    parsed: int = 0
+    gone: int = 0  # lesson files that no longer exist: their cards are orphaned
+    added: int = 0
+    changed: int = 0
+    orphaned: int = 0
+    restored: int = 0
+    taken_over: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[SrsError] = field(default_factory=list)  # lessons that could not be read
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -> SyncReport:
+    report = SyncReport()
+    known = store.lesson_files()
+    decks: dict[str, DeckOptions] = {}
+    changed: list[tuple[str, int, int, str, Lesson]] = []
+    present: set[str] = set()
+    for source in sources:
+        decks.setdefault(source.deck.name, source.deck.options)
+        key = str(source.path.resolve())
+        present.add(key)
+        try:
+            info = os.stat(key)
+            row = known.get(key)
+            if row is not None and (row.size, row.mtime_ns) == (info.st_size, info.st_mtime_ns):
+                report.unchanged += 1
+                continue
+            digest = file_digest(Path(key))
+        except OSError as exc:
+            report.errors.append(SrsError(f"cannot read lesson: {exc.strerror}", source.path))
+            continue
+        if row is not None and row.hash == digest:
+            store.touch_lesson_file(key, info.st_size, info.st_mtime_ns)
+            report.touched += 1
+            continue
+        try:
+            lesson = corpus.load_lesson(source)
+        except SrsError as exc:
+            report.errors.append(exc)
+            continue
+        report.parsed += 1
+        report.diagnostics.extend(lesson.diagnostics)
+        changed.append((key, info.st_size, info.st_mtime_ns, digest, _unique_cards(lesson)))
+    if decks:
+        store.set_deck_options(decks)
+    ranks = _ranks(store, {key: lesson for key, *_, lesson in changed})
+    for key, size, mtime_ns, digest, lesson in changed:
+        applied = store.apply_lesson(key, size, mtime_ns, digest, lesson, ranks[key], now)
+        report.added += applied.added
+        report.changed += applied.changed
+        report.orphaned += applied.orphaned
+        report.restored += applied.restored
+        report.taken_over += applied.taken_over
+    store.set_lesson_ranks(ranks)
+    for key in known:
+        if key not in present and not os.path.exists(key):
+            gone = store.orphan_lesson(key)
+            report.orphaned += gone
+            report.gone += 1 if gone else 0
+    return report
+
+
+def _unique_cards(lesson: Lesson) -> Lesson:
+    """One card per id (a duplicate id is reported by `srs check`; the first one wins here)."""
+    seen: dict[str, object] = {}
+    cards = tuple(c for c in lesson.cards if seen.setdefault(c.id, c) is c)
+    if len(cards) == len(lesson.cards):
+        return lesson
+    import dataclasses
+
+    return dataclasses.replace(lesson, cards=cards)
+
+
+def _ranks(store: Store, parsed: dict[str, Lesson]) -> dict[str, int]:
+    """Rank of every lesson the store knows plus the freshly parsed ones, in prerequisite order."""
+    lessons: list[Lesson] = []
+    for row in store.lessons():
+        if row.path not in parsed:
+            lessons.append(Lesson(path=Path(row.path), title=row.title, slug=row.slug,
+                                  number=row.number, level="", tags=(),
+                                  prerequisites=row.prerequisites, canonical_id=None))
+    for key, lesson in parsed.items():
+        lessons.append(Lesson(path=Path(key), title=lesson.title, slug=lesson.slug,
+                              number=lesson.number, level="", tags=(),
+                              prerequisites=lesson.prerequisites, canonical_id=None))
+    lessons.sort(key=lambda lesson: lesson.path.as_posix())
+    return {lesson.path.as_posix(): rank
+            for rank, lesson in enumerate(corpus.lesson_order(lessons))}
