@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from review_support import (
+    T0,
+    Clock,
+    MemorySink,
+    fixture_cards,
+    new_cards,
+    queued,
+    schedulers,
+)
+
+from srs.model import CardKind
+from srs.review import ReviewSession, SessionError, mcq_layout
+from srs.schedule import Rating, Scheduler, State, day_start_after, new_schedule
+
+CARDS = fixture_cards()
+QA = [c for c in CARDS if c.kind is CardKind.QA]
+MCQ = [c for c in CARDS if c.kind is CardKind.MCQ]
+
+
+def make(cards: list, clock: Clock | None = None) -> tuple[ReviewSession, MemorySink, Clock]:
+    clock = clock or Clock()
+    sink = MemorySink({c.id: c.schedule for c in cards})
+    ticks = iter(range(0, 10**6, 250))
+    session = ReviewSession(cards, schedulers(), sink, clock, session_id=7,
+                            timer=lambda: next(ticks) / 1000)
+    return session, sink, clock
+
+
+def test_cards_show_in_queue_order_and_each_answer_is_recorded_at_once() -> None:
+    cards = new_cards(QA)
+    session, sink, _ = make(cards)
+    seen = []
+    for _ in range(len(QA)):
+        showing = session.current()
+        assert showing is not None and not showing.revealed
+        seen.append(showing.card.id)
+        session.reveal()
+        session.answer(Rating.EASY)
+        assert len(sink.log) == len(seen)
+    assert seen == [c.id for c in QA]
+    assert session.current() is None
+    assert all(s.state is State.REVIEW for s in sink.schedules.values())
+    summary = session.quit()
+    assert summary.reviewed == 3 and summary.again == 0 and summary.again_rate == 0.0
+
+
+def test_reveal_gives_interval_previews_for_all_four_ratings() -> None:
+    session, _, _ = make(new_cards(QA[:1]))
+    showing = session.reveal()
+    assert showing.revealed
+    assert [showing.previews[r] for r in Rating] == ["1m", "6m", "10m", "8d"]
+    assert session.preview_text(showing) == "1m  6m  10m  8d"
+
+
+def test_learning_card_comes_back_within_learn_ahead_after_the_queue() -> None:
+    cards = new_cards(QA[:2])
+    session, sink, clock = make(cards)
+    session.answer(Rating.AGAIN)          # first card: learning, due in 1 minute
+    showing = session.current()
+    assert showing is not None and showing.card.id == QA[1].id
+    session.answer(Rating.EASY)
+    back = session.current()             # queue empty: learn ahead (due 1m from now)
+    assert back is not None and back.card.id == QA[0].id and back.number == 2
+    assert back.schedule.state is State.LEARNING
+    session.answer(Rating.GOOD)           # next learning step: 10 minutes, still within 20
+    assert session.current() is not None
+    session.answer(Rating.GOOD)           # graduates to review: leaves the session
+    assert session.current() is None
+    assert len(sink.log) == 4
+    assert sink.schedules[QA[0].id].state is State.REVIEW
+    assert clock.now == T0
+
+
+def test_learning_card_due_now_goes_before_the_queue() -> None:
+    cards = new_cards(QA)
+    session, _, clock = make(cards)
+    session.answer(Rating.AGAIN)              # due in 1 minute
+    showing = session.current()
+    assert showing is not None and showing.card.id == QA[1].id  # not due yet: queue first
+    session.answer(Rating.EASY)
+    clock.advance(minutes=2)
+    showing = session.current()
+    assert showing is not None and showing.card.id == QA[0].id  # due now: ahead of QA[2]
+    session.answer(Rating.GOOD)
+    showing = session.current()
+    assert showing is not None and showing.card.id == QA[2].id
+
+
+def test_learning_card_due_beyond_learn_ahead_ends_the_session() -> None:
+    learning = dataclasses.replace(new_schedule(T0), state=State.LEARNING, step=1,
+                                   stability=1.0, difficulty=5.0,
+                                   due=T0 + timedelta(minutes=30), last_review=T0)
+    session, _, clock = make([queued(QA[0], learning)])
+    assert session.current() is None
+    assert session.summary().learning_left == 1
+    clock.advance(minutes=11)
+    fresh, _, _ = make([queued(QA[0], learning)], clock)
+    assert fresh.current() is not None
+
+
+def test_mcq_shuffle_is_deterministic_per_showing_and_keeps_the_answer() -> None:
+    card = MCQ[0]
+    content = card.to_json()
+    prompt, first = mcq_layout(card.id, content, 1)
+    assert prompt.startswith("What does this program print?") and "**A)**" not in prompt
+    assert mcq_layout(card.id, content, 1) == (prompt, first)
+    assert sorted(c.text for c in first) == sorted(card.choices)
+    assert [c.letter for c in first] == ["A", "B", "C", "D"]
+    right = [c for c in first if c.correct]
+    assert len(right) == 1 and right[0].text == "2 5"
+    orders = {tuple(c.text for c in mcq_layout(card.id, content, n)[1]) for n in range(1, 9)}
+    assert len(orders) > 1
+
+
+def test_mcq_layout_refuses_what_it_cannot_grade() -> None:
+    content = MCQ[0].to_json()
+    assert mcq_layout("x", {**content, "answer": None}, 1) == ("", ())
+    assert mcq_layout("x", {**content, "answer": "Z"}, 1) == ("", ())
+    assert mcq_layout("x", {**content, "front": "edited by hand"}, 1) == ("", ())
+
+
+def _pick(session: ReviewSession, right: bool) -> str:
+    showing = session.current()
+    assert showing is not None and showing.self_grading
+    choice = next(c for c in showing.choices if c.correct is right)
+    session.choose(choice.letter.lower())
+    return choice.letter
+
+
+def test_mcq_right_choice_records_good_and_wrong_records_again() -> None:
+    cards = new_cards([MCQ[1], MCQ[2]])       # different lessons: no sibling burying
+    session, sink, _ = make(cards)
+    _pick(session, right=True)
+    showing = session.current()
+    assert showing is not None and showing.revealed and showing.graded is Rating.GOOD
+    assert [r for _, r, _, _ in sink.log.values()] == [Rating.GOOD]
+    session.answer()                          # keep the grade
+    _pick(session, right=False)
+    assert [r for _, r, _, _ in sink.log.values()] == [Rating.GOOD, Rating.AGAIN]
+    session.answer()
+    assert session.summary().again == 1
+    back = session.current()                  # learning cards return, reshuffled
+    assert back is not None and back.card.id == MCQ[2].id and back.number == 2
+    session.choose("A")
+    with pytest.raises(SessionError):
+        session.choose("B")
+    with pytest.raises(SessionError):
+        session.answer() or session.choose("Z")
+
+
+def test_mcq_grade_can_be_overridden_before_moving_on() -> None:
+    session, sink, _ = make(new_cards([MCQ[1]]))
+    _pick(session, right=False)
+    session.answer(Rating.HARD)
+    assert [(cid, r) for cid, r, _, _ in sink.log.values()] == [(MCQ[1].id, Rating.HARD)]
+    assert sink.schedules[MCQ[1].id] == list(sink.log.values())[0][3]
+    assert session.summary().again == 0 and session.summary().reviewed == 1
+
+
+def test_undo_restores_the_schedule_and_shows_the_card_again_first() -> None:
+    cards = new_cards(QA)
+    session, sink, _ = make(cards)
+    session.answer(Rating.EASY)
+    assert session.current().card.id == QA[1].id  # type: ignore[union-attr]
+    shown = session.undo()
+    assert shown is not None and shown.card.id == QA[0].id and not shown.revealed
+    assert shown.number == 2 and shown.schedule.state is State.NEW
+    assert sink.log == {} and sink.schedules[QA[0].id] == cards[0].schedule
+    session.answer(Rating.GOOD)
+    nxt = session.current()
+    assert nxt is not None and nxt.card.id == QA[1].id       # the displaced card, next
+    assert session.undo() is not None                        # undo the GOOD (learning) answer
+    assert session.undo() is None                            # nothing older to undo
+    assert sink.log == {}
+    assert session.summary().reviewed == 0
+
+
+def test_undo_takes_a_learning_card_out_of_the_learning_pile() -> None:
+    session, sink, _ = make(new_cards(QA[:1]))
+    session.answer(Rating.AGAIN)
+    again = session.current()
+    assert again is not None and again.number == 2
+    session.undo()
+    session.answer(Rating.EASY)
+    assert session.current() is None
+    assert len(sink.log) == 1
+
+
+def test_undo_of_a_self_graded_mcq_on_its_back() -> None:
+    session, sink, _ = make(new_cards([MCQ[1]]))
+    _pick(session, right=True)
+    shown = session.undo()
+    assert shown is not None and shown.chosen is None and shown.number == 2
+    assert sink.log == {}
+
+
+def test_bury_and_suspend_go_to_the_sink_and_leave_the_session() -> None:
+    cards = new_cards(QA)
+    session, sink, clock = make(cards)
+    session.bury()
+    session.suspend()
+    showing = session.current()
+    assert showing is not None and showing.card.id == QA[2].id
+    assert sink.buried == {QA[0].id: day_start_after(clock.now, 1)}
+    assert sink.suspended == {QA[1].id}
+    summary = session.summary()
+    assert (summary.buried, summary.suspended) == (1, 1)
+
+
+def test_showing_a_new_card_buries_its_new_siblings_for_the_day() -> None:
+    slices = [c for c in CARDS if c.lesson == "slices"]
+    cards = new_cards(slices)
+    session, sink, clock = make(cards)
+    session.answer(Rating.EASY)               # the Q/A card: its own section
+    assert sink.buried == {}
+    showing = session.current()
+    assert showing is not None and showing.card.id == MCQ[0].id
+    assert sink.buried == {MCQ[1].id: day_start_after(clock.now, 1)}
+    session.answer(Rating.EASY)
+    assert session.current() is None
+
+
+def test_review_cards_do_not_bury_siblings() -> None:
+    review = dataclasses.replace(new_schedule(T0), state=State.REVIEW, step=None,
+                                 stability=5.0, difficulty=5.0, due=T0,
+                                 last_review=T0 - timedelta(days=5))
+    cards = [queued(MCQ[0], review), queued(MCQ[1], review)]
+    session, sink, _ = make(cards)
+    assert session.current() is not None
+    assert sink.buried == {}
+
+
+def test_missing_scheduler_and_empty_session_raise_session_errors() -> None:
+    card = dataclasses.replace(new_cards(QA[:1])[0], deck="elsewhere")
+    session, _, _ = make([card])
+    with pytest.raises(SessionError):
+        session.reveal()
+    empty, _, _ = make([])
+    assert empty.finished
+    with pytest.raises(SessionError):
+        empty.answer(Rating.GOOD)
+
+
+def test_answer_on_the_front_reveals_first_and_needs_a_rating() -> None:
+    session, sink, _ = make(new_cards(QA[:1]))
+    with pytest.raises(SessionError):
+        session.answer()
+    session.answer(Rating.HARD)
+    assert [r for _, r, _, _ in sink.log.values()] == [Rating.HARD]
+
+
+def test_quit_ends_the_session_with_nothing_pending() -> None:
+    session, sink, clock = make(new_cards(QA))
+    session.answer(Rating.GOOD)
+    clock.advance(seconds=95)
+    summary = session.quit()
+    assert session.finished and session.current() is None
+    assert summary.reviewed == 1 and summary.elapsed == timedelta(seconds=95)
+    assert len(sink.log) == 1
+
+
+def test_durations_come_from_the_timer() -> None:
+    recorded: list[int] = []
+
+    class Spy(MemorySink):
+        def record_answer(self, *args, **kw):  # type: ignore[no-untyped-def]
+            recorded.append(args[5])
+            return super().record_answer(*args, **kw)
+
+    cards = new_cards(QA[:1])
+    times = iter([10.0, 12.5])
+    session = ReviewSession(cards, {"srs": Scheduler(schedulers()["srs"].options)},
+                            Spy({c.id: c.schedule for c in cards}), Clock(),
+                            timer=lambda: next(times))
+    session.answer(Rating.GOOD)
+    assert recorded == [2500]
