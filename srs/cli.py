@@ -82,6 +82,43 @@ def check(paths: PathsArg = None) -> None:
 
 
 @app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the numbers as JSON.")] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Review database (default: $SRS_DB, else the user data dir)."),
+    ] = None,
+    now_text: Annotated[
+        str | None, typer.Option("--now", hidden=True, help="Pretend it is this ISO time.")
+    ] = None,
+) -> None:
+    """Review statistics: due forecast, retention, activity, mastery per lesson."""
+    from datetime import UTC, datetime
+
+    from srs.stats import compute_stats
+    from srs.store import Store, default_db_path
+
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
+    except ValueError:
+        raise _fail(SrsError(f"--now: not an ISO time: {now_text!r}")) from None
+    if now.tzinfo is None:
+        now = now.astimezone()
+    now = now.astimezone(UTC)
+    try:
+        with Store.open(db or default_db_path(), now=now, read_only=True) as store:
+            numbers = compute_stats(store, now)
+    except SrsError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        sys.stdout.write(json.dumps(numbers.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        from srs.ui.stats import print_stats
+
+        print_stats(numbers)
+
+
+@app.command()
 def export(
     paths: PathsArg = None,
     output: Annotated[

@@ -572,6 +572,62 @@ class Store:
 
     # -- queries for stats and tests -----------------------------------------------------------
 
+    def state_counts(self, now: datetime) -> dict[str, int]:
+        """Active cards by state, plus suspended, buried (now) and orphaned cards."""
+        row = self._conn.execute(
+            "SELECT count(*), "
+            f"sum({_ACTIVE} AND c.state = 0), sum({_ACTIVE} AND c.state = 1), "
+            f"sum({_ACTIVE} AND c.state = 2), sum({_ACTIVE} AND c.state = 3), "
+            "sum(c.suspended = 1 AND c.orphaned = 0), "
+            f"sum({_ACTIVE} AND c.buried_until > ?), sum(c.orphaned = 1) FROM cards c",
+            (to_us(now),),
+        ).fetchone()
+        names = ("total", "new", "learning", "review", "relearning", "suspended", "buried",
+                 "orphaned")
+        return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+
+    def count_due(self, start: datetime | None, end: datetime) -> int:
+        """Active, already-seen cards due in [start, end) (start None: everything before end)."""
+        low = to_us(start) if start is not None else -(2**62)
+        return int(self._conn.execute(
+            "SELECT count(*) FROM cards WHERE suspended = 0 AND orphaned = 0 AND state != 0 "
+            "AND due >= ? AND due < ?", (low, to_us(end)),
+        ).fetchone()[0])
+
+    def count_answers(self, start: datetime, end: datetime) -> int:
+        return int(self._conn.execute(
+            "SELECT count(*) FROM review_log WHERE time >= ? AND time < ?",
+            (to_us(start), to_us(end)),
+        ).fetchone()[0])
+
+    def review_answers(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """Answers given to cards in the review state in [start, end): (all, not Again)."""
+        row = self._conn.execute(
+            "SELECT count(*), sum(rating > 1) FROM review_log "
+            "WHERE time >= ? AND time < ? AND state_before = 2", (to_us(start), to_us(end)),
+        ).fetchone()
+        return int(row[0]), int(row[1] or 0)
+
+    def first_answer_time(self) -> datetime | None:
+        return _opt_dt(self._conn.execute("SELECT min(time) FROM review_log").fetchone()[0])
+
+    def memory_rows(self) -> Iterator[tuple[str, float, int]]:
+        """(lesson path, stability, last review in µs) of every active card already seen."""
+        yield from self._conn.execute(
+            "SELECT lesson, stability, last_review FROM cards WHERE suspended = 0 "
+            "AND orphaned = 0 AND state != 0 AND stability IS NOT NULL "
+            "AND last_review IS NOT NULL"
+        )
+
+    def lesson_card_counts(self) -> list[tuple[str, str, str, int, int]]:
+        """Per lesson in rank order: (path, slug, title, active cards, cards introduced)."""
+        rows = self._conn.execute(
+            "SELECT l.path, l.slug, l.title, count(c.id), coalesce(sum(c.state != 0), 0) "
+            "FROM lessons l LEFT JOIN cards c ON c.lesson = l.path "
+            "AND c.orphaned = 0 AND c.suspended = 0 GROUP BY l.path ORDER BY l.rank, l.path"
+        )
+        return [(p, s, t, int(n), int(i)) for p, s, t, n, i in rows]
+
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """One value from a read-only query (for stats and tests)."""
         row = self._conn.execute(sql, params).fetchone()

@@ -1,0 +1,149 @@
+"""`srs stats`: plain numbers about the review database, computed with SQL aggregates.
+
+Days are study days: they start at 04:00 local time (see srs.schedule), so a day around a
+DST change is 23 or 25 hours long and every bucket edge below comes from `day_start_after`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from srs.schedule import day_start_after, retrievability, study_day
+from srs.store import Store, to_us
+
+FORECAST_DAYS = 30
+HEATMAP_DAYS = 84  # 12 weeks
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    answers: int  # answers given to cards in the review state
+    passed: int  # of those, not Again
+    rate: float | None  # passed / answers, None without answers
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    day: date
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LessonMastery:
+    path: str
+    slug: str
+    title: str
+    cards: int
+    introduced: int
+    mean_retrievability: float | None  # over introduced cards
+
+
+@dataclass
+class Stats:
+    now: datetime
+    today: date
+    counts: dict[str, int]
+    due_today: int  # including overdue
+    due_tomorrow: int
+    due_next_7_days: int  # today (with overdue) and the six days after
+    forecast: list[DayCount]  # due per day from today (with overdue), FORECAST_DAYS days
+    retention_7d: Retention
+    retention_30d: Retention
+    reviews_per_day: list[DayCount]  # the last HEATMAP_DAYS study days, oldest first
+    reviews_today: int
+    mean_retrievability: float | None
+    streak: int  # consecutive study days with an answer, up to today (or yesterday)
+    mastery: list[LessonMastery] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["now"] = self.now.isoformat()
+        data["today"] = self.today.isoformat()
+        for key in ("forecast", "reviews_per_day"):
+            data[key] = [{"day": d.day.isoformat(), "count": d.count} for d in getattr(self, key)]
+        return data
+
+
+def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stats:
+    today = study_day(now, tz)
+    edges = [day_start_after(now, offset, tz) for offset in range(-HEATMAP_DAYS, FORECAST_DAYS + 1)]
+    # edges[HEATMAP_DAYS + k] is the start of study day today + k.
+
+    def edge(offset: int) -> datetime:
+        return edges[HEATMAP_DAYS + offset]
+
+    forecast = []
+    for offset in range(FORECAST_DAYS):
+        low = None if offset == 0 else edge(offset)
+        forecast.append(DayCount(today + timedelta(days=offset),
+                                 store.count_due(low, edge(offset + 1))))
+    heat = [DayCount(today + timedelta(days=offset),
+                     store.count_answers(edge(offset), edge(offset + 1)))
+            for offset in range(-HEATMAP_DAYS + 1, 1)]
+    mean_r, by_lesson = _retrievability(store, now)
+    mastery = [
+        LessonMastery(path, slug, title, cards, introduced, by_lesson.get(path))
+        for path, slug, title, cards, introduced in store.lesson_card_counts()
+    ]
+    return Stats(
+        now=now,
+        today=today,
+        counts=store.state_counts(now),
+        due_today=forecast[0].count,
+        due_tomorrow=forecast[1].count,
+        due_next_7_days=sum(d.count for d in forecast[:7]),
+        forecast=forecast,
+        retention_7d=_retention(store, now - timedelta(days=7), now),
+        retention_30d=_retention(store, now - timedelta(days=30), now),
+        reviews_per_day=heat,
+        reviews_today=heat[-1].count,
+        mean_retrievability=mean_r,
+        streak=_streak(store, now, heat, tz),
+        mastery=mastery,
+    )
+
+
+def _retention(store: Store, start: datetime, end: datetime) -> Retention:
+    answers, passed = store.review_answers(start, end)
+    return Retention(answers, passed, passed / answers if answers else None)
+
+
+def _retrievability(store: Store, now: datetime) -> tuple[float | None, dict[str, float]]:
+    now_us = to_us(now)
+    day_us = 86_400 * 1_000_000
+    total = 0.0
+    count = 0
+    sums: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    for lesson, stability, last in store.memory_rows():
+        value = retrievability(stability, max(0, (now_us - last) // day_us))
+        total += value
+        count += 1
+        sums[lesson] += value
+        counts[lesson] += 1
+    return (total / count if count else None), {k: sums[k] / counts[k] for k in sums}
+
+
+def _streak(store: Store, now: datetime, heat: list[DayCount], tz: tzinfo | None) -> int:
+    """Days in a row with at least one answer, ending today, or yesterday if today has none."""
+    days = [d.count for d in heat]
+    if days[-1] == 0:
+        days.pop()
+    streak = 0
+    for count in reversed(days):
+        if not count:
+            return streak
+        streak += 1
+    # Every day of the heatmap had answers: keep walking back one study day at a time.
+    first = store.first_answer_time()
+    offset = -HEATMAP_DAYS
+    while first is not None:
+        low, high = day_start_after(now, offset, tz), day_start_after(now, offset + 1, tz)
+        if high <= first or not store.count_answers(low, high):
+            break
+        streak += 1
+        offset -= 1
+    return streak
