@@ -119,6 +119,92 @@ def stats(
 
 
 @app.command()
+def review(
+    paths: PathsArg = None,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Review database (default: $SRS_DB, else the user data folder)."),
+    ] = None,
+) -> None:
+    """Review today's cards in the terminal. `SRS_NOW` (ISO-8601 with offset) fixes the clock:
+    it exists for tests only."""
+    try:
+        _review(paths or [], db)
+    except SrsError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def _review_now() -> object:
+    """The fixed instant from `SRS_NOW` (tests only), or None for the wall clock."""
+    import os
+    from datetime import UTC, datetime
+
+    fixed = os.environ.get("SRS_NOW")
+    if not fixed:
+        return None
+    try:
+        moment = datetime.fromisoformat(fixed)
+    except ValueError:
+        raise SrsError(f"SRS_NOW is not an ISO-8601 time: {fixed!r}") from None
+    if moment.tzinfo is None:
+        raise SrsError("SRS_NOW needs a UTC offset, e.g. 2026-03-02T09:00:00+00:00")
+    return moment.astimezone(UTC)
+
+
+def _review(paths: list[Path], db: Path | None) -> None:
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+
+    from srs.corpus import resolve_sources
+    from srs.review import ReviewSession
+    from srs.schedule import Scheduler, day_start, day_start_after
+    from srs.store import Store, default_db_path
+    from srs.sync import sync_lessons
+    from srs.ui.review import TtyKeys, format_when, print_summary, run_review, stream_keys
+
+    fixed = _review_now()
+
+    def clock() -> datetime:
+        return fixed if isinstance(fixed, datetime) else datetime.now(UTC)
+
+    now = clock()
+    sources = resolve_sources(paths)
+    with Store.open(db or default_db_path(), now=now) as store:
+        report = sync_lessons(store, sources, now)
+        for error in report.errors:
+            typer.echo(f"srs: {error}", err=True)
+        problems = sum(1 for d in report.diagnostics if d.severity == "error")
+        if problems:
+            typer.echo(f"srs: {problems} lesson errors (see `srs check`)", err=True)
+        limits = {source.deck.name: source.deck.options for source in sources}
+        cards = store.queue(now, day_start(now), limits, day_end=day_start_after(now))
+        console = Console()
+        if not cards:
+            upcoming = [d for d in (store.next_due(now),) if d is not None]
+            if store.state_counts(now)["new"]:
+                upcoming.append(day_start_after(now))
+            if upcoming:
+                console.print(f"Nothing due. Next card due {format_when(min(upcoming), now)}.")
+            else:
+                console.print("Nothing to review: no cards in these lessons.")
+            return
+        schedulers = {name: Scheduler(options) for name, options in limits.items()}
+        session_id = store.start_session(now)
+        session = ReviewSession(cards, schedulers, store, clock, session_id=session_id)
+        keys = TtyKeys() if sys.stdin.isatty() else stream_keys(sys.stdin)
+        try:
+            summary = run_review(session, console, keys)
+        finally:
+            store.end_session(session_id, clock())
+        later = clock()
+        print_summary(console, summary,
+                      due_tomorrow=store.count_due(None, day_start_after(later, 2)))
+
+
+@app.command()
 def export(
     paths: PathsArg = None,
     output: Annotated[
