@@ -240,7 +240,9 @@ class _Builder:
 
         self.renderer = Renderer()
         self.media: dict[Path, MediaFile] = {}
+        self.used: set[Path] = set()
         self.errors: list[ExportError] = []
+        self._reported: set[tuple[str, Path]] = set()
         self._lesson_text: dict[Path, list[str]] = {}
 
     # -- images ------------------------------------------------------------------------------
@@ -254,11 +256,43 @@ class _Builder:
             line = self._line_of(lesson, card, src, raw)
             problem = self._check_image(lesson, raw, parts.scheme, parts.netloc)
             if isinstance(problem, str):
-                self.errors.append(ExportError(f"image {raw!r}: {problem}", lesson.path, line))
+                self._error(f"image {raw!r}: {problem}", lesson.path, line)
                 return ""
+            self.used.add(problem.path)
             return problem.name
 
         return resolve
+
+    def _error(self, message: str, path: Path, line: int) -> None:
+        # The same reference is met by the lesson-wide check and by the card rendering it.
+        if (message, path) not in self._reported:
+            self._reported.add((message, path))
+            self.errors.append(ExportError(message, path, line))
+
+    def check_lesson_images(self, lesson: Lesson) -> None:
+        """Check every image the lesson file references, cards or prose, with its line."""
+        lines = self._lines(lesson)
+        text = "\n".join(lines)
+        if "![" not in text and "]:" not in text:
+            return
+        tokens = self.renderer.parse(text)
+        for token in tokens:
+            if token.type != "inline" or not token.children or token.map is None:
+                continue
+            for child in token.children:
+                if child.type != "image":
+                    continue
+                src = str(child.attrGet("src") or "")
+                parts = urlsplit(src)
+                if parts.scheme in ("http", "https"):
+                    continue
+                raw = unquote(parts.path)
+                first, last = token.map
+                line = next((i + 1 for i in range(first, min(last, len(lines)))
+                             if raw in lines[i] or src in lines[i]), first + 1)
+                problem = self._check_image(lesson, raw, parts.scheme, parts.netloc)
+                if isinstance(problem, str):
+                    self._error(f"image {raw!r}: {problem}", lesson.path, line)
 
     def _check_image(self, lesson: Lesson, raw: str, scheme: str, netloc: str) -> str | MediaFile:
         if scheme or netloc:
@@ -293,7 +327,7 @@ class _Builder:
         self.media[resolved] = media
         return media
 
-    def _line_of(self, lesson: Lesson, card: Card, *needles: str) -> int:
+    def _lines(self, lesson: Lesson) -> list[str]:
         lines = self._lesson_text.get(lesson.path)
         if lines is None:
             try:
@@ -301,6 +335,10 @@ class _Builder:
             except OSError:
                 lines = []
             self._lesson_text[lesson.path] = lines
+        return lines
+
+    def _line_of(self, lesson: Lesson, card: Card, *needles: str) -> int:
+        lines = self._lines(lesson)
         start = max(card.source.line - 1, 0)
         for index in itertools.chain(range(start, len(lines)), range(0, start)):
             if any(n and n in lines[index] for n in needles):
@@ -412,6 +450,7 @@ def build_notes(
     due = itertools.count(1)
     for lesson in lessons:
         deck = deck_name(lesson, (manifest_decks or {}).get(lesson.path))
+        builder.check_lesson_images(lesson)
         # Cards in lesson order; the cards of one cloze note become one item where the
         # first of them stands.
         items: list[Card | list[Card]] = []
@@ -448,7 +487,8 @@ def build_notes(
         if other is not note:
             raise ExportError(f"two notes share the GUID {note.guid} (duplicate card id); "
                               "run `srs check` to find them")
-    return notes, sorted(builder.media.values(), key=lambda m: m.name)
+    media = [m for m in builder.media.values() if m.path in builder.used]
+    return notes, sorted(media, key=lambda m: m.name)
 
 
 # -- modification times --------------------------------------------------------------------

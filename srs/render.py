@@ -59,6 +59,10 @@ class Renderer:
                         child.attrSet("src", resolve_image(src) if resolve_image else src)
         return _finish(self._md.renderer.render(tokens, self._md.options, env).rstrip("\n"))
 
+    def parse(self, text: str) -> list[Any]:
+        """markdown-it tokens of `text` (for callers that inspect references)."""
+        return list(self._md.parse(text, {}))
+
     def code(self, code: str, lang: str) -> str:
         """A highlighted `<pre>` block for `code` in `lang` (plain escaped text if unknown)."""
         return self._highlight(code, lang, "")

@@ -1,0 +1,310 @@
+"""Export, then import with the real Anki importer (the `anki` package)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from anki_helpers import (
+    FIXTURES,
+    T0,
+    copy_fixtures,
+    fresh_collection,
+    import_package,
+    notes_by_guid,
+    unsafe_html,
+    visible_text,
+)
+
+from srs.corpus import load_corpus
+from srs.errors import ExportError
+from srs.export import NOTE_TYPES, export_lessons
+from srs.model import CardKind, card_id
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _export(root: Path, out: Path, when: float) -> tuple[list, dict]:
+    corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
+    decks = {path: deck.name for path, deck in corpus.deck_of.items()}
+    export_lessons(corpus.lessons, out, manifest_decks=decks, timestamp=when)
+    return corpus.cards, decks
+
+
+def _expected_guids(root: Path) -> set[str]:
+    corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
+    guids = set()
+    for lesson in corpus.lessons:
+        for card in lesson.cards:
+            if card.kind is CardKind.CLOZE:
+                guids.add(card_id(lesson.root, CardKind.CLOZE, card.note_key))
+            else:
+                guids.add(card.id)
+    return guids
+
+
+def test_fixture_lessons_import_with_every_card_deck_field_and_tag(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "out" / "all.apkg"
+    out.parent.mkdir()
+    cards, _ = _export(root, out, T0)
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        log = import_package(col, out)
+        guids = _expected_guids(root)
+        assert len(log.new) == len(guids) and not log.updated and not log.conflicting
+        assert col.card_count() == len(cards)
+        note_ids = col.find_notes("")
+        notes = [col.get_note(nid) for nid in note_ids]
+        assert {n.guid for n in notes} == guids
+        assert {d.name for d in col.decks.all_names_and_ids()} >= {
+            "Go Systems", "Go Systems::06 Channels and Memory",
+            "Rust Basics", "Rust Basics::03 Ownership",
+        }
+        by_guid = {n.guid: n for n in notes}
+        go = [c for c in cards if c.deck == "Go Systems"]
+        for card in go:
+            if card.kind is CardKind.CLOZE:
+                continue
+            note = by_guid[card.id]
+            assert note.note_type()["name"] == NOTE_TYPES[card.kind].name
+            assert sorted(note.tags) == sorted(card.tags)
+            assert {"go", "channels"} <= set(note.tags)
+            assert f"06. Channels and Memory.md:{card.source.line}" in note["Source"]
+            for cid in note.card_ids():
+                assert col.decks.name(col.get_card(cid).did) == "Go Systems::06 Channels and Memory"
+        rust = next(c for c in cards if c.deck == "Rust Basics" and c.kind is CardKind.CODE)
+        assert sorted(by_guid[rust.id].tags) == sorted(rust.tags)
+        assert {"rust", "ownership"} <= set(by_guid[rust.id].tags)
+
+        rendered = []
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            question, answer = card.question(), card.answer()
+            assert unsafe_html(question) == [] and unsafe_html(answer) == []
+            rendered.append(visible_text(answer))
+        text = "\n".join(rendered)
+        # Code shows literally (escaped in the HTML, decoded in the text).
+        assert "var in <-chan int" in text and "ok := a && b" in text
+        assert "let v: Vec<T> = Vec::new();" in text
+        html_all = "\n".join(col.get_card(cid).answer() for cid in col.find_cards(""))
+        assert "<code>&lt;-chan int</code>" in html_all
+        assert "<code>a &amp;&amp; b</code>" in html_all
+        assert "<-chan" not in html_all and "<T>" not in html_all and "&& b" not in html_all
+        assert 'class="highlight"' in html_all and '<span class="o">&amp;&amp;</span>' in html_all
+        # The image travels with a content-hashed flat name.
+        media = sorted(p.name for p in Path(col.media.dir()).iterdir())
+        assert len(media) == 1 and re.fullmatch(r"srs-[0-9a-f]{24}\.png", media[0])
+        assert f'src="{media[0]}"' in html_all
+
+
+def test_mcq_front_letters_choices_and_back_marks_the_right_one(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "mcq.apkg"
+    cards, _ = _export(root, out, T0)
+    q1 = next(c for c in cards if c.kind is CardKind.MCQ and c.deck == "Go Systems")
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        import_package(col, out)
+        card = col.get_card(notes_by_guid(col)[q1.id].card_ids()[0])
+        front = visible_text(card.question())
+        assert "What may a function do with a <-chan int parameter?" in front
+        for letter, choice in zip("ABCD", ["Send only", "Receive only", "Send and receive",
+                                           "Close it"], strict=True):
+            assert f"{letter}) {choice}" in front
+        assert "Answer" not in front and "values only come out" not in front
+        back = card.answer()
+        right = re.search(r'<li class="srs-right">(.*?)</li>', back)
+        assert right is not None and "B)" in right.group(1) and "Receive only" in right.group(1)
+        assert back.count('class="srs-right"') == 1
+        assert "values only come out" in visible_text(back)
+
+
+def test_cloze_note_uses_anki_cloze_semantics(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "cloze.apkg"
+    cards, _ = _export(root, out, T0)
+    clozes = [c for c in cards if c.kind is CardKind.CLOZE]
+    assert len(clozes) == 2
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        import_package(col, out)
+        (nid,) = col.find_notes('"note:srs Cloze v1"')
+        note = col.get_note(nid)
+        assert note.note_type()["type"] == 1  # Anki's cloze kind
+        assert "{{c1::receive-only}}" in note["Text"]
+        assert "{{c2::<code>&lt;-chan T</code>}}" in note["Text"]
+        by_ord = {col.get_card(cid).ord: col.get_card(cid) for cid in note.card_ids()}
+        assert sorted(by_ord) == [0, 1]
+        q1 = visible_text(by_ord[0].question())
+        assert "[...]" in q1 and "receive-only" not in q1 and "<-chan T" in q1
+        q2 = visible_text(by_ord[1].question())
+        assert "receive-only" in q2 and "<-chan T" not in q2
+        assert "<-chan T" in visible_text(by_ord[1].answer())
+
+
+def test_reimport_of_unchanged_lessons_changes_nothing(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "deck.apkg"
+    _export(root, out, T0)
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        first = import_package(col, out)
+        assert first.new
+        before = {nid: col.get_note(nid).mod for nid in col.find_notes("")}
+        # A later export of the same lessons, with the sidecar remembering the old times.
+        _export(root, out, T0 + 86_400)
+        again = import_package(col, out)
+        assert again.new == [] and again.updated == [] and again.conflicting == []
+        assert {nid: col.get_note(nid).mod for nid in col.find_notes("")} == before
+
+
+def test_edited_question_and_code_line_update_exactly_those_notes_keeping_history(
+    tmp_path: Path,
+) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "deck.apkg"
+    cards, _ = _export(root, out, T0)
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        import_package(col, out)
+        # Review every card once, so each has history to lose.
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            card.start_timer()
+            col.sched.answerCard(card, 3)
+        revlog_before = {cid: col.card_stats_data(cid).revlog for cid in col.find_cards("")}
+        assert all(len(r) == 1 for r in revlog_before.values())
+        cards_before = set(col.find_cards(""))
+
+        lesson = root / "go" / "06. Channels and Memory.md"
+        text = lesson.read_text(encoding="utf-8")
+        text = text.replace("What may a function do with a `<-chan int` parameter?",
+                            "What can a function do with a parameter of type `<-chan int`?", 1)
+        text = text.replace("ok := a && b", "ok := a && !b", 1)
+        lesson.write_text(text, encoding="utf-8")
+        edited, _ = _export(root, out, T0 + 3600)
+        old = {c.id: c.content_hash for c in cards}
+        changed = {c.id for c in edited if old.get(c.id) != c.content_hash}
+        assert len(changed) == 2  # the go MCQ q1 and the channel code card; ids unchanged
+        assert {c.id for c in edited} == {c.id for c in cards}
+
+        log = import_package(col, out)
+        assert log.new == [] and log.conflicting == []
+        updated = {col.get_note(nid).guid for nid in log.updated}
+        assert updated == changed
+        assert set(col.find_cards("")) == cards_before
+        revlog_after = {cid: col.card_stats_data(cid).revlog for cid in col.find_cards("")}
+        assert {cid: len(r) for cid, r in revlog_after.items()} == dict.fromkeys(
+            revlog_before, 1
+        )
+        by_guid = notes_by_guid(col)
+        for guid in changed:
+            note = by_guid[guid]
+            html_fields = " ".join(note.fields)
+            assert "a parameter of type" in html_fields or '<span class="o">!</span>' in html_fields
+            for cid in note.card_ids():
+                assert col.get_card(cid).reps == 1
+
+
+def test_identical_question_text_in_two_lessons_gives_two_notes(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "deck.apkg"
+    cards, _ = _export(root, out, T0)
+    same = [c for c in cards if c.kind is CardKind.MCQ and c.front.startswith("What may")]
+    assert len(same) == 2 and same[0].front == same[1].front and same[0].id != same[1].id
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        log = import_package(col, out)
+        assert log.duplicate == [] and log.conflicting == []
+        by_guid = notes_by_guid(col)
+        for card in same:
+            assert card.id in by_guid
+        assert by_guid[same[0].id].id != by_guid[same[1].id].id
+
+
+HOSTILE = FIXTURES / "hostile" / "hostile.md"
+
+
+def test_hostile_lesson_exports_as_inert_text(tmp_path: Path) -> None:
+    lesson = tmp_path / "hostile.md"
+    lesson.write_bytes(HOSTILE.read_bytes())
+    corpus = load_corpus([lesson])
+    assert len(corpus.cards) >= 3
+    out = tmp_path / "hostile.apkg"
+    export_lessons(corpus.lessons, out, timestamp=T0)
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        log = import_package(col, out)
+        assert len(log.new) == len(corpus.cards)
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            for side in (card.question(), card.answer()):
+                assert unsafe_html(side) == []
+                assert "[sound:" not in side
+            for field in card.note().fields:
+                assert unsafe_html(field) == []
+        answers = "\n".join(visible_text(col.get_card(c).answer()) for c in col.find_cards(""))
+        # Shown as the author wrote it, not interpreted.
+        assert "<script>alert(1)</script>" in answers
+        assert '<div onclick="alert(9)">text</div>' in answers
+        assert "[click](javascript:alert(4))" in answers
+        names = [d.name for d in col.decks.all_names_and_ids()]
+        assert any("Hostile <script>" in n for n in names)
+        tags = {t for nid in col.find_notes("") for t in col.get_note(nid).tags}
+        assert all(" " not in t for t in tags)
+
+
+def _image_lesson(folder: Path, ref: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lesson = folder / "lesson.md"
+    lesson.write_text(
+        "---\ntitle: Images\ncanonical_id: images\n---\n\n# Images\n\n## Cards\n\n"
+        "Q: What does the diagram show? {#diagram}\n"
+        f"A: The layout:\n\n![diagram]({ref})\n",
+        encoding="utf-8",
+    )
+    return lesson
+
+
+@pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink", "missing"])
+def test_image_leaving_the_lesson_folder_or_missing_is_an_error_and_nothing_is_written(
+    tmp_path: Path, kind: str
+) -> None:
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(b"\x89PNG secret")
+    folder = tmp_path / "lesson"
+    folder.mkdir()
+    if kind == "symlink":
+        (folder / "link.png").symlink_to(outside)
+    ref = {"dotdot": "../secret.png", "absolute": str(outside), "symlink": "link.png",
+           "missing": "nowhere.png"}[kind]
+    lesson = _image_lesson(folder, ref)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "images.apkg"
+    out.write_bytes(b"previous package")
+    with pytest.raises(ExportError) as caught:
+        export_lessons(load_corpus([lesson]).lessons, out, timestamp=T0)
+    err = caught.value
+    assert err.path == lesson and err.line == 13
+    assert str(err).startswith(f"{lesson}:13: image ")
+    expected = {"dotdot": "leaves the lesson's folder", "absolute": "absolute paths",
+                "symlink": "symbolic link", "missing": "no such file"}[kind]
+    assert expected in err.message
+    assert out.read_bytes() == b"previous package"
+    assert sorted(p.name for p in out_dir.iterdir()) == ["images.apkg"]
+
+
+def test_bundled_lessons_export_and_import_completely(tmp_path: Path) -> None:
+    lessons_dir = REPO / "lessons"
+    bundled = sorted(lessons_dir.glob("*.md"))
+    assert bundled, "the repository ships lessons in lessons/"
+    corpus = load_corpus([lessons_dir])
+    out = tmp_path / "bundled.apkg"
+    export_lessons(corpus.lessons, out, timestamp=T0)
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        log = import_package(col, out)
+        assert log.conflicting == [] and log.duplicate == [] and log.other == 0
+        assert col.card_count() == len(corpus.cards)
+        names = {d.name for d in col.decks.all_names_and_ids()}
+        for lesson in corpus.lessons:
+            if lesson.cards:
+                assert any(n.startswith("srs::") and lesson.title in n for n in names)
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            assert unsafe_html(card.question()) == [] and unsafe_html(card.answer()) == []
