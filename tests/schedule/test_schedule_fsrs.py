@@ -1,0 +1,162 @@
+"""srs.schedule against py-fsrs itself, with fixed clocks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import fsrs
+import pytest
+
+from srs.model import DeckOptions
+from srs.schedule import (
+    CardSchedule,
+    Rating,
+    Scheduler,
+    State,
+    format_interval,
+    fsrs_card_id,
+    new_schedule,
+    retrievability,
+)
+
+CARD = "0123456789abcdef"
+T0 = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)
+
+
+def _run_ours(options: DeckOptions, answers: list[tuple[timedelta, Rating]],
+              fuzz: bool = False) -> list[CardSchedule]:
+    scheduler = Scheduler(options, fuzz=fuzz)
+    sched = new_schedule(T0)
+    seen = []
+    for offset, rating in answers:
+        sched = scheduler.answer(CARD, sched, rating, T0 + offset)
+        seen.append(sched)
+    return seen
+
+
+def _run_fsrs(options: DeckOptions, answers: list[tuple[timedelta, Rating]]) -> list[fsrs.Card]:
+    reference = fsrs.Scheduler(
+        desired_retention=options.desired_retention,
+        learning_steps=(timedelta(minutes=1), timedelta(minutes=10)),
+        relearning_steps=(timedelta(minutes=10),),
+        maximum_interval=options.maximum_interval,
+        enable_fuzzing=False,
+    )
+    card = fsrs.Card(card_id=fsrs_card_id(CARD), due=T0)
+    seen = []
+    for offset, rating in answers:
+        card, _ = reference.review_card(card, fsrs.Rating(int(rating)), T0 + offset)
+        seen.append(card)
+    return seen
+
+
+HISTORY = [
+    (timedelta(0), Rating.GOOD),
+    (timedelta(minutes=10), Rating.GOOD),
+    (timedelta(days=3), Rating.GOOD),
+    (timedelta(days=12), Rating.AGAIN),
+    (timedelta(days=12, minutes=10), Rating.HARD),
+    (timedelta(days=15), Rating.EASY),
+    (timedelta(days=60), Rating.GOOD),
+]
+
+
+@pytest.mark.parametrize("options", [
+    DeckOptions(),
+    DeckOptions(desired_retention=0.8),
+    DeckOptions(desired_retention=0.95, maximum_interval=20),
+])
+def test_fuzz_off_numbers_equal_py_fsrs(options: DeckOptions) -> None:
+    ours = _run_ours(options, HISTORY)
+    theirs = _run_fsrs(options, HISTORY)
+    for mine, ref in zip(ours, theirs, strict=True):
+        assert int(mine.state) == int(ref.state)
+        assert mine.step == ref.step
+        assert mine.stability == ref.stability
+        assert mine.difficulty == ref.difficulty
+        assert mine.due == ref.due
+        assert mine.last_review == ref.last_review
+    # The deck options reach the scheduler: the maximum interval caps every review interval.
+    if options.maximum_interval == 20:
+        assert all(s.due - s.last_review <= timedelta(days=20)
+                   for s in ours if s.last_review is not None)
+
+
+def test_learning_steps_and_relearning_step() -> None:
+    scheduler = Scheduler(DeckOptions(), fuzz=False)
+    new = new_schedule(T0)
+    assert new.state is State.NEW and new.stability is None
+    preview = scheduler.preview(CARD, new, T0)
+    assert preview[Rating.AGAIN] == timedelta(minutes=1)
+    assert preview[Rating.HARD] == timedelta(minutes=5, seconds=30)
+    assert preview[Rating.GOOD] == timedelta(minutes=10)
+    first = scheduler.answer(CARD, new, Rating.GOOD, T0)
+    assert (first.state, first.step) == (State.LEARNING, 1)
+    graduated = scheduler.answer(CARD, first, Rating.GOOD, first.due)
+    assert graduated.state is State.REVIEW
+    lapse = scheduler.answer(CARD, graduated, Rating.AGAIN, graduated.due)
+    assert (lapse.state, lapse.step) == (State.RELEARNING, 0)
+    assert lapse.due - lapse.last_review == timedelta(minutes=10)  # type: ignore[operator]
+
+
+def test_fuzz_is_deterministic_per_card_and_time_and_inside_the_fuzz_range() -> None:
+    plain = _run_ours(DeckOptions(), HISTORY, fuzz=False)
+    fuzzed = _run_ours(DeckOptions(), HISTORY, fuzz=True)
+    again = _run_ours(DeckOptions(), HISTORY, fuzz=True)
+    assert fuzzed == again
+    for base, fuzz in zip(plain, fuzzed, strict=True):
+        assert fuzz.stability == base.stability
+        base_days = (base.due - base.last_review).days  # type: ignore[operator]
+        fuzz_days = (fuzz.due - fuzz.last_review).days  # type: ignore[operator]
+        if base_days < 3:
+            assert fuzz.due == base.due
+        else:
+            assert abs(fuzz_days - base_days) <= max(2, round(base_days * 0.1))
+    # Different cards answered at the same moment do not all get the same fuzz.
+    scheduler = Scheduler(DeckOptions())
+    review = CardSchedule(State.REVIEW, None, 40.0, 5.0, T0, T0 - timedelta(days=40))
+    dues = {scheduler.answer(f"{i:016x}", review, Rating.GOOD, T0).due for i in range(40)}
+    assert len(dues) > 1
+
+
+def test_preview_matches_the_answer_it_previews() -> None:
+    scheduler = Scheduler(DeckOptions())
+    review = CardSchedule(State.REVIEW, None, 12.0, 5.0, T0, T0 - timedelta(days=12))
+    preview = scheduler.preview(CARD, review, T0)
+    for rating in Rating:
+        assert scheduler.answer(CARD, review, rating, T0).due - T0 == preview[rating]
+
+
+def test_retrievability_equals_py_fsrs() -> None:
+    reference = fsrs.Scheduler()
+    for stability, days in [(1.0, 0), (2.3, 2), (10.0, 30), (150.0, 3)]:
+        last = T0 - timedelta(days=days, hours=5)
+        card = fsrs.Card(card_id=1, state=fsrs.State.Review, stability=stability,
+                         difficulty=5.0, due=T0, last_review=last)
+        expected = reference.get_card_retrievability(card, T0)
+        ours = Scheduler(DeckOptions()).retrievability(
+            CardSchedule(State.REVIEW, None, stability, 5.0, T0, last), T0)
+        assert ours == pytest.approx(expected, rel=1e-12)
+        assert retrievability(stability, days) == pytest.approx(expected, rel=1e-12)
+    assert Scheduler(DeckOptions()).retrievability(new_schedule(T0), T0) == 0.0
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError):
+        Scheduler(DeckOptions()).answer(CARD, new_schedule(T0), Rating.GOOD,
+                                        datetime(2026, 3, 1, 15, 0))
+
+
+@pytest.mark.parametrize(("delta", "text"), [
+    (timedelta(seconds=20), "1m"),
+    (timedelta(minutes=1), "1m"),
+    (timedelta(minutes=10), "10m"),
+    (timedelta(hours=3), "3h"),
+    (timedelta(days=1), "1d"),
+    (timedelta(days=3), "3d"),
+    (timedelta(days=63), "2.1mo"),
+    (timedelta(days=90), "3mo"),
+    (timedelta(days=475), "1.3y"),
+])
+def test_format_interval(delta: timedelta, text: str) -> None:
+    assert format_interval(delta) == text
