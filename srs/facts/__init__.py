@@ -7,4 +7,7 @@ from srs.model import Card, Diagnostic, Lesson
 
 def fact_cards(lesson: Lesson) -> tuple[list[Card], list[Diagnostic]]:
     """The fact cards a lesson's code implies, and warnings for what cannot be resolved."""
-    return [], []
+    from srs.facts.extract import analyze
+
+    result = analyze(lesson)
+    return result.cards, result.diagnostics

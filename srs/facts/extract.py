@@ -1,0 +1,535 @@
+"""From a lesson's Go code to fact cards: numeric layout facts and API semantics.
+
+`analyze` does the work once and keeps, beside the cards, every numeric fact with the Go
+expression that computes it, so `srs verify` can ask the compiler the same questions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from srs.facts import api
+from srs.facts.golex import IDENT, STRING, Token
+from srs.facts.gotypes import (
+    Env,
+    Parser,
+    TypeDecl,
+    Unresolved,
+    build_envs,
+    scan_block,
+    selection_of,
+    type_of,
+)
+from srs.facts.layout import (
+    AMD64,
+    ARCHES,
+    I386,
+    Arch,
+    Array,
+    Basic,
+    GoType,
+    Named,
+    Opaque,
+    Struct,
+    Words,
+    minimal_order,
+    offset_of,
+    plural,
+    underlying,
+)
+from srs.model import Card, CardKind, Diagnostic, Lesson, Severity, SourcePos, card_id
+
+AddFn = Callable[[str, str, str, int, tuple[str, ...]], None]
+WarnFn = Callable[[int, str], None]
+GO_LANGS = frozenset({"go", "golang"})
+ORDINAL_BASE = 10_000
+UNSAFE_FUNCS = ("Sizeof", "Alignof", "Offsetof")
+
+
+@dataclass(frozen=True, slots=True)
+class NumericFact:
+    """One number the compiler can confirm: `expr` is a Go expression of type uintptr,
+    meaningful in the package built from `env_key`, with `locals` declared first."""
+
+    key: str
+    expr: str
+    values: dict[str, int]
+    pos: SourcePos
+    env_key: int
+    locals: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Analysis:
+    lesson: Lesson
+    cards: list[Card] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    facts: list[NumericFact] = field(default_factory=list)
+    envs: list[Env] = field(default_factory=list)
+    layouts: dict[str, list[str]] = field(default_factory=dict)
+
+
+def analyze(lesson: Lesson) -> Analysis:
+    out = Analysis(lesson)
+    code = [b for b in lesson.code_blocks if b.lang.strip().lower() in GO_LANGS]
+    blocks = [scan_block(i, b.text, b.line, b.headings) for i, b in enumerate(code)]
+    envs = build_envs(blocks)
+    out.envs = envs
+    seen: set[str] = set()
+    pending: list[tuple[int, int, Card]] = []  # (line, sequence, card) for reading order
+
+    def add(key: str, front: str, back: str, line: int, headings: tuple[str, ...]) -> None:
+        if key in seen:
+            return
+        seen.add(key)
+        card = Card(
+            id=card_id(lesson.root, CardKind.FACT, key),
+            kind=CardKind.FACT,
+            lesson=lesson.slug,
+            key=key,
+            front=front,
+            back=back,
+            source=SourcePos(lesson.path, line),
+            section="facts:" + "/".join(headings),
+            tags=lesson.tags,
+            lesson_title=lesson.title,
+        )
+        pending.append((line, len(pending), card))
+
+    def warn(line: int, message: str) -> None:
+        out.diagnostics.append(Diagnostic(SourcePos(lesson.path, line), Severity.WARNING,
+                                          message))
+
+    for blk, env in zip(blocks, envs, strict=True):
+        lines = blk.text.splitlines()
+        for decl in blk.types:
+            if decl.texpr is not None and decl.texpr.kind != "struct":
+                continue
+            if decl.texpr is None and "struct" not in decl.source.split("]", 1)[-1][:12]:
+                continue
+            _layout(decl, env, blk.index, lesson, out, add, warn, blk.headings)
+        for name, arg_toks, line in _unsafe_calls(blk.tokens):
+            lesson_line = blk.line + line
+            arg_text = " ".join(t.text for t in arg_toks)
+            snippet = lines[line].strip() if line < len(lines) else ""
+            try:
+                _numeric(name, arg_toks, env, blk.index, lesson, out, add, lesson_line,
+                         snippet, blk.headings)
+            except Unresolved as exc:
+                warn(lesson_line, f"no fact card for unsafe.{name}({_compact(arg_text)}): {exc}")
+        for call, line in _api_calls(blk.tokens, blk.text, env):
+            text = api.describe(call)
+            if text is None:
+                continue
+            lesson_line = blk.line + line
+            snippet = lines[line].strip() if line < len(lines) else ""
+            front = f"{api.question(call)}\n\n```go\n{snippet}\n```"
+            add(f"api:{call.api}", front, text, lesson_line, blk.headings)
+    pending.sort(key=lambda item: (item[0], item[1]))
+    for n, (_, _, card) in enumerate(pending):
+        out.cards.append(_with_ordinal(card, ORDINAL_BASE + n))
+    return out
+
+
+def _with_ordinal(card: Card, ordinal: int) -> Card:
+    return dataclasses.replace(card, ordinal=ordinal)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# ---- finding calls ------------------------------------------------------------------
+
+def _call_args(toks: list[Token], open_index: int) -> tuple[list[Token], int]:
+    """Tokens inside the parentheses opening at `open_index`, and the index after them."""
+    p = Parser(toks, open_index)
+    p.skip_balanced()
+    inside = toks[open_index + 1:p.pos - 1]
+    return [t for t in inside if not (t.text == ";" and t.start == t.end)], p.pos
+
+
+def _unsafe_calls(toks: list[Token]) -> list[tuple[str, list[Token], int]]:
+    found = []
+    for i in range(len(toks) - 3):
+        if (toks[i].kind == IDENT and toks[i].text == "unsafe" and toks[i + 1].text == "."
+                and toks[i + 2].text in UNSAFE_FUNCS and toks[i + 3].text == "("
+                and (i == 0 or toks[i - 1].text != ".")):
+            try:
+                args, _ = _call_args(toks, i + 3)
+            except Exception:
+                continue
+            found.append((toks[i + 2].text, args, toks[i].line))
+    return found
+
+
+def _split_args(text: str) -> tuple[str, ...]:
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    quote = ""
+    for ch in text:
+        if quote:
+            current += ch
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(" ".join(current.split()))
+            current = ""
+            continue
+        current += ch
+    if current.strip():
+        parts.append(" ".join(current.split()))
+    return tuple(parts)
+
+
+def _atomic_holders(env: Env) -> dict[str, str]:
+    """Names (variables and struct fields) declared with a sync/atomic type -> the kind."""
+    holders: dict[str, str] = {}
+
+    def kind_of(text: str) -> str | None:
+        m = re.fullmatch(r"\*?\s*atomic\s*\.\s*(\w+)(\s*\[.*\])?", text.strip())
+        return m.group(1) if m and m.group(1) in api.ATOMIC_TYPES else None
+
+    for name, decl in env.vars.items():
+        if isinstance(decl, str):
+            continue
+        if decl.texpr is not None and (k := kind_of(decl.texpr.text)):
+            holders[name] = k
+        elif decl.init:
+            init = " ".join(t.text for t in decl.init)
+            m = re.match(r"&?\s*(atomic \. \w+(?: \[ .* \])?) \{", init)
+            if m and (k := kind_of(m.group(1))):
+                holders[name] = k
+    for tdecl in env.types.values():
+        if isinstance(tdecl, TypeDecl) and tdecl.texpr is not None and tdecl.texpr.kind == "struct":
+            for names, ftexpr, embedded in tdecl.texpr.fields:
+                if (k := kind_of(ftexpr.text)) and not embedded:
+                    for n in names:
+                        holders[n] = k
+    return holders
+
+
+def _api_calls(toks: list[Token], text: str, env: Env) -> list[tuple[api.Call, int]]:
+    holders = _atomic_holders(env)
+    found: list[tuple[api.Call, int]] = []
+    for i in range(len(toks) - 3):
+        a, dot, b, paren = toks[i], toks[i + 1], toks[i + 2], toks[i + 3]
+        if a.kind != IDENT or dot.text != "." or b.kind != IDENT or paren.text != "(":
+            continue
+        try:
+            _, end = _call_args(toks, i + 3)
+        except Exception:
+            continue
+        args = _split_args(text[paren.end:toks[end - 1].start])
+        qualified = i == 0 or toks[i - 1].text != "."
+        if a.text in ("atomic", "unsafe", "syscall", "unix") and qualified:
+            name = f"{a.text}.{b.text}"
+            if name in api.REGISTRY:
+                found.append((api.Call(name, args), a.line))
+        elif a.text in holders:
+            kind = holders[a.text]
+            name = f"atomic.{kind}.{b.text}"
+            if name in api.REGISTRY:
+                j = i
+                while j >= 2 and toks[j - 1].text == "." and toks[j - 2].kind == IDENT:
+                    j -= 2
+                receiver = text[toks[j].start:a.end]
+                found.append((api.Call(name, args, receiver), a.line))
+    return found
+
+
+# ---- numeric facts ------------------------------------------------------------------
+
+def _values(fn: Callable[[Arch], int | None]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for name, arch in ARCHES.items():
+        value = fn(arch)
+        if value is None:
+            raise Unresolved("no such field")
+        out[name] = value
+    return out
+
+
+def _others(values: dict[str, int]) -> str:
+    """`(arm64 too; 386: 4, arm: 4)`-style note of the values off amd64."""
+    amd = values["amd64"]
+    bits = []
+    if values["386"] != amd:
+        bits.append(f"386: {values['386']}")
+    if values["arm64"] != amd:
+        bits.append(f"arm64: {values['arm64']}")
+    return f" (same on arm64; {', '.join(bits)})" if bits else " (the same on arm64 and 386)"
+
+
+def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: Lesson,
+             out: Analysis, add: AddFn, line: int, snippet: str,
+             headings: tuple[str, ...]) -> None:
+    arg = _compact_go(arg_toks)
+    expr = f"unsafe.{name}({arg})"
+    locals_ = _locals(arg_toks, env)
+    decls = _decl_text(env, [t.text for t in arg_toks if t.kind == IDENT])
+    var_lines = [f"var {n} {t}" for n, t in locals_ if f"{n} " not in snippet
+                 and f"{n} :=" not in snippet]
+    code = "\n".join([*decls, *var_lines, snippet])
+    front = f"On amd64, what does `{expr}` return?\n\n```go\n{code}\n```"
+    if name == "Offsetof":
+        sel = selection_of(arg_toks, env)
+        values = _values(lambda a: offset_of(sel.struct, sel.name, a))
+        base = sel.base.go if isinstance(sel.base, Named) else arg.rsplit(".", 1)[0]
+        key = f"offsetof:{base}.{sel.name}"
+        reason = _offset_reason(sel.struct, sel.name, AMD64)
+        size = _values(sel.struct.size)
+        tail = (f" {base} is {plural(size['amd64'])} in all"
+                + (f" (386: {size['386']})." if size["386"] != size["amd64"] else "."))
+        back = f"**{values['amd64']}**{_others(values)}\n\n{reason}{tail}"
+    else:
+        t = type_of(arg_toks, env)
+        if name == "Sizeof":
+            values = _values(t.size)
+            reason = _size_reason(t, AMD64)
+            key = f"sizeof:{arg}"
+        else:
+            values = _values(t.align)
+            reason = _align_reason(t, AMD64)
+            key = f"alignof:{arg}"
+        back = f"**{values['amd64']}**{_others(values)}\n\n{reason}"
+        if values["386"] != values["amd64"]:
+            why = _size_reason(t, I386) if name == "Sizeof" else _align_reason(t, I386)
+            back += f" On 386: {why}"
+    if key in {f.key for f in out.facts}:
+        return
+    out.facts.append(NumericFact(key, expr, values, SourcePos(lesson.path, line), env_key,
+                                 locals_))
+    add(key, front, back, line, headings)
+
+
+
+
+def _compact_go(toks: list[Token]) -> str:
+    out = ""
+    prev: Token | None = None
+    for t in toks:
+        if t.text == ";" and t.start == t.end:
+            continue
+        if prev is not None and (prev.kind in (IDENT, STRING, "int", "float") and
+                                 t.kind in (IDENT, STRING, "int", "float")):
+            out += " "
+        out += t.text
+        prev = t
+    return out
+
+
+def _locals(arg_toks: list[Token], env: Env) -> tuple[tuple[str, str], ...]:
+    locals_: list[tuple[str, str]] = []
+    for i, t in enumerate(arg_toks):
+        if t.kind != IDENT or (i > 0 and arg_toks[i - 1].text == "."):
+            continue
+        if t.text not in env.vars:
+            continue
+        nxt = arg_toks[i + 1].text if i + 1 < len(arg_toks) else ""
+        if t.text in env.types and nxt in ("{", "("):
+            continue
+        go = env.var_type(t.text).go
+        if (t.text, go) not in locals_:
+            locals_.append((t.text, go))
+    return tuple(locals_)
+
+
+def _decl_text(env: Env, names: list[str]) -> list[str]:
+    """`type` declarations of the named types and those they are built from."""
+    order: list[str] = []
+    todo = list(names)
+    while todo:
+        name = todo.pop(0)
+        decl = env.types.get(name)
+        if name in order or not isinstance(decl, TypeDecl) or decl.texpr is None:
+            continue
+        order.append(name)
+        todo.extend(re.findall(r"\b\w+\b", decl.source.split(None, 1)[-1]))
+        for vname in list(names):
+            v = env.vars.get(vname)
+            if v is not None and not isinstance(v, str) and v.texpr is not None:
+                todo.extend(re.findall(r"\b\w+\b", v.texpr.text))
+    for vname in names:
+        v = env.vars.get(vname)
+        if v is not None and not isinstance(v, str):
+            more = re.findall(r"\b\w+\b", v.texpr.text if v.texpr else
+                              " ".join(t.text for t in v.init))
+            for n in more:
+                d = env.types.get(n)
+                if isinstance(d, TypeDecl) and d.texpr is not None and n not in order:
+                    order.append(n)
+    return [f"type {_dedent(env.types[n])}" for n in order]  # type: ignore[arg-type]
+
+
+def _dedent(decl: TypeDecl) -> str:
+    lines = decl.source.splitlines()
+    if len(lines) <= 1:
+        return decl.source
+    rest = lines[1:]
+    indents = [len(x) - len(x.lstrip()) for x in rest[-1:] if x.strip()]
+    cut = indents[0] if indents else 0
+    return "\n".join([lines[0], *(x[cut:] if x[:cut].isspace() else x for x in rest)])
+
+
+# ---- explanations -------------------------------------------------------------------
+
+_WORD_WHAT = {
+    "pointer": "a pointer is one machine word",
+    "map": "a map value is one pointer to the runtime's hash table",
+    "chan": "a channel value is one pointer to the runtime's channel structure",
+    "func": "a func value is one pointer (to the code, or to a closure record)",
+    "interface": "an interface value is two words: the type (or itab) pointer and the data "
+                 "pointer",
+    "slice": "a slice header is three words: data pointer, length and capacity",
+}
+
+
+def _size_reason(t: GoType, arch: Arch) -> str:
+    if isinstance(t, Named):
+        return f"{t.go} is defined as {_short(t.under)}: " + _size_reason(t.under, arch)
+    if isinstance(t, Basic):
+        if t.go in ("int", "uint", "uintptr"):
+            return f"{t.go} is one machine word: {arch.ptr} bytes on {arch.name}."
+        if t.go == "string":
+            return (f"a string header is a data pointer and a length: two {arch.ptr}-byte "
+                    f"words on {arch.name}.")
+        return f"{t.go} is {plural(t.size(arch))} on every target."
+    if isinstance(t, Words):
+        return f"{_WORD_WHAT[t.what]}: {plural(t.size(arch))} on {arch.name}."
+    if isinstance(t, Opaque):
+        return f"{t.go} holds {t.note}: {plural(t.size(arch))} on {arch.name}."
+    if isinstance(t, Array):
+        return (f"{t.length} elements of {_short(t.elem)} at {plural(t.elem.size(arch))} each, "
+                "with no gaps between them.")
+    if isinstance(t, Struct):
+        return _struct_reason(t, arch)
+    return ""
+
+
+def _align_reason(t: GoType, arch: Arch) -> str:
+    u = underlying(t)
+    a = t.align(arch)
+    if isinstance(u, Struct):
+        if not u.fields:
+            return "an empty struct has alignment 1."
+        top = max(u.fields, key=lambda f: f.type.align(arch))
+        return (f"a struct is as aligned as its most aligned field, here {top.name} "
+                f"({_short(top.type)}, alignment {top.type.align(arch)}).")
+    if isinstance(u, Array):
+        return f"an array is aligned like its element type {_short(u.elem)}: {a}."
+    if isinstance(u, Basic) and u.go in ("int64", "uint64", "float64", "complex128"):
+        return (f"{u.go} is aligned to {a} on {arch.name}"
+                + ("; 32-bit targets align 64-bit values to only 4 bytes." if a == 4 else "."))
+    if isinstance(u, Basic | Words) and a == arch.ptr and u.go != "complex64":
+        return f"{_short(u)} is word-aligned: {a} on {arch.name}."
+    return f"{_short(u)} is aligned to {plural(a)} on {arch.name}."
+
+
+def _short(t: GoType) -> str:
+    go = t.go
+    return go if len(go) <= 40 else go[:37] + "..."
+
+
+def _struct_reason(s: Struct, arch: Arch) -> str:
+    lay = s.layout(arch)
+    if not lay.fields:
+        return "an empty struct occupies no memory."
+    parts = []
+    for pl in lay.fields:
+        pad = f"{plural(pl.padding_before)} of padding, then " if pl.padding_before else ""
+        parts.append(f"{pad}{pl.field.name} {_short(pl.field.type)} at {pl.offset} "
+                     f"({plural(pl.size)})")
+    text = "Fields: " + "; ".join(parts) + "."
+    if lay.zero_size_final_byte:
+        text += (" The last field has size 0, so one byte is added after it to keep its "
+                 "address inside the struct.")
+    if lay.tail_padding:
+        text += (f" Then {plural(lay.tail_padding)} of trailing padding rounds the size up to a "
+                 f"multiple of the alignment, {lay.align}.")
+    else:
+        text += " No trailing padding is needed."
+    return text
+
+
+def _offset_reason(s: Struct, name: str, arch: Arch) -> str:
+    hit = s.field(name)
+    assert hit is not None
+    index, f, path = hit
+    inner = s
+    prefix = ""
+    for emb in path:
+        off = inner.layout(arch).fields[inner.fields.index(emb)].offset
+        prefix += f"{name} is promoted from the embedded {emb.name} at offset {off}. "
+        u = underlying(emb.type)
+        assert isinstance(u, Struct)
+        inner = u
+    lay = inner.layout(arch)
+    before = lay.fields[:index]
+    target = lay.fields[index]
+    if before:
+        listing = "; ".join(f"{p.field.name} {_short(p.field.type)} at {p.offset}-"
+                            f"{p.offset + p.size - 1}" if p.size else
+                            f"{p.field.name} {_short(p.field.type)} (size 0) at {p.offset}"
+                            for p in before)
+        text = f"Before {name}: {listing}."
+    else:
+        text = f"{name} is the first field."
+    align = target.field.type.align(arch)
+    if target.padding_before:
+        text += (f" {name} ({_short(target.field.type)}) needs {align}-byte alignment, so "
+                 f"{plural(target.padding_before)} of padding come first.")
+    elif before:
+        text += " No padding is needed before it."
+    return prefix + text
+
+
+# ---- struct layout cards ------------------------------------------------------------
+
+def _layout(decl: TypeDecl, env: Env, env_key: int, lesson: Lesson, out: Analysis,
+            add: AddFn, warn: WarnFn, headings: tuple[str, ...]) -> None:
+    try:
+        t = env.named(decl.name)
+    except Unresolved as exc:
+        warn(decl.line, f"no layout card for {decl.name}: {exc}")
+        return
+    s = underlying(t)
+    if not isinstance(s, Struct):
+        return
+    signatures = out.layouts.setdefault(decl.name, [])
+    if decl.signature in signatures:
+        return
+    signatures.append(decl.signature)
+    key = f"layout:{decl.name}" + (f"#{len(signatures)}" if len(signatures) > 1 else "")
+    sizes = _values(s.size)
+    literal = f"{decl.name}{{}}"
+    out.facts.append(NumericFact(key, f"unsafe.Sizeof({literal})", sizes,
+                                 SourcePos(lesson.path, decl.line), env_key))
+    best = minimal_order(s)
+    best_struct = Struct(best)
+    best_size = best_struct.size(AMD64)
+    front = (f"How many bytes does a `{decl.name}` occupy on amd64, and could another field "
+             f"order make it smaller?\n\n```go\ntype {_dedent(decl)}\n```")
+    back = f"**{sizes['amd64']}**{_others(sizes)}\n\n{_struct_reason(s, AMD64)}"
+    if best_size < sizes["amd64"]:
+        out.facts.append(NumericFact(f"{key}:min", f"unsafe.Sizeof({best_struct.go}{{}})",
+                                     _values(best_struct.size),
+                                     SourcePos(lesson.path, decl.line), env_key))
+        body = "\n".join(f"    {f.go}" for f in best)
+        back += (f"\n\nOrdered by falling alignment it takes {best_size} bytes, saving "
+                 f"{sizes['amd64'] - best_size}:\n\n```go\ntype {decl.name} struct {{\n{body}\n}}"
+                 "\n```")
+    else:
+        back += "\n\nNo field order is smaller: the only padding left is what rounds the size."
+    add(key, front, back, decl.line, headings)
