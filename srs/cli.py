@@ -187,9 +187,9 @@ def _review(paths: list[Path], db: Path | None) -> None:
             if store.state_counts(now)["new"]:
                 upcoming.append(day_start_after(now))
             if upcoming:
-                console.print(f"Nothing due. Next card due {format_when(min(upcoming), now)}.")
+                typer.echo(f"Nothing due. Next card due {format_when(min(upcoming), now)}.")
             else:
-                console.print("Nothing to review: no cards in these lessons.")
+                typer.echo("Nothing to review: no cards in these lessons.")
             return
         schedulers = {name: Scheduler(options) for name, options in limits.items()}
         session_id = store.start_session(now)

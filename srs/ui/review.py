@@ -121,7 +121,7 @@ def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
         console.print(_ratings(session, showing))
     if message:
         console.print(Text(message, style="yellow"))
-    console.print(_hints(showing), style="dim")
+    console.print(Text(_hints(showing), style="dim"))
 
 
 def _front_text(card: QueuedCardLike) -> str:
@@ -248,9 +248,9 @@ def print_summary(console: Console, summary: Summary, *, due_tomorrow: int | Non
     if due_tomorrow is not None:
         extra.append(f"due tomorrow: {due_tomorrow}")
     if extra:
-        console.print(" · ".join(extra))
+        console.print(Text(" · ".join(extra)))
     if next_due is not None:
-        console.print(f"Next card due {format_when(next_due)}.")
+        console.print(Text(f"Next card due {format_when(next_due)}."))
 
 
 def format_when(moment: datetime, now: datetime | None = None) -> str:
