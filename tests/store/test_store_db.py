@@ -1,0 +1,235 @@
+"""The review database file: locking, versions, migrations, backups, durability."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from store_support import T0, lesson, questions
+
+from srs.errors import StoreError, StoreLockedError, StoreVersionError
+from srs.schedule import Rating, Scheduler, new_schedule
+from srs.model import DeckOptions
+from srs.store import DAILY_BACKUPS_KEPT, SCHEMA_VERSION, Store, default_db_path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def test_new_file_is_current_wal_full_with_foreign_keys(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "srs.sqlite3", now=T0) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.scalar("PRAGMA journal_mode") == "wal"
+        assert store.scalar("PRAGMA synchronous") == 2  # FULL
+        assert store.scalar("PRAGMA foreign_keys") == 1
+        strict = store.rows("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' "
+                            "AND name NOT LIKE 'sqlite_%'")
+        assert {name for name, _ in strict} == {
+            "lessons", "cards", "review_log", "sessions", "deck_options"}
+        assert all(flag == 1 for _, flag in strict)
+        assert store.integrity_check() == "ok"
+
+
+def test_second_writer_in_the_same_process_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    with Store.open(path, now=T0):
+        with pytest.raises(StoreLockedError, match="another srs is using"):
+            Store.open(path, now=T0)
+    with Store.open(path, now=T0) as again:  # released on close
+        assert again.schema_version == SCHEMA_VERSION
+
+
+def test_second_writer_in_another_process_is_refused_and_kill_9_releases(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from datetime import datetime, UTC\n"
+         "from pathlib import Path\n"
+         "from srs.store import Store\n"
+         "s = Store.open(Path(sys.argv[1]), now=datetime(2026, 3, 2, tzinfo=UTC))\n"
+         "print('ready', flush=True)\n"
+         "time.sleep(60)\n",
+         str(path)],
+        stdout=subprocess.PIPE, text=True, env=_env(),
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreLockedError) as caught:
+            Store.open(path, now=T0)
+        assert str(caught.value) == f"another srs is using {path}"
+        # A reader (srs stats) still works while the writer holds the file.
+        with Store.open(path, now=T0, read_only=True) as reader:
+            assert reader.schema_version == SCHEMA_VERSION
+            with pytest.raises(StoreError, match="read-only"):
+                reader.suspend("x")
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    with Store.open(path, now=T0) as store:
+        assert store.integrity_check() == "ok"
+
+
+def test_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE future (x INTEGER)")
+    conn.execute("INSERT INTO future VALUES (1)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    stat = path.stat()
+    with pytest.raises(StoreVersionError, match="newer"):
+        Store.open(path, now=T0)
+    with pytest.raises(StoreVersionError):
+        Store.open(path, now=T0, read_only=True)
+    assert path.read_bytes() == before
+    assert path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert not (tmp_path / "srs.sqlite3.backups").exists()
+    # And the refusal released the lock: the error is about the version every time.
+    with pytest.raises(StoreVersionError):
+        Store.open(path, now=T0)
+
+
+def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError):
+        Store.open(path, now=T0)
+
+
+def _version_1_file(path: Path) -> None:
+    """A database as the first schema version wrote it, holding one lesson and one card."""
+    conn = sqlite3.connect(path)
+    conn.executescript(resources.files("srs").joinpath("schema.sql").read_text("utf-8"))
+    conn.execute("INSERT INTO lessons (path, size, mtime_ns, hash, slug) "
+                 "VALUES ('/l.md', 1, 2, 'h', 'l')")
+    conn.execute("INSERT INTO cards (id, lesson, kind, deck, content, content_hash, "
+                 "content_changed, created, due) VALUES ('c1', '/l.md', 'qa', 'd', '{}', 'x', "
+                 "0, 0, 0)")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+
+def test_migration_leaves_a_backup_of_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    _version_1_file(path)
+    with Store.open(path, now=T0) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        indexes = {name for (name,) in store.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert {"cards_queue", "cards_due", "review_log_time"} <= indexes
+        assert store.scalar("SELECT count(*) FROM cards") == 1
+    backups = sorted((tmp_path / "srs.sqlite3.backups").glob("pre-v*.sqlite3"))
+    assert [b.name for b in backups] == [
+        f"pre-v{SCHEMA_VERSION}-from-v1-20260302T150000Z.sqlite3"]
+    old = sqlite3.connect(backups[0])
+    try:
+        assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert old.execute("SELECT id FROM cards").fetchall() == [("c1",)]
+        assert old.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        old.close()
+
+
+def test_failed_migration_rolls_back_completely(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    _version_1_file(path)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE INDEX review_log_time ON review_log(rating)")  # collides with v2
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError):
+        Store.open(path, now=T0)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "cards_queue" not in names
+    finally:
+        conn.close()
+
+
+def test_daily_backups_rotate_keeping_seven(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    for day in range(10):
+        with Store.open(path, now=T0 + timedelta(days=day)):
+            pass
+        with Store.open(path, now=T0 + timedelta(days=day, hours=3)):
+            pass  # a second open the same day takes no second backup
+    dailies = sorted(p.name for p in (tmp_path / "srs.sqlite3.backups").glob("daily-*"))
+    assert len(dailies) == DAILY_BACKUPS_KEPT
+    assert dailies[0] == "daily-2026-03-05.sqlite3"
+    assert dailies[-1] == "daily-2026-03-11.sqlite3"
+    assert not list((tmp_path / "srs.sqlite3.backups").glob("*.partial"))
+
+
+def test_answer_is_committed_before_record_answer_returns(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    with Store.open(path, now=T0) as store:
+        store.apply_lesson("/lessons/a.md", 1, 1, "h", lesson("a", questions("a", ["q1"])), 0, T0)
+        card = store.queue(T0, T0, {"deck": DeckOptions()})[0]
+        after = Scheduler(DeckOptions(), fuzz=False).answer(card.id, card.schedule,
+                                                            Rating.GOOD, T0)
+        session = store.start_session(T0)
+        log_id = store.record_answer(card.id, Rating.GOOD, card.schedule, after, T0, 800, session)
+        # Another connection sees it at once: nothing is left in an open transaction.
+        other = sqlite3.connect(path)
+        try:
+            rows = other.execute("SELECT id, card, rating, duration_ms FROM review_log").fetchall()
+            assert rows == [(log_id, card.id, 3, 800)]
+            assert other.execute("SELECT state FROM cards WHERE id = ?",
+                                 (card.id,)).fetchone() == (1,)
+        finally:
+            other.close()
+
+
+def test_undo_restores_the_exact_schedule(tmp_path: Path) -> None:
+    scheduler = Scheduler(DeckOptions())
+    with Store.open(tmp_path / "srs.sqlite3", now=T0) as store:
+        store.apply_lesson("/lessons/a.md", 1, 1, "h", lesson("a", questions("a", ["q1"])), 0, T0)
+        card = store.queue(T0, T0, {"deck": DeckOptions()})[0]
+        history = [card.schedule]
+        logs = []
+        now = T0
+        for rating in (Rating.GOOD, Rating.GOOD, Rating.AGAIN, Rating.EASY):
+            before = history[-1]
+            after = scheduler.answer(card.id, before, rating, now)
+            logs.append(store.record_answer(card.id, rating, before, after, now, 1000, None))
+            history.append(after)
+            assert store.card(card.id).schedule == after
+            now = after.due + timedelta(seconds=7, microseconds=123)
+        while logs:
+            restored = store.undo_answer(logs.pop())
+            history.pop()
+            assert restored == history[-1]
+            assert store.card(card.id).schedule == history[-1]
+        assert store.card(card.id).schedule == new_schedule(T0)
+        assert store.scalar("SELECT count(*) FROM review_log") == 0
+        with pytest.raises(StoreError):
+            store.undo_answer(12345)
+
+
+def test_default_db_path_honours_srs_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SRS_DB", str(tmp_path / "mine.sqlite3"))
+    assert default_db_path() == tmp_path / "mine.sqlite3"
+    monkeypatch.delenv("SRS_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_db_path() == tmp_path / "data" / "srs" / "srs.sqlite3"

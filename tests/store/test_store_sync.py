@@ -1,0 +1,265 @@
+"""Lesson sync: history survives edits, vanishing, reappearing and renumbering; unchanged
+lessons are not opened."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from store_support import T0, lesson, qa, questions
+
+import srs.corpus
+import srs.sync
+from srs.corpus import LessonSource, resolve_sources
+from srs.model import DeckOptions, Lesson
+from srs.schedule import Rating, Scheduler, State
+from srs.store import Store
+from srs.sync import sync_lessons
+
+PATH = "/lessons/a.md"
+
+
+def _answer(store: Store, card_id: str, rating: Rating = Rating.GOOD) -> int:
+    card = store.card(card_id)
+    after = Scheduler(DeckOptions(), fuzz=False).answer(card_id, card.schedule, rating, T0)
+    return store.record_answer(card_id, rating, card.schedule, after, T0, 1000, None)
+
+
+def _history(store: Store, card_id: str) -> list[tuple[object, ...]]:
+    return store.rows("SELECT id, rating FROM review_log WHERE card = ? ORDER BY id", (card_id,))
+
+
+def test_edited_card_keeps_schedule_and_history(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db", now=T0) as store:
+        first = lesson("a", questions("a", ["What is 2+2?", "Other"]))
+        store.apply_lesson(PATH, 1, 1, "h1", first, 0, T0)
+        card = first.cards[0]
+        _answer(store, card.id)
+        schedule = store.card(card.id).schedule
+        edited = lesson("a", questions("a", ["What is two plus two?", "Other"]))
+        assert edited.cards[0].id == card.id
+        assert edited.cards[0].content_hash != card.content_hash
+        later = T0 + timedelta(days=1)
+        report = store.apply_lesson(PATH, 2, 2, "h2", edited, 0, later)
+        assert (report.changed, report.added, report.orphaned) == (1, 0, 0)
+        stored = store.card(card.id)
+        assert stored.schedule == schedule
+        assert stored.content["front"] == "What is two plus two?"
+        assert len(_history(store, card.id)) == 1
+        changed = store.rows("SELECT id, content_changed FROM cards ORDER BY ordinal")
+        assert changed[0][1] > changed[1][1]  # only the edited card's change time moved
+
+
+def test_vanished_card_is_orphaned_and_comes_back_with_history(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db", now=T0) as store:
+        full = lesson("a", questions("a", ["q1", "q2", "q3"]))
+        store.apply_lesson(PATH, 1, 1, "h1", full, 0, T0)
+        gone = full.cards[2]
+        _answer(store, gone.id)
+        schedule = store.card(gone.id).schedule
+        report = store.apply_lesson(PATH, 1, 2, "h2", lesson("a", questions("a", ["q1", "q2"])),
+                                    0, T0)
+        assert report.orphaned == 1
+        assert store.scalar("SELECT orphaned FROM cards WHERE id = ?", (gone.id,)) == 1
+        assert gone.id not in {c.id for c in store.queue(T0, T0, {"deck": DeckOptions()})}
+        assert len(_history(store, gone.id)) == 1
+        report = store.apply_lesson(PATH, 1, 3, "h3", full, 0, T0)
+        assert report.restored == 1
+        assert store.scalar("SELECT orphaned FROM cards WHERE id = ?", (gone.id,)) == 0
+        assert store.card(gone.id).schedule == schedule
+        assert len(_history(store, gone.id)) == 1
+
+
+def test_renumbered_question_takes_over_history(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db", now=T0) as store:
+        before = lesson("a", [qa("a", "quiz-1", "alpha", ordinal=0),
+                              qa("a", "quiz-2", "beta", ordinal=1),
+                              qa("a", "quiz-3", "gamma", ordinal=2)])
+        store.apply_lesson(PATH, 1, 1, "h1", before, 0, T0)
+        gamma_old = before.cards[2]
+        logs = [_answer(store, gamma_old.id), _answer(store, gamma_old.id, Rating.HARD)]
+        schedule = store.card(gamma_old.id).schedule
+        # Question 3 is renumbered 4: the old id vanishes, a new id arrives with the same text.
+        after = lesson("a", [qa("a", "quiz-1", "alpha", ordinal=0),
+                             qa("a", "quiz-2", "beta", ordinal=1),
+                             qa("a", "quiz-4", "gamma", ordinal=2)])
+        gamma_new = after.cards[2]
+        assert gamma_new.id != gamma_old.id
+        assert gamma_new.content_hash == gamma_old.content_hash
+        report = store.apply_lesson(PATH, 1, 2, "h2", after, 0, T0 + timedelta(days=1))
+        assert (report.taken_over, report.added, report.orphaned) == (1, 0, 1)
+        assert store.card(gamma_new.id).schedule == schedule
+        assert [row[0] for row in _history(store, gamma_new.id)] == logs
+        assert store.scalar("SELECT count(*) FROM cards WHERE id = ?", (gamma_old.id,)) == 0
+        assert store.integrity_check() == "ok"
+        assert store.rows("PRAGMA foreign_key_check") == []
+        # An undo after the takeover still restores the card it now belongs to.
+        store.undo_answer(logs[-1])
+        assert store.card(gamma_new.id).schedule.state is State.LEARNING
+
+
+def test_takeover_only_within_the_same_lesson(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db", now=T0) as store:
+        a = lesson("a", questions("a", ["shared text"]))
+        store.apply_lesson(PATH, 1, 1, "h", a, 0, T0)
+        _answer(store, a.cards[0].id)
+        store.apply_lesson(PATH, 1, 2, "h2", lesson("a", []), 0, T0)
+        b = lesson("b", questions("b", ["shared text"]))
+        report = store.apply_lesson("/lessons/b.md", 1, 1, "h", b, 1, T0)
+        assert (report.taken_over, report.added) == (0, 1)
+        assert store.card(b.cards[0].id).schedule.state is State.NEW
+
+
+# -- over real lesson files ---------------------------------------------------------------------
+
+LESSON = """---
+number: {number}
+title: "{title}"
+slug: "{slug}"
+prerequisites: {prereqs}
+---
+
+# {title}
+
+## Quiz
+
+### Question 1
+
+{q1}
+
+**A)** one  
+**B)** two  
+**C)** three  
+
+**Answer: B** - because.
+
+### Question 2
+
+Which is the second letter?
+
+**A)** a  
+**B)** b  
+
+**Answer: B** - it is.
+"""
+
+
+def _write(path: Path, *, q1: str = "How many?", number: int = 1, slug: str = "first",
+           prereqs: str = "[]", title: str = "First") -> Path:
+    path.write_text(LESSON.format(number=number, slug=slug, prereqs=prereqs, title=title, q1=q1),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Path]]:
+    """Counts every lesson parsed and every lesson file hashed during sync."""
+    seen: dict[str, list[Path]] = {"parsed": [], "hashed": []}
+    real_load: Callable[[LessonSource], Lesson] = srs.corpus.load_lesson
+    real_digest: Callable[[Path], str] = srs.sync.file_digest
+
+    def load(source: LessonSource) -> Lesson:
+        seen["parsed"].append(source.path)
+        return real_load(source)
+
+    def digest(path: Path) -> str:
+        seen["hashed"].append(path)
+        return real_digest(path)
+
+    monkeypatch.setattr(srs.corpus, "load_lesson", load)
+    monkeypatch.setattr(srs.sync, "file_digest", digest)
+    return seen
+
+
+def test_sync_over_real_files(tmp_path: Path, counted: dict[str, list[Path]]) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    first = _write(lessons / "01.md")
+    second = _write(lessons / "02.md", number=0, slug="second", prereqs='["first"]',
+                    title="Second", q1="What now?")
+    db = tmp_path / "db"
+    with Store.open(db, now=T0) as store:
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert (report.parsed, report.added, report.errors) == (2, 4, [])
+        assert len(counted["parsed"]) == 2
+        ranks = {row.slug: row.rank for row in store.lessons()}
+        # "second" has the lower number but needs "first": prerequisite order wins.
+        assert ranks == {"first": 0, "second": 1}
+        queue = store.queue(T0, T0, {"srs": DeckOptions()})
+        assert [c.lesson for c in queue][:2] == [str(first.resolve())] * 2
+        assert store.deck_options() == {"srs": DeckOptions()}
+        answered = queue[0]
+        _answer(store, answered.id)
+
+    # Unchanged: neither file is opened (not hashed, not parsed).
+    counted["parsed"].clear()
+    counted["hashed"].clear()
+    with Store.open(db, now=T0) as store:
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert report.unchanged == 2
+        assert counted == {"parsed": [], "hashed": []}
+
+    # Same bytes, new mtime: hashed, not parsed.
+    stat = first.stat()
+    os.utime(first, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    with Store.open(db, now=T0) as store:
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert (report.touched, report.parsed) == (1, 0)
+        assert counted["hashed"] == [first] and counted["parsed"] == []
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert report.unchanged == 2
+
+    # Edited question: parsed again, the card keeps its id, schedule and history.
+    counted["hashed"].clear()
+    _write(first, q1="How many, exactly?")
+    with Store.open(db, now=T0) as store:
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert (report.parsed, report.changed, report.added) == (1, 1, 0)
+        assert counted["parsed"] == [first]
+        card = store.card(answered.id)
+        assert "How many, exactly?" in card.content["front"]
+        assert card.schedule.state is State.LEARNING
+        assert len(_history(store, answered.id)) == 1
+
+    # The file is deleted: its cards are orphaned, with their history.
+    moved = first.read_bytes()
+    first.unlink()
+    with Store.open(db, now=T0) as store:
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert report.gone == 1 and report.orphaned == 2
+        assert answered.id not in {c.id for c in store.queue(T0, T0, {"srs": DeckOptions()})}
+    # It comes back under another name: same slug, same ids, history restored.
+    (lessons / "01-renamed.md").write_bytes(moved)
+    with Store.open(db, now=T0) as store:
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert report.restored == 2
+        card = store.card(answered.id)
+        assert card.lesson == str((lessons / "01-renamed.md").resolve())
+        assert card.schedule.state is State.LEARNING
+        assert len(_history(store, answered.id)) == 1
+
+
+def test_broken_lesson_is_reported_and_skipped(tmp_path: Path) -> None:
+    good = _write(tmp_path / "good.md")
+    missing = tmp_path / "missing.md"
+    from srs.decks import default_deck
+
+    sources = [LessonSource(good, default_deck()), LessonSource(missing, default_deck())]
+    with Store.open(tmp_path / "db", now=T0) as store:
+        report = sync_lessons(store, sources, T0)
+        assert report.added == 2
+        assert len(report.errors) == 1 and report.errors[0].path == missing
+
+
+def test_duplicate_ids_in_one_lesson_keep_the_first(tmp_path: Path) -> None:
+    twin = qa("a", "quiz-1", "first")
+    other = dataclasses.replace(twin, front="second")
+    with Store.open(tmp_path / "db", now=T0) as store:
+        from srs.sync import _unique_cards
+
+        store.apply_lesson(PATH, 1, 1, "h", _unique_cards(lesson("a", [twin, other])), 0, T0)
+        assert store.card(twin.id).content["front"] == "first"
