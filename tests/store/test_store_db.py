@@ -15,8 +15,8 @@ import pytest
 from store_support import T0, lesson, questions
 
 from srs.errors import StoreError, StoreLockedError, StoreVersionError
-from srs.schedule import Rating, Scheduler, new_schedule
 from srs.model import DeckOptions
+from srs.schedule import Rating, Scheduler, new_schedule
 from srs.store import DAILY_BACKUPS_KEPT, SCHEMA_VERSION, Store, default_db_path
 
 REPO = Path(__file__).resolve().parents[2]

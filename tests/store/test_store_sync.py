@@ -131,9 +131,9 @@ prerequisites: {prereqs}
 
 {q1}
 
-**A)** one  
-**B)** two  
-**C)** three  
+**A)** one{br}
+**B)** two{br}
+**C)** three{br}
 
 **Answer: B** - because.
 
@@ -141,8 +141,8 @@ prerequisites: {prereqs}
 
 Which is the second letter?
 
-**A)** a  
-**B)** b  
+**A)** a{br}
+**B)** b{br}
 
 **Answer: B** - it is.
 """
@@ -150,8 +150,8 @@ Which is the second letter?
 
 def _write(path: Path, *, q1: str = "How many?", number: int = 1, slug: str = "first",
            prereqs: str = "[]", title: str = "First") -> Path:
-    path.write_text(LESSON.format(number=number, slug=slug, prereqs=prereqs, title=title, q1=q1),
-                    encoding="utf-8")
+    text = LESSON.format(br="  ", number=number, slug=slug, prereqs=prereqs, title=title, q1=q1)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -179,7 +179,7 @@ def test_sync_over_real_files(tmp_path: Path, counted: dict[str, list[Path]]) ->
     lessons = tmp_path / "lessons"
     lessons.mkdir()
     first = _write(lessons / "01.md")
-    second = _write(lessons / "02.md", number=0, slug="second", prereqs='["first"]',
+    _write(lessons / "02.md", number=0, slug="second", prereqs='["first"]',
                     title="Second", q1="What now?")
     db = tmp_path / "db"
     with Store.open(db, now=T0) as store:
