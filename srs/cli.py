@@ -82,6 +82,45 @@ def check(paths: PathsArg = None) -> None:
 
 
 @app.command()
+def verify(
+    paths: PathsArg = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore cached results.")] = False,
+) -> None:
+    """Check every numeric Go fact against the real compiler (amd64, 386, arm64, arm)."""
+    import os
+
+    from srs.corpus import load_corpus
+    from srs.facts.extract import analyze
+    from srs.facts.verify import BUILD_ARCHES, RUN_ARCHES
+    from srs.facts.verify import verify as verify_facts
+
+    if os.environ.get("SRS_CACHE_DIR"):
+        cache_dir: Path | None = Path(os.environ["SRS_CACHE_DIR"])
+    else:
+        import platformdirs
+
+        cache_dir = Path(platformdirs.user_cache_dir("srs"))
+    try:
+        corpus = load_corpus(paths or [])
+        report = verify_facts([analyze(lesson) for lesson in corpus.lessons],
+                              None if no_cache else cache_dir)
+    except SrsError as exc:
+        raise _fail(exc) from None
+    for mismatch in report.mismatches:
+        typer.echo(str(mismatch))
+    ran = ", ".join(a for a in report.arches if a in RUN_ARCHES)
+    built = ", ".join(a for a in report.arches if a in BUILD_ARCHES)
+    typer.echo(
+        f"{report.facts} facts from {len(corpus.lessons)} lessons, run on {ran}, "
+        f"cross-compiled for {built}: {len(report.mismatches)} mismatches"
+        + (" (cached)" if report.cached else ""),
+        err=True,
+    )
+    if report.mismatches:
+        raise typer.Exit(1)
+
+
+@app.command()
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print the numbers as JSON.")] = False,
     db: Annotated[

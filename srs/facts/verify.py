@@ -1,0 +1,299 @@
+"""Ask the real Go compiler every numeric fact: `srs verify`.
+
+One Go module holds a package per lesson environment (its type declarations as written,
+its constants, and one statement per fact). For amd64 and 386 the program is run
+(`go run`; 386 binaries run on amd64 hosts) and prints each value. arm64 and arm binaries
+cannot run here, so for them the facts become compile-time assertions
+(`var _ [ours]struct{} = [unsafe.Sizeof(x)]struct{}{}`), cross-compiled with `go build`;
+a wrong number is a type error that names the compiler's value.
+
+Results are cached by a hash of the generated sources, so an unchanged second run does
+not start the toolchain at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from srs.errors import SrsError, ToolchainMissingError
+from srs.facts.extract import Analysis, NumericFact
+from srs.facts.gotypes import PACKAGE_PATHS, Env, TypeDecl, Unresolved
+from srs.model import SourcePos
+
+CACHE_VERSION = "1"
+RUN_ARCHES = ("amd64", "386")
+BUILD_ARCHES = ("arm64", "arm")
+INSTALL_HINT = ("the Go toolchain (`go`) is not on PATH: install it with "
+                "`apt-get install golang-go` (Debian/Ubuntu) or from https://go.dev/dl")
+_BLANK_USE = {"sync": "var _ sync.Mutex", "atomic": "var _ atomic.Int32",
+              "time": "var _ time.Duration", "reflect": "var _ reflect.SliceHeader"}
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    pos: SourcePos
+    key: str
+    arch: str
+    ours: str
+    go: str
+
+    def __str__(self) -> str:
+        return f"{self.pos}: {self.key} on {self.arch}: ours {self.ours}, go {self.go}"
+
+
+@dataclass
+class Report:
+    facts: int
+    arches: tuple[str, ...]
+    mismatches: list[Mismatch] = field(default_factory=list)
+    cached: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {"facts": self.facts, "arches": list(self.arches),
+                "mismatches": [[str(m.pos.path), m.pos.line, m.key, m.arch, m.ours, m.go]
+                               for m in self.mismatches]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Report:
+        rows = data["mismatches"]
+        assert isinstance(rows, list)
+        facts = data["facts"]
+        assert isinstance(facts, int)
+        arches = data["arches"]
+        assert isinstance(arches, list)
+        return cls(facts, tuple(arches), [
+            Mismatch(SourcePos(Path(r[0]), int(r[1])), r[2], r[3], r[4], r[5]) for r in rows
+        ], cached=True)
+
+
+@dataclass
+class _Package:
+    name: str
+    env: Env
+    facts: list[NumericFact]
+    values_lines: dict[int, NumericFact] = field(default_factory=dict)
+    check_lines: dict[int, NumericFact] = field(default_factory=dict)
+
+
+@dataclass
+class Program:
+    """The generated module: file name -> source, and where each fact sits."""
+
+    files: dict[str, str]
+    packages: list[_Package]
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256(CACHE_VERSION.encode())
+        for name in sorted(self.files):
+            h.update(name.encode() + b"\0" + self.files[name].encode() + b"\0")
+        return h.hexdigest()
+
+
+def _preamble(pkg: _Package) -> tuple[str, list[str]]:
+    env = pkg.env
+    decls: list[str] = []
+    for name, decl in sorted(env.types.items()):
+        if not isinstance(decl, TypeDecl) or decl.texpr is None:
+            continue
+        try:
+            env.named(name)
+        except Unresolved:
+            continue
+        decls.append(f"type {decl.source}")
+    for name, cdecl in sorted(env.consts.items()):
+        if isinstance(cdecl, str):
+            continue
+        try:
+            decls.append(f"const {name} = {env.const_value(cdecl.value)}")
+        except Unresolved:
+            continue
+    body = "\n".join(decls) + "\n" + "\n".join(
+        f"{n} {t}" for f in pkg.facts for n, t in f.locals) + "\n".join(f.expr for f in pkg.facts)
+    imports = {"unsafe": "unsafe"}
+    uses = ["var _ = unsafe.Sizeof(0)"]
+    for alias, use in _BLANK_USE.items():
+        if re.search(rf"\b{alias}\s*\.", body):
+            imports[alias] = PACKAGE_PATHS[alias]
+            uses.append(use)
+    for ref in sorted(env.refs):
+        alias = ref.split(".")[0]
+        if alias in env.imports and alias not in imports:
+            imports[alias] = env.imports[alias]
+        if alias in imports:
+            uses.append(f"var _ *{ref}")
+    head = [f"package {pkg.name}", "", "import ("]
+    head += [f'\t{alias} "{path}"' for alias, path in sorted(imports.items())]
+    head += [")", "", *uses, ""]
+    return "\n".join(head) + "\n", decls
+
+
+def _statement(fact: NumericFact, inner: str) -> str:
+    decls = "".join(f"var {n} {t}; " for n, t in fact.locals)
+    return "\t{ " + decls + inner + " }"
+
+
+def build_program(analyses: Sequence[Analysis]) -> Program:
+    packages: list[_Package] = []
+    for analysis in analyses:
+        by_env: dict[int, list[NumericFact]] = {}
+        for fact in analysis.facts:
+            by_env.setdefault(fact.env_key, []).append(fact)
+        for env_key, facts in sorted(by_env.items()):
+            packages.append(_Package(f"l{len(packages)}", analysis.envs[env_key], facts))
+    files: dict[str, str] = {"go.mod": "module srsverify\n\ngo 1.19\n"}
+    main = ["package main", "", "import (", '\t"fmt"']
+    main += [f'\t{p.name} "srsverify/{p.name}"' for p in packages]
+    main += [")", "", "func main() {"]
+    for pkg in packages:
+        head, decls = _preamble(pkg)
+        lines = head.splitlines() + decls + [""]
+        lines += ["func Values() []uintptr {", "\tvar srsOut []uintptr"]
+        for fact in pkg.facts:
+            pkg.values_lines[len(lines) + 1] = fact
+            lines.append(_statement(fact, f"srsOut = append(srsOut, {fact.expr})"))
+        lines += ["\treturn srsOut", "}", ""]
+        files[f"{pkg.name}/values.go"] = "\n".join(lines)
+        for arch in BUILD_ARCHES:
+            check = head.splitlines() + ["func checks() {"]
+            for fact in pkg.facts:
+                pkg.check_lines[len(check) + 1] = fact
+                check.append(_statement(
+                    fact, f"var _ [{fact.values[arch]}]struct{{}} = [{fact.expr}]struct{{}}{{}}"))
+            check += ["}", "", "var _ = checks", ""]
+            files[f"{pkg.name}/check_{arch}.go"] = "\n".join(check)
+        main.append(f"\tfor _, v := range {pkg.name}.Values() {{ fmt.Println(v) }}")
+    main += ["}", ""]
+    files["main.go"] = "\n".join(main)
+    return Program(files, packages)
+
+
+def _go() -> str:
+    go = shutil.which("go")
+    if go is None:
+        raise ToolchainMissingError(INSTALL_HINT)
+    return go
+
+
+def _env(arch: str, workdir: Path) -> dict[str, str]:
+    env = dict(os.environ, GOARCH=arch, GOOS="linux", CGO_ENABLED="0", GO111MODULE="on",
+               GOFLAGS="-mod=mod")
+    if "GOCACHE" not in env and "HOME" not in env and "XDG_CACHE_HOME" not in env:
+        env["GOCACHE"] = str(workdir / ".gocache")
+    return env
+
+
+_ERROR = re.compile(r"^\.?/?(l\d+)/(values|check_\w+)\.go:(\d+):\d+: (.*)$", re.M)
+_GOT = re.compile(r"value of type \[(\d+)\]struct\{\}")
+
+
+def _locate(program: Program, pkg_name: str, file: str, line: int) -> NumericFact | None:
+    pkg = next((p for p in program.packages if p.name == pkg_name), None)
+    if pkg is None:
+        return None
+    return (pkg.values_lines if file == "values" else pkg.check_lines).get(line)
+
+
+def _compile_errors(program: Program, arch: str, output: str) -> list[Mismatch]:
+    found: list[Mismatch] = []
+    for m in _ERROR.finditer(output):
+        fact = _locate(program, m.group(1), m.group(2), int(m.group(3)))
+        message = m.group(4)
+        if fact is None:
+            raise SrsError(f"the generated Go program does not compile for {arch}:\n{output}")
+        got = _GOT.search(message)
+        if got and m.group(2).startswith("check_"):
+            found.append(Mismatch(fact.pos, fact.key, arch, str(fact.values[arch]),
+                                  got.group(1)))
+        else:
+            found.append(Mismatch(fact.pos, fact.key, arch, str(fact.values[arch]),
+                                  f"compile error: {message}"))
+    if not found and output.strip():
+        raise SrsError(f"the generated Go program does not compile for {arch}:\n{output}")
+    return found
+
+
+def _run_arch(go: str, program: Program, workdir: Path, arch: str) -> list[Mismatch]:
+    if arch in RUN_ARCHES:
+        cmd = [go, "run", "-gcflags=all=-e", "."]
+    else:
+        cmd = [go, "build", "-gcflags=all=-e", "-o", os.devnull, "."]
+    proc = subprocess.run(cmd, cwd=workdir, env=_env(arch, workdir), capture_output=True,
+                          text=True, check=False)
+    if proc.returncode != 0:
+        return _compile_errors(program, arch, proc.stderr)
+    if arch not in RUN_ARCHES:
+        return []
+    numbers = proc.stdout.split()
+    facts = [f for p in program.packages for f in p.facts]
+    if len(numbers) != len(facts):
+        raise SrsError(f"the Go program printed {len(numbers)} values for {len(facts)} facts")
+    return [Mismatch(f.pos, f.key, arch, str(f.values[arch]), n)
+            for f, n in zip(facts, numbers, strict=True) if str(f.values[arch]) != n]
+
+
+def run_program(program: Program, arches: Sequence[str]) -> list[Mismatch]:
+    go = _go()
+    with tempfile.TemporaryDirectory(prefix="srs-verify-") as tmp:
+        workdir = Path(tmp)
+        for name, text in program.files.items():
+            path = workdir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        for arch in RUN_ARCHES + BUILD_ARCHES:
+            if arch not in arches:
+                for p in program.packages:
+                    (workdir / p.name / f"check_{arch}.go").unlink(missing_ok=True)
+        with ThreadPoolExecutor(max_workers=len(arches) or 1) as pool:
+            results = list(pool.map(lambda a: _run_arch(go, program, workdir, a), arches))
+    return [m for r in results for m in r]
+
+
+def _load_cache(path: Path) -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _store_cache(path: Path, key: str, report: Report) -> None:
+    data = _load_cache(path)
+    data.pop(key, None)
+    data[key] = report.to_json()
+    while len(data) > 64:
+        data.pop(next(iter(data)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".verify-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    os.replace(tmp, path)
+
+
+def verify(analyses: Sequence[Analysis], cache_dir: Path | None = None,
+           arches: Sequence[str] = RUN_ARCHES + BUILD_ARCHES) -> Report:
+    """Check every numeric fact of the lessons against the Go toolchain."""
+    program = build_program(analyses)
+    count = sum(len(p.facts) for p in program.packages)
+    key = hashlib.sha256((program.digest + "|" + ",".join(arches)).encode()).hexdigest()
+    cache = cache_dir / "verify.json" if cache_dir is not None else None
+    if cache is not None:
+        hit = _load_cache(cache).get(key)
+        if hit is not None:
+            return Report.from_json(hit)
+    report = Report(count, tuple(arches))
+    if count:
+        report.mismatches = run_program(program, arches)
+    if cache is not None:
+        _store_cache(cache, key, report)
+    return report
