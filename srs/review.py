@@ -68,7 +68,7 @@ class ReviewSink(Protocol):
 
     def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
                       after: CardSchedule, now: datetime, duration_ms: int,
-                      session_id: int) -> int: ...
+                      session_id: int | None) -> int: ...
     def undo_answer(self, log_id: int) -> CardSchedule: ...
     def bury(self, card_ids: Sequence[str], until: datetime) -> None: ...
     def suspend(self, card_id: str) -> None: ...
@@ -174,7 +174,7 @@ class ReviewSession:
         sink: ReviewSink,
         clock: Callable[[], datetime],
         *,
-        session_id: int = 0,
+        session_id: int | None = None,
         tz: tzinfo | None = None,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:

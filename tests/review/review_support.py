@@ -56,7 +56,7 @@ class MemorySink:
 
     def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
                       after: CardSchedule, now: datetime, duration_ms: int,
-                      session_id: int) -> int:
+                      session_id: int | None) -> int:
         assert self.schedules[card_id] == before
         assert duration_ms >= 0
         log_id = self.next_id

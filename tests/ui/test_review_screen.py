@@ -1,0 +1,190 @@
+"""The review screen with an injected console and scripted keys, over a real store."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.text import Text
+
+from srs.corpus import resolve_sources
+from srs.review import ReviewSession
+from srs.schedule import Scheduler, day_start, day_start_after
+from srs.store import Store
+from srs.sync import sync_lessons
+from srs.ui.highlight import STYLES, highlight
+from srs.ui.markdown import inline, render_markdown
+from srs.ui.review import format_duration, format_when, print_summary, run_review, stream_keys
+
+LESSONS = Path(__file__).resolve().parents[1] / "cli_review" / "fixtures" / "lessons"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def text_of(renderable: object, width: int = 60) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(renderable)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    return str(out)
+
+
+def styles_over(text: Text, fragment: str) -> set[str]:
+    start = text.plain.index(fragment)
+    return {str(span.style) for span in text.spans
+            if span.start <= start and span.end >= start + len(fragment)}
+
+
+# -- Markdown and highlighting ------------------------------------------------------------------
+
+
+def test_go_code_is_highlighted_without_pygments() -> None:
+    code = 'package main\n// Sizeof\nfunc f() int { return len("x") + 0x10 }'
+    text = highlight(code, "go")
+    assert STYLES["keyword"] in styles_over(text, "func")
+    assert STYLES["keyword"] in styles_over(text, "return")
+    assert STYLES["comment"] in styles_over(text, "// Sizeof")
+    assert STYLES["string"] in styles_over(text, '"x"')
+    assert STYLES["number"] in styles_over(text, "0x10")
+    assert STYLES["builtin"] in styles_over(text, "len")
+    assert text.plain == code
+
+
+def test_unknown_language_and_odd_input_do_not_fail() -> None:
+    for lang in ("", "brainfuck", "PY", "sql", "sh", "rust"):
+        text = highlight('x = "unterminated\n/* open comment', lang)
+        assert text.plain.startswith("x = ")
+    python = highlight("def f():\n    return None  # done", "python")
+    assert STYLES["comment"] in styles_over(python, "# done")
+    assert STYLES["keyword"] in styles_over(python, "def")
+
+
+def test_markdown_blocks_render_as_text() -> None:
+    source = (
+        "# Title\n\nA **bold** claim with `code()` and *emphasis*, [a link](https://go.dev).  \n"
+        "Second line after a hard break\nand a soft one.\n\n"
+        "- one\n- two `x`\n  continued\n\n1. first\n2. second\n\n> quoted text\n\n"
+        "```go\nfunc main() {}\n```\n\n<b>not html</b> \\*literal\\*"
+    )
+    out = text_of(render_markdown(source), width=100)
+    assert "Title" in out and "# Title" not in out
+    assert ("A bold claim with code() and emphasis, a link (https://go.dev).\n"
+            "Second line after a hard break and a soft one.") in out
+    assert "• one" in out and "• two x continued" in out
+    assert "1. first" in out and "2. second" in out
+    assert "│ quoted text" in out
+    assert "  func main() {}" in out and "```" not in out
+    assert "<b>not html</b> *literal*" in out
+
+
+def test_inline_styles() -> None:
+    text = inline("see `len(s)` and **very *much* so**")
+    assert text.plain == "see len(s) and very much so"
+    assert "bold cyan" in styles_over(text, "len(s)")
+    assert "bold" in styles_over(text, "very")
+    assert "italic" in styles_over(text, "much")
+    assert inline("snake_case_name and 2*3*4").plain == "snake_case_name and 2*3*4"
+
+
+def test_unclosed_fence_runs_to_the_end() -> None:
+    out = text_of(render_markdown("Intro\n\n~~~python\nprint(1)\n"))
+    assert "Intro" in out and "print(1)" in out
+
+
+# -- the whole screen over a real store -------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[tuple[Store, dict[str, Scheduler], list]]:
+    lessons = tmp_path / "lessons"
+    shutil.copytree(LESSONS, lessons)
+    sources = resolve_sources([lessons])
+    with Store.open(tmp_path / "db.sqlite3", now=NOW) as opened:
+        sync_lessons(opened, sources, NOW)
+        limits = {s.deck.name: s.deck.options for s in sources}
+        cards = opened.queue(NOW, day_start(NOW, UTC), limits,
+                             day_end=day_start_after(NOW, 1, UTC))
+        yield opened, {d: Scheduler(o) for d, o in limits.items()}, cards
+
+
+class Learner:
+    """Presses keys the way a reader of the screen would: looks at the output so far."""
+
+    def __init__(self, console: Console, script: list[str]) -> None:
+        self.console = console
+        self.script = script
+        self.pressed: list[str] = []
+
+    def screen(self) -> str:
+        return str(self.console.file.getvalue())  # type: ignore[attr-defined]
+
+    def __call__(self) -> str:
+        if not self.script:
+            return "q"
+        key = self.script.pop(0)
+        if key == "RIGHT" or key == "WRONG":
+            last = self.screen().rsplit("╭", 1)[-1]
+            letters = dict(re.findall(r"([A-Z])\) (.+?)\s*│", last))
+            answer = {"2 2": False, "2 5": True, "0 5": False, "5 5": False,
+                      "The write is ignored": False, "The map is allocated": False,
+                      "A run-time panic": True, "A compile error": False}
+            want = key == "RIGHT"
+            key = next(k for k, v in letters.items() if answer.get(v) is want).lower()
+        self.pressed.append(key)
+        return key
+
+
+def test_a_session_on_screen(store: tuple[Store, dict[str, Scheduler], list]) -> None:
+    opened, schedulers, cards = store
+    console = Console(file=io.StringIO(), width=56, color_system=None)
+    session = ReviewSession(cards, schedulers, opened, lambda: NOW, session_id=None, tz=UTC)
+    learner = Learner(console, [" ", "3", "RIGHT", " ", "x", " ", "1", "u", "\r", "4",
+                                "WRONG", "2", "s", "q"])
+    summary = run_review(session, console, learner, title_of=lambda c: c.lesson_title)
+    screen = learner.screen()
+    assert "Slices in Go" in screen and "Maps in Go" in screen and "Channels" in screen
+    assert "a nil slice has length and capacity zero" in screen
+    assert "1 Again" in screen and "10m" in screen
+    assert "Right: " in screen and "Wrong: you picked" in screen
+    assert "Last answer undone." in screen and "Suspended." in screen
+    assert max(len(line) for line in screen.splitlines()) <= 56
+    assert summary.reviewed == 4 and summary.suspended == 1 and summary.again == 0
+    ratings = [r for (r,) in opened.rows("SELECT rating FROM review_log ORDER BY id")]
+    assert ratings == [3, 3, 4, 2]
+
+
+def test_keys_from_a_stream_and_ctrl_c(store: tuple[Store, dict[str, Scheduler], list]) -> None:
+    opened, schedulers, cards = store
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    session = ReviewSession(cards, schedulers, opened, lambda: NOW, tz=UTC)
+    keys = stream_keys(io.StringIO(" 4"))
+    summary = run_review(session, console, keys)   # the stream ends: quit
+    assert summary.reviewed == 1
+
+    def interrupted() -> str:
+        raise KeyboardInterrupt
+
+    again = ReviewSession(opened.queue(NOW, day_start(NOW, UTC), {"srs": schedulers["srs"].options},
+                                       day_end=day_start_after(NOW, 1, UTC)),
+                          schedulers, opened, lambda: NOW, tz=UTC)
+    assert run_review(again, console, interrupted).reviewed == 0
+
+
+def test_summary_and_times() -> None:
+    from srs.review import Summary
+
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    print_summary(console, Summary(reviewed=8, again=2, elapsed=timedelta(seconds=185), buried=1,
+                                   suspended=0, learning_left=2), due_tomorrow=5,
+                  next_due=NOW + timedelta(days=3))
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "Reviewed 8 cards in 3m 05s · again 25%" in out
+    assert "1 buried · 2 still learning · due tomorrow: 5" in out
+    assert format_duration(timedelta(hours=1, minutes=2)) == "1h 02m"
+    assert format_duration(timedelta(seconds=9)) == "9s"
+    assert format_when(NOW - timedelta(1), NOW) == "now"
+    assert format_when(NOW + timedelta(minutes=5), NOW).startswith("in 5 min")
