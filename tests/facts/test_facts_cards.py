@@ -1,0 +1,171 @@
+"""Fact cards from lesson code: the seed lesson's acceptance facts, ids, warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from srs.facts import fact_cards
+from srs.facts.extract import analyze
+from srs.model import CardKind, CodeBlock, Lesson, Severity, card_id
+from srs.parse import parse_lesson_file
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SEED = FIXTURES / "seed_lesson.md"
+
+
+def lesson_of(*blocks: str, path: str = "lesson.md") -> Lesson:
+    code, line = [], 10
+    for text in blocks:
+        code.append(CodeBlock("go", text, line, ("Deep Explanation", "Layout")))
+        line += text.count("\n") + 3
+    return Lesson(Path(path), "Layout", "layout", 1, "advanced", ("go", "unsafe"), (),
+                  "go-layout-01", code_blocks=tuple(code))
+
+
+def by_key(lesson: Lesson) -> dict[str, str]:
+    cards, _ = fact_cards(lesson)
+    return {c.key: c.back for c in cards}
+
+
+def test_seed_lesson_acceptance() -> None:
+    lesson = parse_lesson_file(SEED)
+    cards, diagnostics = fact_cards(lesson)
+    keys = {c.key: c for c in cards}
+    assert keys["sizeof:int(0)"].back.startswith("**8**")
+    assert "386: 4" in keys["sizeof:int(0)"].back
+    off = keys["offsetof:Struct.B"]
+    assert off.back.startswith("**8**") and "386: 4" in off.back
+    assert "24 bytes in all (386: 12)" in off.back
+    assert keys["layout:Struct"].back.startswith("**24**") and "386: 12" in keys["layout:Struct"].back
+    for api in ("AddInt64", "LoadInt64", "StoreInt64", "CompareAndSwapInt64"):
+        assert f"api:atomic.{api}" in keys
+    cas = keys["api:atomic.CompareAndSwapInt64"].back
+    assert "Stores 20 into counter and returns true only if counter equals 10" in cas
+    assert "sequentially consistent" in cas
+    assert "PROT_READ" in keys["api:syscall.Mmap"].back
+    assert "MAP_SHARED" in keys["api:syscall.Mmap"].back
+    assert not [d for d in diagnostics if d.severity is Severity.ERROR]
+    # the acceptance facts point at their lines in the file
+    text = SEED.read_text(encoding="utf-8").splitlines()
+    assert "unsafe.Sizeof(int(0))" in text[keys["sizeof:int(0)"].source.line - 1]
+    assert "Offsetof(Struct{}.B)" in text[off.source.line - 1]
+    assert "```go" in off.front and "type Struct struct" in off.front
+
+
+def test_card_fields_and_ids() -> None:
+    lesson = parse_lesson_file(SEED)
+    cards, _ = fact_cards(lesson)
+    for n, card in enumerate(cards):
+        assert card.kind is CardKind.FACT
+        assert card.id == card_id(lesson.root, CardKind.FACT, card.key)
+        assert card.ordinal == 10_000 + n
+        assert card.tags == lesson.tags and card.lesson == lesson.slug
+        assert card.lesson_title == lesson.title
+        assert card.section.startswith("facts:")
+    assert len({c.id for c in cards}) == len(cards)
+
+
+def test_ids_do_not_depend_on_wording_and_duplicates_collapse() -> None:
+    a = lesson_of("type T struct {\n    A int8\n    B int64\n}\nx := unsafe.Sizeof(T{})\n"
+                  "y := unsafe.Sizeof(T{})\n")
+    b = lesson_of("// reworded and moved\n\ntype T struct {\n    A int8 // small\n    B int64\n}"
+                  "\n\n\nz := unsafe.Sizeof( T{} )\n")
+    ca, _ = fact_cards(a)
+    cb, _ = fact_cards(b)
+    assert [c.key for c in ca] == ["layout:T", "sizeof:T{}", "api:unsafe.Sizeof"]
+    assert {c.key: c.id for c in ca} == {c.key: c.id for c in cb}
+
+
+def test_layout_card_suggests_a_smaller_order() -> None:
+    backs = by_key(lesson_of("type Loose struct {\n    a bool\n    b int64\n    c bool\n}\n"))
+    back = backs["layout:Loose"]
+    assert back.startswith("**24**") and "386: 16" in back
+    assert "16 bytes, saving 8" in back and "b int64\n    a bool\n    c bool" in back
+
+
+def test_operand_forms() -> None:
+    src = (
+        "type ID int64\n"
+        "type Pair = [2]ID\n"
+        "type Inner struct {\n    p int16\n    q ID\n}\n"
+        "type Outer struct {\n    flag bool\n    Inner\n    tail struct{}\n}\n"
+        "const N = 4 * 2\n"
+        "var buf [N]Outer\n"
+        "var pp *Outer\n"
+        "o := Outer{}\n"
+        "a := unsafe.Sizeof(buf)\n"
+        "b := unsafe.Alignof(pp.Inner)\n"
+        "c := unsafe.Offsetof(o.q)\n"
+        "d := unsafe.Sizeof(Pair{})\n"
+        "e := unsafe.Sizeof(*pp)\n"
+        "f := unsafe.Sizeof(buf[1].tail)\n"
+        "g := unsafe.Sizeof(\"hello\")\n"
+        "h := unsafe.Offsetof(Outer{}.Inner.q)\n"
+    )
+    result = analyze(lesson_of(src))
+    facts = {f.key: f.values for f in result.facts}
+    assert not result.diagnostics
+    outer = {"amd64": 32, "arm64": 32, "386": 20, "arm": 20}
+    assert facts["layout:Outer"] == outer
+    assert facts["sizeof:buf"] == {k: 8 * v for k, v in outer.items()}
+    assert facts["alignof:pp.Inner"]["amd64"] == 8 and facts["alignof:pp.Inner"]["386"] == 4
+    assert facts["offsetof:Outer.q"] == {"amd64": 16, "arm64": 16, "386": 8, "arm": 8}
+    assert facts["sizeof:Pair{}"]["amd64"] == 16
+    assert facts["sizeof:*pp"] == outer
+    assert facts["sizeof:buf[1].tail"]["amd64"] == 0
+    assert facts['sizeof:"hello"']["386"] == 8
+    assert facts["offsetof:Inner.q"]["amd64"] == 8
+
+
+def test_unresolvable_types_warn_with_line_and_make_no_card() -> None:
+    src = ("type Conn struct {\n    raw net.Conn\n}\n"
+           "type Stack[T any] struct {\n    items []T\n}\n"
+           "n := unsafe.Sizeof(Conn{})\n"
+           "m := unsafe.Sizeof(mystery)\n")
+    lesson = lesson_of(src)
+    cards, diagnostics = fact_cards(lesson)
+    assert not any(c.key.startswith(("layout:", "sizeof:")) for c in cards)
+    messages = {d.pos.line: d.message for d in diagnostics}
+    assert all(d.severity is Severity.WARNING for d in diagnostics)
+    assert "net.Conn" in messages[10] and "Conn" in messages[10]
+    assert "generic" in messages[13]
+    assert "unknown variable mystery" in messages[17] or "mystery" in messages[17]
+    assert all(str(d).startswith("lesson.md:") for d in diagnostics)
+
+
+def test_pointers_to_library_types_are_one_word() -> None:
+    src = ("import \"log\"\n\ntype Server struct {\n    mu sync.Mutex\n    log *log.Logger\n"
+           "    hits atomic.Int64\n}\n")
+    result = analyze(lesson_of(src))
+    fact = next(f for f in result.facts if f.key == "layout:Server")
+    assert fact.values == {"amd64": 24, "arm64": 24, "386": 24, "arm": 24}  # atomic.Int64 is 8-aligned
+
+
+def test_conflicting_declarations_in_separate_blocks() -> None:
+    first = "type Config struct {\n    a int32\n}\nx := unsafe.Sizeof(Config{})\n"
+    second = "type Config struct {\n    a int64\n    b bool\n}\ny := unsafe.Sizeof(Config{})\n"
+    third = "z := unsafe.Sizeof(Config{})\n"
+    result = analyze(lesson_of(first, second, third))
+    keys = [f.key for f in result.facts]
+    assert "layout:Config" in keys and "layout:Config#2" in keys
+    assert [d for d in result.diagnostics if "declared differently" in d.message]
+
+
+def test_api_cards_use_the_call_arguments() -> None:
+    src = ("type Stats struct {\n    hits atomic.Int64\n}\n"
+           "var ready atomic.Bool\n"
+           "func f(s *Stats, p *uint32) {\n"
+           "    s.hits.Add(5)\n"
+           "    old := atomic.SwapUint32(p, 7)\n"
+           "    ready.CompareAndSwap(false, true)\n"
+           "    b := unsafe.Slice(ptr, n)\n"
+           "    syscall.Munmap(data)\n"
+           "}\n")
+    backs = by_key(lesson_of(src))
+    assert "adds 5 to s.hits and returns the new value" in backs["api:atomic.Int64.Add"]
+    assert "writes 7 into *p and returns the value it held just before" in (
+        backs["api:atomic.SwapUint32"])
+    assert "Sets ready to true and returns true only if it holds false" in (
+        backs["api:atomic.Bool.CompareAndSwap"])
+    assert "length and capacity n" in backs["api:unsafe.Slice"]
+    assert "Removes the mapping behind data" in backs["api:syscall.Munmap"]

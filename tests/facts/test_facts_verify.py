@@ -1,0 +1,97 @@
+"""`srs verify` against the real Go toolchain: agreement, detected disagreement, cache,
+exit codes."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from srs.cli import app
+from srs.corpus import load_corpus
+from srs.facts.extract import analyze
+from srs.facts.verify import verify
+from srs.parse import parse_lesson_file
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "tests" / "fixtures" / "seed_lesson.md"
+LESSONS = ROOT / "lessons"
+needs_go = pytest.mark.skipif(shutil.which("go") is None,
+                              reason="go (the Go toolchain) is not on PATH")
+
+
+def _bundled() -> list[Path]:
+    return [SEED, *([LESSONS] if LESSONS.is_dir() else [])]
+
+
+@needs_go
+def test_seed_and_bundled_lessons_agree_with_go(tmp_path: Path) -> None:
+    corpus = load_corpus(_bundled())
+    analyses = [analyze(lesson) for lesson in corpus.lessons]
+    report = verify(analyses, tmp_path)
+    assert report.facts >= 4
+    assert report.mismatches == []
+    assert not report.cached
+    again = verify(analyses, tmp_path)
+    assert again.cached and again.mismatches == [] and again.facts == report.facts
+
+
+@needs_go
+def test_a_wrong_number_is_reported_for_run_and_cross_built_arches(tmp_path: Path) -> None:
+    analysis = analyze(parse_lesson_file(SEED))
+    index = next(i for i, f in enumerate(analysis.facts) if f.key == "offsetof:Struct.B")
+    wrong = dict(analysis.facts[index].values, amd64=9, arm=5)
+    analysis.facts[index] = dataclasses.replace(analysis.facts[index], values=wrong)
+    report = verify([analysis], None)
+    got = sorted((m.key, m.arch, m.ours, m.go) for m in report.mismatches)
+    assert got == [("offsetof:Struct.B", "amd64", "9", "8"), ("offsetof:Struct.B", "arm", "5", "4")]
+    line = analysis.facts[index].pos.line
+    assert str(report.mismatches[0]).startswith(f"{SEED}:{line}: offsetof:Struct.B on ")
+
+
+@needs_go
+def test_cli_verify_passes_then_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
+    runner = CliRunner()
+    first = runner.invoke(app, ["verify", *map(str, _bundled())])
+    assert first.exit_code == 0, first.output
+    assert "0 mismatches" in first.output
+    second = runner.invoke(app, ["verify", *map(str, _bundled())])
+    assert second.exit_code == 0 and "(cached)" in second.output
+    assert (tmp_path / "cache" / "verify.json").is_file()
+
+
+@needs_go
+def test_cli_verify_single_lesson_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lesson = tmp_path / "bad.md"
+    lesson.write_text("---\ntitle: Bad\nslug: bad\n---\n\n# Bad\n\n## Deep Explanation\n\n"
+                      "```go\ntype T struct {\n    A int\n}\n"
+                      "var _ = unsafe.Offsetof(T{}.A)\n```\n", encoding="utf-8")
+    monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(app, ["verify", str(lesson)])
+    assert result.exit_code == 0, result.output
+    assert "2 facts from 1 lessons" in result.output
+
+
+def test_cli_verify_without_go_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(app, ["verify", str(SEED)])
+    assert result.exit_code == 2
+    assert "apt-get install golang-go" in result.output and "go.dev/dl" in result.output
+
+
+@needs_go
+def test_cross_arch_only_check_writes_no_cache_without_a_dir(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    analysis = analyze(parse_lesson_file(SEED))
+    report = verify([analysis], None, arches=("arm64",))
+    assert report.arches == ("arm64",) and report.mismatches == [] and not report.cached
+    assert os.listdir(tmp_path) == []
