@@ -36,7 +36,8 @@ def test_seed_lesson_acceptance() -> None:
     off = keys["offsetof:Struct.B"]
     assert off.back.startswith("**8**") and "386: 4" in off.back
     assert "24 bytes in all (386: 12)" in off.back
-    assert keys["layout:Struct"].back.startswith("**24**") and "386: 12" in keys["layout:Struct"].back
+    layout = keys["layout:Struct"].back
+    assert layout.startswith("**24**") and "386: 12" in layout
     for api in ("AddInt64", "LoadInt64", "StoreInt64", "CompareAndSwapInt64"):
         assert f"api:atomic.{api}" in keys
     cas = keys["api:atomic.CompareAndSwapInt64"].back
@@ -138,7 +139,8 @@ def test_pointers_to_library_types_are_one_word() -> None:
            "    hits atomic.Int64\n}\n")
     result = analyze(lesson_of(src))
     fact = next(f for f in result.facts if f.key == "layout:Server")
-    assert fact.values == {"amd64": 24, "arm64": 24, "386": 24, "arm": 24}  # atomic.Int64 is 8-aligned
+    # atomic.Int64 is 8-aligned even on 386, so the struct does not shrink there
+    assert fact.values == {"amd64": 24, "arm64": 24, "386": 24, "arm": 24}
 
 
 def test_conflicting_declarations_in_separate_blocks() -> None:

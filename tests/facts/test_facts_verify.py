@@ -88,8 +88,8 @@ def test_cli_verify_without_go_exits_2(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 @needs_go
-def test_cross_arch_only_check_writes_no_cache_without_a_dir(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cross_arch_only_check_writes_no_cache_without_a_dir(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     analysis = analyze(parse_lesson_file(SEED))
     report = verify([analysis], None, arches=("arm64",))
