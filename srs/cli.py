@@ -175,6 +175,34 @@ def review(
         raise typer.Exit(130) from None
 
 
+def _fast_review(argv: list[str]) -> bool:
+    """Run `review [PATH...] [--db PATH]` without typer's argument parsing, which builds
+    pydantic validators and costs more than the rest of the start-up together. Anything else
+    (help, unknown options) returns False and goes through typer as usual."""
+    if argv[:1] != ["review"]:
+        return False
+    paths: list[Path] = []
+    db: Path | None = None
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg == "--db":
+            value = next(rest, None)
+            if not value:
+                return False
+            db = Path(value)
+        elif arg.startswith("--db=") and len(arg) > 5:
+            db = Path(arg[5:])
+        elif arg.startswith("-"):
+            return False
+        else:
+            paths.append(Path(arg))
+    try:
+        review(paths or None, db)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    return True
+
+
 def _review_now() -> object:
     """The fixed instant from `SRS_NOW` (tests only), or None for the wall clock."""
     import os
@@ -260,7 +288,7 @@ def export(
 ) -> None:
     """Write Anki packages (.apkg); re-importing one updates edited notes in place."""
     from srs.corpus import load_corpus
-    from srs.export import build_notes, export_time, package_file_name, write_package
+    from srs.export import export_lessons, export_time, package_file_name
     from srs.model import Lesson
     from srs.ui.progress import progress_bar
 
@@ -283,9 +311,9 @@ def export(
     for target, lessons in jobs:
         try:
             total = sum(len(lesson.cards) for lesson in lessons)
-            with progress_bar("rendering", total) as progress:
-                notes, media = build_notes(lessons, manifest_decks, progress)
-            summary = write_package(notes, media, target, when)
+            with progress_bar("exporting", total) as progress:
+                summary = export_lessons(lessons, target, manifest_decks=manifest_decks,
+                                         timestamp=when, progress=progress)
         except SrsError as exc:
             raise _fail(exc) from None
         per_type = ", ".join(f"{name} {count}" for name, count in summary.notes_per_type.items())
@@ -311,4 +339,5 @@ def _size(size: int) -> str:
 
 
 def main() -> None:
-    app()
+    if not _fast_review(sys.argv[1:]):
+        app()

@@ -11,6 +11,7 @@ markdown-it and Pygments are imported on first use, so importing this module is 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,9 @@ class Renderer:
             return ""
         if _is_plain(text):
             return _finish(f"<p>{html.escape(text.strip(), quote=False)}</p>")
+        fence = _lone_fence(text)
+        if fence is not None:
+            return _finish(self._highlight(fence[1], fence[0], ""))
         env: dict[str, Any] = {}
         tokens = self._md.parse(text, env)
         for token in tokens:
@@ -80,20 +84,12 @@ class Renderer:
         if lexer is None or "{{c" in code:
             # Unknown language, or cloze markup that token spans would split: plain text.
             body = html.escape(code, quote=False)
-            out = f'<pre class="{HIGHLIGHT_CLASS}"><code>{body}</code></pre>'
         else:
-            from pygments import highlight  # type: ignore[import-untyped]
-
-            if self._formatter is None:
-                from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
-
-                self._formatter = HtmlFormatter(nowrap=True)
-            body = highlight(code, lexer, self._formatter)
-            out = f'<pre class="{HIGHLIGHT_CLASS}"><code>{body}</code></pre>'
-        if lang:
-            label = html.escape(lang, quote=True)
-            out = out.replace("<pre ", f'<pre data-lang="{label}" ', 1)
-        self._highlighted[key] = out
+            body = format_tokens(_tokens(lexer, code))
+        label = f' data-lang="{html.escape(lang.strip(), quote=True)}"' if lang.strip() else ""
+        out = f'<pre class="{HIGHLIGHT_CLASS}"{label}><code>{body}</code></pre>'
+        if len(self._highlighted) < HIGHLIGHT_CACHE_SIZE:
+            self._highlighted[key] = out
         return out
 
     def _lexer(self, lang: str) -> Any:
@@ -109,8 +105,167 @@ class Renderer:
             lexer: Any = get_lexer_by_name(name, stripnl=False, ensurenl=True)
         except ClassNotFound:
             lexer = None
+        if lexer is not None:
+            speed_up(lexer)
         self._lexers[name] = lexer
         return lexer
+
+
+# -- faster Pygments ------------------------------------------------------------------------
+#
+# Pygments' RegexLexer tries a state's rules one after another in Python. The same choice
+# -- the first rule, in order, that matches at the position -- is what one alternation of
+# all the rules makes in C: `(?:r0)|(?:r1)|...` anchored with `match`. `speed_up` gives a
+# lexer a tokenizer that uses one such pattern per state and otherwise does exactly what
+# `RegexLexer.get_tokens_unprocessed` does (callbacks such as `bygroups` get the match of
+# their own rule). States whose rules cannot be joined (back-references, group names used
+# twice, inline flags) keep Pygments' rule-by-rule loop. `tests/export` checks that the
+# tokens are identical to Pygments' own.
+
+HIGHLIGHT_CACHE_SIZE = 50_000
+
+
+def speed_up(lexer: Any) -> bool:
+    """Give a RegexLexer instance the joined-pattern tokenizer; False if it is not one."""
+    from pygments.lexer import RegexLexer  # type: ignore[import-untyped]
+
+    if type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
+        return False
+    states = {name: _join_state(rules) for name, rules in lexer._tokens.items()}
+
+    def get_tokens_unprocessed(text: str, stack: tuple[str, ...] = ("root",)) -> Any:
+        return _tokenize(lexer, states, text, stack)
+
+    lexer.get_tokens_unprocessed = get_tokens_unprocessed
+    return True
+
+
+def _join_state(rules: list[tuple[Any, Any, Any]]) -> Any:
+    import re
+
+    parts: list[str] = []
+    flags = None
+    for rexmatch, _action, _new_state in rules:
+        pattern = getattr(rexmatch, "__self__", None)
+        if pattern is None or not hasattr(pattern, "pattern"):
+            return None
+        source = pattern.pattern
+        if flags is None:
+            flags = pattern.flags
+        if pattern.flags != flags or pattern.groupindex or "(?P=" in source or re.search(
+            r"\\[1-9]|^\(\?[aiLmsux]+\)|\(\?[aiLmsux]+\)", source
+        ):
+            return None
+        parts.append(f"(?P<_r{len(parts)}>{source})")
+    if not parts:
+        return None
+    try:
+        joined = re.compile("|".join(parts), flags or 0)
+    except re.error:
+        return None
+    index = {joined.groupindex[f"_r{i}"]: i for i in range(len(parts))}
+    return joined.match, index
+
+
+def _tokenize(lexer: Any, states: dict[str, Any], text: str, stack: tuple[str, ...]) -> Any:
+    from pygments.lexer import _TokenType
+    from pygments.token import Error, Whitespace  # type: ignore[import-untyped]
+
+    pos = 0
+    tokendefs = lexer._tokens
+    statestack = list(stack)
+    statetokens = tokendefs[statestack[-1]]
+    joined = states[statestack[-1]]
+    while True:
+        rule = None
+        if joined is not None:
+            m = joined[0](text, pos)
+            if m is not None:
+                rule = statetokens[joined[1][m.lastindex]]
+                rexmatch, action, new_state = rule
+                if action is not None and type(action) is not _TokenType:
+                    m = rexmatch(text, pos)
+        else:
+            for rule in statetokens:  # noqa: B007 - Pygments' own loop
+                m = rule[0](text, pos)
+                if m:
+                    break
+            else:
+                rule = None
+        if rule is not None:
+            _rexmatch, action, new_state = rule
+            if action is not None:
+                if type(action) is _TokenType:
+                    yield pos, action, m.group()
+                else:
+                    yield from action(lexer, m)
+            pos = m.end()
+            if new_state is not None:
+                if isinstance(new_state, tuple):
+                    for state in new_state:
+                        if state == "#pop":
+                            if len(statestack) > 1:
+                                statestack.pop()
+                        elif state == "#push":
+                            statestack.append(statestack[-1])
+                        else:
+                            statestack.append(state)
+                elif isinstance(new_state, int):
+                    if abs(new_state) >= len(statestack):
+                        del statestack[1:]
+                    else:
+                        del statestack[new_state:]
+                elif new_state == "#push":
+                    statestack.append(statestack[-1])
+                statetokens = tokendefs[statestack[-1]]
+                joined = states[statestack[-1]]
+            continue
+        if pos >= len(text):
+            break
+        if text[pos] == "\n":
+            statestack = ["root"]
+            statetokens = tokendefs["root"]
+            joined = states["root"]
+            yield pos, Whitespace, "\n"
+        else:
+            yield pos, Error, text[pos]
+        pos += 1
+
+
+def _tokens(lexer: Any, code: str) -> Any:
+    """(type, text) pairs as `lexer.get_tokens` gives them, minus its extra generator layers
+    when the lexer has no filters."""
+    if lexer.filters:
+        return lexer.get_tokens(code)
+    text = lexer._preprocess_lexer_input(code)
+    return ((t, v) for _, t, v in lexer.get_tokens_unprocessed(text))
+
+
+_CLASS_CACHE: dict[Any, str] = {}
+
+
+def format_tokens(tokens: Any) -> str:
+    """Tokens to HTML spans with Pygments' short class names (`kd`, `nx`, ...); a span never
+    crosses a line end, like Pygments' HtmlFormatter output."""
+    from pygments.formatters.html import _get_ttype_class  # type: ignore[import-untyped]
+
+    out: list[str] = []
+    classes = _CLASS_CACHE
+    escape = html.escape
+    for ttype, value in tokens:
+        cls = classes.get(ttype)
+        if cls is None:
+            cls = classes[ttype] = _get_ttype_class(ttype)
+        text = escape(value, quote=False) if ("<" in value or ">" in value or "&" in value) \
+            else value
+        if not cls:
+            out.append(text)
+        elif "\n" in text:
+            out.append("\n".join(f'<span class="{cls}">{part}</span>' if part else ""
+                                  for part in text.split("\n")))
+        else:
+            out.append(f'<span class="{cls}">{text}</span>')
+    return "".join(out)
 
 
 def _validate_link(url: str) -> bool:
@@ -134,6 +289,30 @@ def _is_plain(text: str) -> bool:
     return bool(stripped) and not _SPECIAL.intersection(stripped) and "  " not in stripped
 
 
+_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})([^\n]*)\n")
+
+
+def _lone_fence(text: str) -> tuple[str, str] | None:
+    """(language, code) when `text` is one fenced code block and nothing else, as markdown-it
+    would read it; None otherwise (the caller then lets markdown-it decide)."""
+    opening = _FENCE_OPEN.match(text)
+    if opening is None:
+        return None
+    marker, info = opening.group(1), opening.group(2)
+    if (marker[0] == "`" and "`" in info) or "\\" in info or "&" in info:
+        return None
+    lines = text[opening.end():].rstrip().split("\n")
+    last = lines[-1] if lines else ""
+    if last.rstrip() != marker[0] * len(last.rstrip()) or len(last.rstrip()) < len(marker):
+        return None
+    closer = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}[ \t]*$")
+    body = lines[:-1]
+    if any(closer.match(line) for line in body):
+        return None
+    words = info.strip().split(maxsplit=1)
+    return (words[0] if words else ""), "".join(line + "\n" for line in body)
+
+
 def _finish(out: str) -> str:
     for marker, escaped in _ANKI_MARKERS:
         if marker in out:
@@ -143,7 +322,7 @@ def _finish(out: str) -> str:
 
 def pygments_css() -> str:
     """Token colours for light mode and, under Anki's night-mode classes, for dark mode."""
-    from pygments.formatters import HtmlFormatter
+    from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
 
     light = HtmlFormatter(style=LIGHT_STYLE).get_style_defs(f".{HIGHLIGHT_CLASS}")
     dark_prefixes = [f"{sel} .{HIGHLIGHT_CLASS}" for sel in NIGHT_SELECTORS]
