@@ -1,0 +1,244 @@
+"""The package itself: determinism, compression, atomic replacement, ids, mod times, CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from anki_helpers import T0, copy_fixtures
+from typer.testing import CliRunner
+
+from srs.cli import app
+from srs.corpus import load_corpus
+from srs.errors import ExportError
+from srs.export import (
+    NOTE_TYPES,
+    anki_id,
+    export_lessons,
+    note_mod,
+    package_file_name,
+    sidecar_path,
+)
+
+# A note type's shape per version. Changing fields or templates without raising the
+# version fails here: bump `version` (a new name and id) and pin the new fingerprint.
+PINNED = {
+    "MCQ": (1, "c4d0b271ddacc289"),
+    "Code": (1, "ec7194fb38f989af"),
+    "Example": (1, "caa697464aae2fc4"),
+    "Problem": (1, "16d96cfcdd0d11a1"),
+    "Q/A": (1, "fd89bd24ab1430b4"),
+    "Fact": (1, "63db3414592f3eac"),
+    "Cloze": (1, "04edb178387a5b50"),
+}
+
+
+def _lessons(root: Path) -> tuple[list, dict[Path, str]]:
+    corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
+    return corpus.lessons, {p: d.name for p, d in corpus.deck_of.items()}
+
+
+def _export(root: Path, out: Path, when: float | None = T0) -> None:
+    lessons, decks = _lessons(root)
+    export_lessons(lessons, out, manifest_decks=decks, timestamp=when)
+
+
+def _note_mods(package: Path, tmp: Path) -> dict[str, int]:
+    with zipfile.ZipFile(package) as zf:
+        db = tmp / f"{package.stem}-collection.anki2"
+        db.write_bytes(zf.read("collection.anki2"))
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT guid, mod FROM notes").fetchall())
+    finally:
+        conn.close()
+        db.unlink()
+
+
+def test_same_input_and_timestamp_give_byte_identical_packages(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    first, second = tmp_path / "a" / "deck.apkg", tmp_path / "b" / "deck.apkg"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    _export(root, first)
+    _export(root, second)
+    assert first.read_bytes() == second.read_bytes()
+    again = first.read_bytes()
+    _export(root, first)  # over the old file, with its sidecar present
+    assert first.read_bytes() == again
+    assert sidecar_path(first).read_bytes() == sidecar_path(second).read_bytes()
+
+
+def test_package_is_deflated_and_leaves_no_scratch_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    scratch = tmp_path / "system-tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "deck.apkg"
+    _export(root, out)
+    _export(root, out, T0 + 10)
+    with zipfile.ZipFile(out) as zf:
+        infos = zf.infolist()
+        assert [i.filename for i in infos] == ["collection.anki2", "media", "0"]
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in infos)
+        collection = infos[0]
+        assert collection.compress_size * 5 < collection.file_size
+        media = json.loads(zf.read("media"))
+        assert list(media) == ["0"] and media["0"].startswith("srs-")
+    assert sorted(p.name for p in out_dir.iterdir()) == ["deck.apkg", "deck.apkg.srs-mod.json"]
+    assert list(scratch.iterdir()) == []
+
+
+def test_failure_mid_export_keeps_the_old_package_and_cleans_up(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "deck.apkg"
+    _export(root, out)
+    before = out.read_bytes(), sidecar_path(out).read_bytes()
+    lessons, decks = _lessons(root)
+    # The same lesson twice: every card id repeats, found while notes are being written.
+    with pytest.raises(ExportError, match="share the GUID"):
+        export_lessons([*lessons, lessons[0]], out, manifest_decks=decks, timestamp=T0 + 5)
+    assert (out.read_bytes(), sidecar_path(out).read_bytes()) == before
+    assert sorted(p.name for p in out_dir.iterdir()) == ["deck.apkg", "deck.apkg.srs-mod.json"]
+
+
+def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    with pytest.raises(ExportError, match="output folder does not exist"):
+        _export(root, tmp_path / "nowhere" / "deck.apkg")
+
+
+def test_note_type_shapes_are_pinned_per_version_and_ids_are_in_ankis_range() -> None:
+    assert {nt.family: (nt.version, nt.fingerprint()) for nt in NOTE_TYPES.values()} == PINNED
+    ids = [nt.id for nt in NOTE_TYPES.values()]
+    assert len(set(ids)) == len(ids)
+    assert all(1 << 30 <= i < 1 << 31 for i in ids)
+    code = NOTE_TYPES[next(k for k in NOTE_TYPES if NOTE_TYPES[k].family == "Code")]
+    bumped = dataclasses.replace(code, version=code.version + 1)
+    assert bumped.id != code.id and 1 << 30 <= bumped.id < 1 << 31
+    assert bumped.name != code.name
+    assert anki_id("deck", "Go Systems::06 Channels and Memory") == anki_id(
+        "deck", "Go Systems::06 Channels and Memory")
+    assert 1 << 30 <= anki_id("deck", "x") < 1 << 31
+
+
+def test_deck_ids_in_package_are_derived_from_names(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "deck.apkg"
+    _export(root, out)
+    with zipfile.ZipFile(out) as zf:
+        db = tmp_path / "c.anki2"
+        db.write_bytes(zf.read("collection.anki2"))
+    conn = sqlite3.connect(db)
+    try:
+        (decks_json, models_json) = conn.execute("SELECT decks, models FROM col").fetchone()
+        card_decks = {row[0] for row in conn.execute("SELECT DISTINCT did FROM cards")}
+    finally:
+        conn.close()
+    decks = {d["name"]: int(d["id"]) for d in json.loads(decks_json).values()}
+    for name in ("Go Systems::06 Channels and Memory", "Rust Basics::03 Ownership"):
+        assert decks[name] == anki_id("deck", name)
+    assert card_decks == {anki_id("deck", "Go Systems::06 Channels and Memory"),
+                          anki_id("deck", "Rust Basics::03 Ownership")}
+    models = json.loads(models_json)
+    for nt in NOTE_TYPES.values():
+        model = models[str(nt.id)]
+        assert model["name"] == nt.name
+        assert [f["name"] for f in model["flds"]] == list(nt.fields)
+        assert model["sortf"] == nt.fields.index("Sort")
+        assert ".nightMode .highlight" in model["css"] and ".night_mode .highlight" in model["css"]
+
+
+def test_note_mod_changes_only_with_content(tmp_path: Path) -> None:
+    assert note_mod("d1", None, 500) == 500
+    assert note_mod("d1", ("d1", 100), 500) == 100
+    assert note_mod("d2", ("d1", 100), 500) == 500
+    assert note_mod("d2", ("d1", 900), 500) == 901  # a clock behind the last export
+
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "deck.apkg"
+    _export(root, out, T0)
+    first = _note_mods(out, tmp_path)
+    assert set(first.values()) == {int(T0)}
+    lesson = root / "rust" / "03. Ownership.md"
+    text = lesson.read_text(encoding="utf-8").replace("let w = v;", "let w = v.clone();")
+    lesson.write_text(text, encoding="utf-8")
+    _export(root, out, T0 + 100)
+    second = _note_mods(out, tmp_path)
+    changed = {g for g in second if second[g] != first[g]}
+    assert len(changed) == 1 and second[changed.pop()] == int(T0) + 100
+    sidecar = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
+    assert {g: m for g, (_d, m) in sidecar["notes"].items()} == second
+
+
+def test_environment_fixes_the_export_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    monkeypatch.delenv("SRS_EXPORT_TIME", raising=False)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000123")
+    out = tmp_path / "a.apkg"
+    _export(root, out, None)
+    assert set(_note_mods(out, tmp_path).values()) == {1700000123}
+    monkeypatch.setenv("SRS_EXPORT_TIME", "1700000999")
+    out2 = tmp_path / "b.apkg"
+    _export(root, out2, None)
+    assert set(_note_mods(out2, tmp_path).values()) == {1700000999}
+    monkeypatch.setenv("SRS_EXPORT_TIME", "yesterday")
+    with pytest.raises(ExportError, match="SRS_EXPORT_TIME"):
+        _export(root, tmp_path / "c.apkg", None)
+
+
+def test_package_file_names_follow_the_deck() -> None:
+    assert package_file_name("Go Systems") == "Go Systems.apkg"
+    assert package_file_name("Go Systems::Memory") == "Go Systems - Memory.apkg"
+    assert package_file_name("../etc/passwd") == "_etc_passwd.apkg"
+
+
+def test_cli_writes_one_package_per_manifest_and_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(app, ["export", "decks/go.toml", "decks/rust.toml",
+                                      "--timestamp", str(T0)])
+    assert result.exit_code == 0, result.output
+    assert (root / "Go Systems.apkg").is_file() and (root / "Rust Basics.apkg").is_file()
+    out = result.stdout
+    assert "wrote Go Systems.apkg" in out and "wrote Rust Basics.apkg" in out
+    assert "srs MCQ v1 2" in out and "srs Cloze v1 1" in out and "srs Code v1 2" in out
+    assert "Go Systems::06 Channels and Memory" in out
+    assert "media: 1 file" in out and "media: 0 files" in out
+    assert " KB)" in out
+
+    single = tmp_path / "all.apkg"
+    result = CliRunner().invoke(app, ["export", "decks/go.toml", "decks/rust.toml", "-o",
+                                      str(single), "--timestamp", str(T0)])
+    assert result.exit_code == 0, result.output
+    assert "decks: 2" in result.stdout and single.is_file()
+    result = CliRunner().invoke(app, ["export", "decks/go.toml", "-o", str(single),
+                                      "--timestamp", str(T0 + 60)])
+    assert result.exit_code == 0
+    assert "since the last export: 0 changed" in result.stdout
+
+
+def test_cli_reports_a_bad_image_with_its_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lesson = tmp_path / "bad.md"
+    lesson.write_text("---\ntitle: Bad\n---\n\n# Bad\n\n## Cards\n\nQ: Which?\nA: This one\n\n"
+                      "![x](../../etc/passwd.png)\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["export", "bad.md", "-o", "bad.apkg"])
+    assert result.exit_code == 1
+    assert "bad.md:12: image '../../etc/passwd.png'" in result.stderr
+    assert not (tmp_path / "bad.apkg").exists()
