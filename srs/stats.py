@@ -6,6 +6,7 @@ DST change is 23 or 25 hours long and every bucket edge below comes from `day_st
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -75,11 +76,12 @@ def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stat
     def edge(offset: int) -> datetime:
         return edges[HEATMAP_DAYS + offset]
 
+    dues = store.due_times(edge(FORECAST_DAYS))
     forecast = []
     for offset in range(FORECAST_DAYS):
-        low = None if offset == 0 else edge(offset)
-        forecast.append(DayCount(today + timedelta(days=offset),
-                                 store.count_due(low, edge(offset + 1))))
+        low = 0 if offset == 0 else bisect_left(dues, to_us(edge(offset)))
+        high = bisect_left(dues, to_us(edge(offset + 1)))
+        forecast.append(DayCount(today + timedelta(days=offset), high - low))
     heat = [DayCount(today + timedelta(days=offset),
                      store.count_answers(edge(offset), edge(offset + 1)))
             for offset in range(-HEATMAP_DAYS + 1, 1)]

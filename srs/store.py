@@ -37,7 +37,6 @@ DAILY_BACKUPS_KEPT = 7
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX cards_queue ON cards(deck, state, due) WHERE suspended = 0 AND orphaned = 0;
-    CREATE INDEX cards_due ON cards(due) WHERE suspended = 0 AND orphaned = 0 AND state != 0;
     CREATE INDEX review_log_time ON review_log(time);
     """,
 )
@@ -586,13 +585,12 @@ class Store:
                  "orphaned")
         return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
 
-    def count_due(self, start: datetime | None, end: datetime) -> int:
-        """Active, already-seen cards due in [start, end) (start None: everything before end)."""
-        low = to_us(start) if start is not None else -(2**62)
-        return int(self._conn.execute(
-            "SELECT count(*) FROM cards WHERE suspended = 0 AND orphaned = 0 AND state != 0 "
-            "AND due >= ? AND due < ?", (low, to_us(end)),
-        ).fetchone()[0])
+    def due_times(self, end: datetime) -> list[int]:
+        """Due times (µs) before `end` of active, already-seen cards, ascending."""
+        return [due for (due,) in self._conn.execute(
+            "SELECT due FROM cards WHERE suspended = 0 AND orphaned = 0 AND state != 0 "
+            "AND due < ? ORDER BY due", (to_us(end),),
+        )]
 
     def count_answers(self, start: datetime, end: datetime) -> int:
         return int(self._conn.execute(

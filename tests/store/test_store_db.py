@@ -135,7 +135,7 @@ def test_migration_leaves_a_backup_of_the_old_file(tmp_path: Path) -> None:
         assert store.schema_version == SCHEMA_VERSION
         indexes = {name for (name,) in store.rows(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
-        assert {"cards_queue", "cards_due", "review_log_time"} <= indexes
+        assert {"cards_queue", "review_log_time"} <= indexes
         assert store.scalar("SELECT count(*) FROM cards") == 1
     backups = sorted((tmp_path / "srs.sqlite3.backups").glob("pre-v*.sqlite3"))
     assert [b.name for b in backups] == [
