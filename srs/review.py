@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from srs.model import LETTERS, CardKind
 from srs.schedule import (
@@ -44,41 +44,45 @@ from srs.schedule import (
 _LEARNING = (State.LEARNING, State.RELEARNING)
 
 
-class QueuedCardLike(Protocol):
-    """What the session needs of a queued card (the store's `QueuedCard` has these)."""
+# The protocols are for the type checker only: creating Protocol classes at import time costs
+# more than a millisecond, and this module is on the path to the first card.
+if TYPE_CHECKING:
+    from typing import Protocol
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def deck(self) -> str: ...
-    @property
-    def lesson(self) -> str: ...
-    @property
-    def section(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def content(self) -> Mapping[str, Any]: ...
-    @property
-    def schedule(self) -> CardSchedule: ...
+    class QueuedCardLike(Protocol):
+        """What the session needs of a queued card (the store's `QueuedCard` has these)."""
 
+        @property
+        def id(self) -> str: ...
+        @property
+        def deck(self) -> str: ...
+        @property
+        def lesson(self) -> str: ...
+        @property
+        def section(self) -> str: ...
+        @property
+        def kind(self) -> str: ...
+        @property
+        def content(self) -> Mapping[str, Any]: ...
+        @property
+        def schedule(self) -> CardSchedule: ...
 
-class ReviewSink(Protocol):
-    """Where the session writes; each call is one committed transaction."""
+    class ReviewSink(Protocol):
+        """Where the session writes; each call is one committed transaction."""
 
-    def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
-                      after: CardSchedule, now: datetime, duration_ms: int,
-                      session_id: int | None) -> int: ...
-    def undo_answer(self, log_id: int) -> CardSchedule: ...
-    def bury(self, card_ids: Sequence[str], until: datetime) -> None: ...
-    def suspend(self, card_id: str) -> None: ...
+        def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
+                          after: CardSchedule, now: datetime, duration_ms: int,
+                          session_id: int | None) -> int: ...
+        def undo_answer(self, log_id: int) -> CardSchedule: ...
+        def bury(self, card_ids: Sequence[str], until: datetime) -> None: ...
+        def suspend(self, card_id: str) -> None: ...
 
 
 class SessionError(Exception):
     """A session method was called when the current showing does not allow it."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Choice:
     """One MCQ option as displayed: `letter` is what the learner presses."""
 
@@ -87,7 +91,7 @@ class Choice:
     correct: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Showing:
     """The card on screen and where it stands; replaced, never mutated."""
 
@@ -110,7 +114,7 @@ class Showing:
         return next((c.letter for c in self.choices if c.correct), None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Summary:
     reviewed: int
     again: int
@@ -124,7 +128,7 @@ class Summary:
         return self.again / self.reviewed if self.reviewed else 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Answer:
     card: QueuedCardLike
     before: CardSchedule

@@ -17,21 +17,23 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.rule import Rule
-from rich.table import Table
 from rich.text import Text
 
 from srs.model import CardKind, cloze_side
-from srs.review import QueuedCardLike, ReviewSession, Showing, Summary
+from srs.review import ReviewSession, Showing, Summary
 from srs.schedule import Rating
 from srs.ui.markdown import inline, render_markdown
 
+if TYPE_CHECKING:
+    from srs.review import QueuedCardLike
+
 KeyReader = Callable[[], str]
-TitleOf = Callable[[QueuedCardLike], str]
+TitleOf = Callable[["QueuedCardLike"], str]
 
 QUIT_KEYS = frozenset({"q", "Q", "\x03", "\x04", ""})
 REVEAL_KEYS = frozenset({" ", "\r", "\n"})
@@ -118,7 +120,7 @@ def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
                         border_style="cyan" if not showing.revealed else "blue",
                         padding=(0, 1)))
     if showing.revealed:
-        console.print(_ratings(session, showing))
+        console.print(_ratings(session, showing, console.width))
     if message:
         console.print(Text(message, style="yellow"))
     console.print(Text(_hints(showing), style="dim"))
@@ -188,20 +190,37 @@ def _mcq_verdict(showing: Showing) -> Text:
     return text
 
 
-def _ratings(session: ReviewSession, showing: Showing) -> RenderableType:
+def _ratings(session: ReviewSession, showing: Showing, width: int) -> Text:
+    """Each rating over the interval it gives, in four columns (two rows of two when narrow)."""
     intervals = session.preview_text(showing).split("  ")
-    table = Table.grid(padding=(0, 2))
-    for _ in Rating:
-        table.add_column(justify="center")
-    heads: list[Text] = []
-    for rating in Rating:
+    cells: list[tuple[Text, str]] = []
+    for rating, interval in zip(Rating, intervals, strict=True):
         style = RATING_STYLES[rating]
         if showing.graded is rating:
             style = f"reverse {style}"
-        heads.append(Text(f"{int(rating)} {RATING_LABELS[rating]}", style=style))
-    table.add_row(*heads)
-    table.add_row(*(Text(i) for i in intervals))
-    return table
+        cells.append((Text(f"{int(rating)} {RATING_LABELS[rating]}", style=style), interval))
+    column = max(max(len(head.plain), len(interval)) for head, interval in cells) + 2
+    per_row = 4 if column * 4 <= width else 2
+    out = Text()
+    for start in range(0, 4, per_row):
+        row = cells[start:start + per_row]
+        if start:
+            out.append("\n")
+        for head, _ in row:
+            out.append_text(_centred(head, column))
+        out.append("\n")
+        for _, interval in row:
+            out.append_text(_centred(Text(interval), column))
+    return out
+
+
+def _centred(text: Text, width: int) -> Text:
+    pad = max(0, width - len(text.plain))
+    left = pad // 2
+    out = Text(" " * left)
+    out.append_text(text)
+    out.append(" " * (pad - left))
+    return out
 
 
 def _hints(showing: Showing) -> str:
