@@ -114,7 +114,7 @@ def analyze(lesson: Lesson) -> Analysis:
         for name, arg_toks, line in _unsafe_calls(blk.tokens):
             lesson_line = blk.line + line
             arg_text = " ".join(t.text for t in arg_toks)
-            snippet = lines[line].strip() if line < len(lines) else ""
+            snippet = _uncomment(lines[line]).strip() if line < len(lines) else ""
             try:
                 _numeric(name, arg_toks, env, blk.index, lesson, out, add, lesson_line,
                          snippet, blk.headings)
@@ -125,7 +125,7 @@ def analyze(lesson: Lesson) -> Analysis:
             if text is None:
                 continue
             lesson_line = blk.line + line
-            snippet = lines[line].strip() if line < len(lines) else ""
+            snippet = _uncomment(lines[line]).strip() if line < len(lines) else ""
             front = f"{api.question(call)}\n\n```go\n{snippet}\n```"
             add(f"api:{call.api}", front, text, lesson_line, blk.headings)
     pending.sort(key=lambda item: (item[0], item[1]))
@@ -136,6 +136,30 @@ def analyze(lesson: Lesson) -> Analysis:
 
 def _with_ordinal(card: Card, ordinal: int) -> Card:
     return dataclasses.replace(card, ordinal=ordinal)
+
+
+def _uncomment(line: str) -> str:
+    """The line without a trailing `//` comment (answers often hide there)."""
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\" and quote != "`":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif line.startswith("//", i):
+            return line[:i].rstrip()
+        i += 1
+    return line
+
+
+def _uncomment_block(text: str) -> str:
+    kept = [_uncomment(line) for line in text.splitlines()]
+    return "\n".join(line for line in kept if line.strip() or not kept)
 
 
 def _compact(text: str) -> str:
@@ -290,7 +314,12 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
         key = f"offsetof:{base}.{sel.name}"
         reason = _offset_reason(sel.struct, sel.name, AMD64)
         size = _values(sel.struct.size)
-        tail = (f" {base} is {plural(size['amd64'])} in all"
+        holder = sel.base
+        pointer = underlying(holder)
+        if isinstance(pointer, Words) and pointer.what == "pointer" and pointer.elem is not None:
+            holder = pointer.elem()
+        whole = holder.go if isinstance(holder, Named) else "The struct"
+        tail = (f" {whole} is {plural(size['amd64'])} in all"
                 + (f" (386: {size['386']})." if size["386"] != size["amd64"] else "."))
         back = f"**{values['amd64']}**{_others(values)}\n\n{reason}{tail}"
     else:
@@ -303,7 +332,7 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
             values = _values(t.align)
             reason = _align_reason(t, AMD64)
             key = f"alignof:{arg}"
-        back = f"**{values['amd64']}**{_others(values)}\n\n{reason}"
+        back = f"**{values['amd64']}**{_others(values)}\n\n{_cap(reason)}"
         if values["386"] != values["amd64"]:
             why = _size_reason(t, I386) if name == "Sizeof" else _align_reason(t, I386)
             back += f" On 386: {why}"
@@ -370,7 +399,8 @@ def _decl_text(env: Env, names: list[str]) -> list[str]:
                 d = env.types.get(n)
                 if isinstance(d, TypeDecl) and d.texpr is not None and n not in order:
                     order.append(n)
-    return [f"type {_dedent(env.types[n])}" for n in order]  # type: ignore[arg-type]
+    return [_uncomment_block(f"type {_dedent(env.types[n])}")  # type: ignore[arg-type]
+            for n in order]
 
 
 def _dedent(decl: TypeDecl) -> str:
@@ -437,6 +467,10 @@ def _align_reason(t: GoType, arch: Arch) -> str:
     return f"{_short(u)} is aligned to {plural(a)} on {arch.name}."
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _short(t: GoType) -> str:
     go = t.go
     return go if len(go) <= 40 else go[:37] + "..."
@@ -479,8 +513,8 @@ def _offset_reason(s: Struct, name: str, arch: Arch) -> str:
     before = lay.fields[:index]
     target = lay.fields[index]
     if before:
-        listing = "; ".join(f"{p.field.name} {_short(p.field.type)} at {p.offset}-"
-                            f"{p.offset + p.size - 1}" if p.size else
+        listing = "; ".join(f"{p.field.name} {_short(p.field.type)} at {p.offset}"
+                            + (f"-{p.offset + p.size - 1}" if p.size > 1 else "") if p.size else
                             f"{p.field.name} {_short(p.field.type)} (size 0) at {p.offset}"
                             for p in before)
         text = f"Before {name}: {listing}."
@@ -520,7 +554,7 @@ def _layout(decl: TypeDecl, env: Env, env_key: int, lesson: Lesson, out: Analysi
     best_struct = Struct(best)
     best_size = best_struct.size(AMD64)
     front = (f"How many bytes does a `{decl.name}` occupy on amd64, and could another field "
-             f"order make it smaller?\n\n```go\ntype {_dedent(decl)}\n```")
+             f"order make it smaller?\n\n```go\n{_uncomment_block('type ' + _dedent(decl))}\n```")
     back = f"**{sizes['amd64']}**{_others(sizes)}\n\n{_struct_reason(s, AMD64)}"
     if best_size < sizes["amd64"]:
         out.facts.append(NumericFact(f"{key}:min", f"unsafe.Sizeof({best_struct.go}{{}})",
@@ -531,5 +565,6 @@ def _layout(decl: TypeDecl, env: Env, env_key: int, lesson: Lesson, out: Analysi
                  f"{sizes['amd64'] - best_size}:\n\n```go\ntype {decl.name} struct {{\n{body}\n}}"
                  "\n```")
     else:
-        back += "\n\nNo field order is smaller: the only padding left is what rounds the size."
+        back += (f"\n\nNo field order is smaller: every order comes to {sizes['amd64']} bytes "
+                 "once the size is rounded up to the alignment.")
     add(key, front, back, decl.line, headings)
