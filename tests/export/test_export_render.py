@@ -1,0 +1,139 @@
+"""Markdown to HTML for Anki fields: safety, literal code, Pygments equivalence, caching."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from anki_helpers import TagCollector, unsafe_html, visible_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pygments.lexers import get_lexer_by_name
+
+from srs.render import Renderer, pygments_css, speed_up
+
+REPO = Path(__file__).resolve().parents[2]
+ALLOWED_TAGS = {"p", "em", "strong", "code", "pre", "span", "a", "img", "ul", "ol", "li",
+                "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "br"}
+RENDERER = Renderer()
+
+markdownish = st.lists(
+    st.sampled_from(list("<>&\"'`*_[]()!#:/\\-=+{}| \n\tajsvcrtpion1") + [
+        "<script>", "</script>", "javascript:", "onerror=", "<img ", "```", "](", "&#106;",
+        "<a href=", "[sound:x.mp3]", "data:text/html,", "\u00a0", "ü",
+    ]),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(markdownish)
+def test_any_markdown_renders_to_inert_html(text: str) -> None:
+    out = RENDERER.render(text)
+    assert unsafe_html(out) == []
+    parser = TagCollector()
+    parser.feed(out)
+    parser.close()
+    assert {tag for tag, _ in parser.tags} <= ALLOWED_TAGS
+    assert "[sound:" not in out
+
+
+def test_code_reads_literally_inline_and_in_blocks() -> None:
+    inline = RENDERER.render("Receive with `<-chan int`, collect a `Vec<T>`, test `a && b`.")
+    assert "<code>&lt;-chan int</code>" in inline and "<code>Vec&lt;T&gt;</code>" in inline
+    assert "<code>a &amp;&amp; b</code>" in inline
+    prose = RENDERER.render("Vec<T> and a && b and <-chan int")
+    assert visible_text(prose) == "Vec<T> and a && b and <-chan int"
+    for lang in ("go", "rust", "", "nosuchlang"):
+        block = RENDERER.render(f"```{lang}\nx := <-ch && ok\nlet v: Vec<T> = y;\n```")
+        assert visible_text(block) == "x := <-ch && ok\nlet v: Vec<T> = y;\n"
+        assert "<-" not in block and "<T>" not in block
+    assert 'class="highlight"' in RENDERER.render("```go\nx := 1\n```")
+
+
+def test_links_keep_only_safe_targets() -> None:
+    out = RENDERER.render("[a](https://go.dev) [b](javascript:alert(1)) [c](JAVA\tscript:x) "
+                          "<https://pkg.go.dev> [d](vbscript:x) [e](data:text/html,x) [f](#x)")
+    parser = TagCollector()
+    parser.feed(out)
+    hrefs = [dict(attrs).get("href") for tag, attrs in parser.tags if tag == "a"]
+    assert hrefs == ["https://go.dev", "https://pkg.go.dev", "#x"]
+
+
+def test_images_go_through_the_resolver() -> None:
+    seen: list[str] = []
+
+    def resolve(src: str) -> str:
+        seen.append(src)
+        return "srs-abc.png"
+
+    out = RENDERER.render("Look: ![layout](img/pair%20layout.png \"t\")", resolve)
+    assert seen == ["img/pair%20layout.png"]
+    assert 'src="srs-abc.png"' in out
+
+
+go_code = st.lists(
+    st.sampled_from(list("abcfgiortnu{}()[]<>-=+*/&|!:;,.'\"`\\ \t\n0129x_")
+                    + ["func ", "package ", "//", "/*", "*/", "chan ", "<-", ":=", "0x1F",
+                       "1.5e3", "'a'", "\"s\"", "`raw`", "go ", "select {"]),
+    max_size=80,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(go_code)
+def test_faster_tokenizer_gives_pygments_own_tokens_for_go(code: str) -> None:
+    plain = get_lexer_by_name("go", stripnl=False, ensurenl=True)
+    fast = get_lexer_by_name("go", stripnl=False, ensurenl=True)
+    assert speed_up(fast)
+    assert list(fast.get_tokens(code)) == list(plain.get_tokens(code))
+
+
+def test_faster_tokenizer_matches_pygments_across_languages() -> None:
+    samples = {
+        "rust": 'fn main() { let v: Vec<T> = Vec::new(); println!("{}", r#"raw"#); } // c\n',
+        "python": 'def f(x: int) -> str:\n    """doc"""\n    return f"{x!r}" + \'a\'  # c\n',
+        "bash": 'echo "$HOME" | grep -v x && ls *.md\n',
+        "javascript": "const a = `t ${x}`; /re+/g.test(a) && f(a => a * 2);\n",
+        "c": '#include <stdio.h>\nint main(){ printf("%d\\n", 1<<3); }\n',
+        "sql": "SELECT * FROM t WHERE a = 'x';\n",
+        "html": '<a href="x">y</a><script>var a = 1;</script>\n',
+        "json": '{"a": [1, 2.5, true, null]}\n',
+    }
+    for lang, code in samples.items():
+        plain = get_lexer_by_name(lang, stripnl=False, ensurenl=True)
+        fast = get_lexer_by_name(lang, stripnl=False, ensurenl=True)
+        speed_up(fast)
+        assert list(fast.get_tokens(code)) == list(plain.get_tokens(code)), lang
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["go", "rust", "", "text"]), go_code)
+def test_lone_fence_shortcut_renders_as_markdown_it_does(lang: str, code: str) -> None:
+    text = f"```{lang}\n{code}\n```"
+    assert RENDERER.render(text) == RENDERER._md.render(text).rstrip("\n")
+
+
+def test_highlighting_is_cached_by_content() -> None:
+    renderer = Renderer()
+    first = renderer.render("```go\nx := 1\n```")
+    second = renderer.render("Intro\n\n```go\nx := 1\n```")
+    assert renderer.highlight_misses == 1 and renderer.highlight_hits == 1
+    assert first in second
+
+
+def test_css_covers_light_and_night_mode() -> None:
+    css = pygments_css()
+    assert ".highlight .kd" in css
+    assert ".nightMode .highlight .kd" in css and ".night_mode .highlight .kd" in css
+
+
+def test_exporter_keeps_heavy_imports_off_the_review_path() -> None:
+    probe = (
+        "import sys, srs.export, srs.render, srs.cli\n"
+        "print(sorted(m for m in ('genanki', 'pygments', 'markdown_it') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
+                            text=True, check=True, env={"PYTHONPATH": str(REPO)})
+    assert result.stdout.strip() == "[]"
