@@ -249,10 +249,16 @@ def _review(paths: list[Path], db: Path | None) -> None:
         limits = {source.deck.name: source.deck.options for source in sources}
         cards = store.queue(now, day_start(now), limits, day_end=day_start_after(now))
         console = Console()
+        tomorrow = day_start_after(now)
+
+        def due_tomorrow() -> int:
+            return len(store.queue(tomorrow, tomorrow, limits,
+                                   day_end=day_start_after(tomorrow)))
+
         if not cards:
             upcoming = [d for d in (store.next_due(now),) if d is not None]
-            if store.state_counts(now)["new"]:
-                upcoming.append(day_start_after(now))
+            if due_tomorrow():
+                upcoming.append(tomorrow)
             if upcoming:
                 typer.echo(f"Nothing due. Next card due {format_when(min(upcoming), now)}.")
             else:
@@ -266,9 +272,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
             summary = run_review(session, console, keys)
         finally:
             store.end_session(session_id, clock())
-        later = clock()
-        print_summary(console, summary,
-                      due_tomorrow=store.count_due(None, day_start_after(later, 2)))
+        print_summary(console, summary, due_tomorrow=due_tomorrow())
 
 
 @app.command()
