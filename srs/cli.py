@@ -265,13 +265,14 @@ def _review(paths: list[Path], db: Path | None) -> None:
                 typer.echo("Nothing to review: no cards in these lessons.")
             return
         schedulers = {name: Scheduler(options) for name, options in limits.items()}
-        session_id = store.start_session(now)
-        session = ReviewSession(cards, schedulers, store, clock, session_id=session_id)
+        session = ReviewSession(cards, schedulers, store, clock,
+                                begin=lambda: store.start_session(now))
         keys = TtyKeys() if sys.stdin.isatty() else stream_keys(sys.stdin)
         try:
             summary = run_review(session, console, keys)
         finally:
-            store.end_session(session_id, clock())
+            if session.session_id is not None:
+                store.end_session(session.session_id, clock())
         print_summary(console, summary, due_tomorrow=due_tomorrow())
 
 

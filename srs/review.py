@@ -179,6 +179,7 @@ class ReviewSession:
         clock: Callable[[], datetime],
         *,
         session_id: int | None = None,
+        begin: Callable[[], int] | None = None,
         tz: tzinfo | None = None,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -187,6 +188,8 @@ class ReviewSession:
         self._clock = clock
         self._timer = timer
         self._session_id = session_id
+        self._begin = begin
+        self._pending_bury: list[str] = []
         self._tz = tz
         self._queue: deque[tuple[QueuedCardLike, CardSchedule]] = deque()
         self._learning: list[tuple[QueuedCardLike, CardSchedule]] = []
@@ -275,6 +278,7 @@ class ReviewSession:
                 last = self._answers.pop()
                 if last.rating is Rating.AGAIN:
                     self._again -= 1
+                self.flush()
                 self._sink.undo_answer(last.log_id)
                 self._record(showing, Rating(rating), keep_duration=True)
             self._advance()
@@ -294,6 +298,7 @@ class ReviewSession:
         last = self._answers.pop()
         if last.rating is Rating.AGAIN:
             self._again -= 1
+        self.flush()
         restored = self._sink.undo_answer(last.log_id)
         card_id = last.card.id
         self._learning = [(c, s) for c, s in self._learning if c.id != card_id]
@@ -309,6 +314,7 @@ class ReviewSession:
     def bury(self) -> None:
         """Hide the card on screen until the next day start."""
         showing = self._require()
+        self.flush()
         self._sink.bury([showing.card.id], day_start_after(self._clock(), 1, self._tz))
         self._buried += 1
         self._current = None
@@ -316,12 +322,29 @@ class ReviewSession:
     def suspend(self) -> None:
         """Take the card on screen out of reviews until it is unsuspended."""
         showing = self._require()
+        self.flush()
         self._sink.suspend(showing.card.id)
         self._suspended += 1
         self._current = None
 
+    def flush(self) -> None:
+        """Write what the session keeps pending: the session start (`begin`) and the burial
+        of new siblings of the card on show. The screen calls this right after drawing a card,
+        so those writes never delay it; every other write flushes first."""
+        if self._begin is not None:
+            begin, self._begin = self._begin, None
+            self._session_id = begin()
+        if self._pending_bury:
+            siblings, self._pending_bury = self._pending_bury, []
+            self._sink.bury(siblings, day_start_after(self._clock(), 1, self._tz))
+
+    @property
+    def session_id(self) -> int | None:
+        return self._session_id
+
     def quit(self) -> Summary:
         """End the session now. Everything answered is already saved."""
+        self.flush()
         self._finished = True
         return self.summary()
 
@@ -390,7 +413,7 @@ class ReviewSession:
                     and c.lesson == card.lesson and c.section == card.section]
         if not siblings:
             return
-        self._sink.bury(siblings, day_start_after(self._clock(), 1, self._tz))
+        self._pending_bury.extend(siblings)
         gone = set(siblings)
         self._queue = deque((c, s) for c, s in self._queue if c.id not in gone)
         self._buried += len(siblings)
@@ -401,6 +424,7 @@ class ReviewSession:
         after = self._scheduler(showing.card).answer(showing.card.id, before, rating, now)
         if not keep_duration:
             self._duration_ms = max(0, int((self._timer() - self._shown_at) * 1000))
+        self.flush()
         log_id = self._sink.record_answer(showing.card.id, rating, before, after, now,
                                           self._duration_ms, self._session_id)
         self._answers.append(_Answer(showing.card, before, after, rating, log_id))

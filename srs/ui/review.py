@@ -59,6 +59,7 @@ def run_review(session: ReviewSession, console: Console, read_key: KeyReader,
             if showing is None:
                 break
             draw(console, session, showing, title_of(showing.card), message)
+            session.flush()
             message = ""
             outcome = _handle_keys(session, showing, read_key)
             if outcome is None:
@@ -114,7 +115,7 @@ def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
         console.clear()
     card = showing.card
     left = session.remaining
-    subtitle = f"{card.kind} · {left} more" if left else f"{card.kind} · last"
+    subtitle = Text(f"{card.kind} · {left} more" if left else f"{card.kind} · last")
     console.print(Panel(_card_body(session, showing), title=Text(title, style="bold"),
                         title_align="left", subtitle=subtitle, subtitle_align="right",
                         border_style="cyan" if not showing.revealed else "blue",

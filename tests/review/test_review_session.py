@@ -221,9 +221,28 @@ def test_showing_a_new_card_buries_its_new_siblings_for_the_day() -> None:
     assert sink.buried == {}
     showing = session.current()
     assert showing is not None and showing.card.id == MCQ[0].id
+    assert session.remaining == 0                     # out of the session at once
+    assert sink.buried == {}                          # written after the card is drawn
+    session.flush()
     assert sink.buried == {MCQ[1].id: day_start_after(clock.now, 1)}
     session.answer(Rating.EASY)
     assert session.current() is None
+
+
+def test_session_start_and_sibling_burial_are_written_before_any_other_write() -> None:
+    slices = [c for c in CARDS if c.lesson == "slices"]
+    cards = new_cards(slices)[1:]                     # the two quiz questions: siblings
+    clock = Clock()
+    sink = MemorySink({c.id: c.schedule for c in cards})
+    started: list[int] = []
+    session = ReviewSession(cards, schedulers(), sink, clock,
+                            begin=lambda: started.append(1) or 42)
+    assert session.current() is not None and session.session_id is None and not started
+    session.answer(Rating.GOOD)
+    assert started == [1] and session.session_id == 42
+    assert sink.buried == {MCQ[1].id: day_start_after(clock.now, 1)}
+    session.quit()
+    assert started == [1]
 
 
 def test_review_cards_do_not_bury_siblings() -> None:
@@ -233,7 +252,8 @@ def test_review_cards_do_not_bury_siblings() -> None:
     cards = [queued(MCQ[0], review), queued(MCQ[1], review)]
     session, sink, _ = make(cards)
     assert session.current() is not None
-    assert sink.buried == {}
+    session.flush()
+    assert sink.buried == {} and session.remaining == 1
 
 
 def test_missing_scheduler_and_empty_session_raise_session_errors() -> None:
