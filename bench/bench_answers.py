@@ -65,8 +65,8 @@ def srs_round(workdir: Path, answers: int) -> tuple[float, float, dict[str, obje
 
 
 def anki_round(workdir: Path, answers: int) -> tuple[float, float, dict[str, object]]:
-    from anki.collection import Collection  # first: anki.cards alone is a circular import
     from anki.cards import Card as AnkiCard  # noqa: I001
+    from anki.collection import Collection  # first: anki.cards alone is a circular import
     from anki.scheduler.v3 import CardAnswer
 
     col = Collection(str(workdir / "collection.anki2"))

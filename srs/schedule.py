@@ -26,6 +26,9 @@ LEARN_AHEAD = timedelta(minutes=20)
 
 _DECAY = -float(fsrs.scheduler.DEFAULT_PARAMETERS[20])
 _FACTOR = 0.9 ** (1 / _DECAY) - 1
+# The FSRS forgetting curve R(t) = (1 + FACTOR * t / S) ** DECAY, t in whole days (for SQL).
+CURVE_FACTOR = _FACTOR
+CURVE_DECAY = _DECAY
 
 
 class Rating(IntEnum):

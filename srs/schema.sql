@@ -15,6 +15,7 @@ CREATE TABLE lessons (
     deck          TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
+-- The schedule of each card: narrow rows, rewritten on every answer and scanned by stats.
 CREATE TABLE cards (
     id              TEXT PRIMARY KEY,
     lesson          TEXT NOT NULL REFERENCES lessons(path) ON UPDATE CASCADE,
@@ -22,7 +23,6 @@ CREATE TABLE cards (
     deck            TEXT NOT NULL,
     section         TEXT NOT NULL DEFAULT '',
     ordinal         INTEGER NOT NULL DEFAULT 0,
-    content         TEXT NOT NULL CHECK (json_valid(content)),
     content_hash    TEXT NOT NULL,
     content_changed INTEGER NOT NULL,
     created         INTEGER NOT NULL,
@@ -35,7 +35,13 @@ CREATE TABLE cards (
     suspended       INTEGER NOT NULL DEFAULT 0 CHECK (suspended IN (0, 1)),
     buried_until    INTEGER,
     orphaned        INTEGER NOT NULL DEFAULT 0 CHECK (orphaned IN (0, 1))
-) STRICT;
+) STRICT, WITHOUT ROWID;
+
+-- What a card shows (Card.to_json() at the last sync): read only for the cards queued.
+CREATE TABLE card_content (
+    card    TEXT PRIMARY KEY REFERENCES cards(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    content TEXT NOT NULL CHECK (json_valid(content))
+) STRICT, WITHOUT ROWID;
 
 CREATE INDEX cards_lesson ON cards(lesson);
 

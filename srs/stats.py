@@ -7,12 +7,11 @@ DST change is 23 or 25 hours long and every bucket edge below comes from `day_st
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from srs.schedule import day_start_after, retrievability, study_day
+from srs.schedule import CURVE_DECAY, CURVE_FACTOR, day_start_after, study_day
 from srs.store import Store, to_us
 
 FORECAST_DAYS = 30
@@ -114,19 +113,10 @@ def _retention(store: Store, start: datetime, end: datetime) -> Retention:
 
 
 def _retrievability(store: Store, now: datetime) -> tuple[float | None, dict[str, float]]:
-    now_us = to_us(now)
-    day_us = 86_400 * 1_000_000
-    total = 0.0
-    count = 0
-    sums: dict[str, float] = defaultdict(float)
-    counts: dict[str, int] = defaultdict(int)
-    for lesson, stability, last in store.memory_rows():
-        value = retrievability(stability, max(0, (now_us - last) // day_us))
-        total += value
-        count += 1
-        sums[lesson] += value
-        counts[lesson] += 1
-    return (total / count if count else None), {k: sums[k] / counts[k] for k in sums}
+    sums = store.retrievability_sums(now, CURVE_FACTOR, CURVE_DECAY)
+    count = sum(n for _, n, _ in sums)
+    total = sum(value for _, _, value in sums)
+    return (total / count if count else None), {path: value / n for path, n, value in sums if n}
 
 
 def _streak(store: Store, now: datetime, heat: list[DayCount], tz: tzinfo | None) -> int:

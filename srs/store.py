@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -95,16 +96,47 @@ class LessonRow:
     deck: str
 
 
-@dataclass(frozen=True)
 class QueuedCard:
-    id: str
-    deck: str
-    lesson: str  # the lesson file's path
-    section: str
-    kind: str
-    content: dict[str, Any]  # Card.to_json() as stored at sync
-    schedule: CardSchedule
-    lesson_title: str = ""
+    """A card to review: where it lives, what it shows, its schedule.
+
+    `content` (Card.to_json() as stored at sync) is decoded from its JSON on first use, so a
+    long queue costs little memory until its cards are shown.
+    """
+
+    __slots__ = ("id", "deck", "lesson", "section", "kind", "_content", "schedule",
+                 "lesson_title")
+
+    def __init__(self, id: str, deck: str, lesson: str, section: str, kind: str,
+                 content: dict[str, Any] | str, schedule: CardSchedule,
+                 lesson_title: str = "") -> None:
+        self.id = id
+        self.deck = deck
+        self.lesson = lesson  # the lesson file's path
+        self.section = section
+        self.kind = kind
+        self._content = content
+        self.schedule = schedule
+        self.lesson_title = lesson_title
+
+    @property
+    def content(self) -> dict[str, Any]:
+        if isinstance(self._content, str):
+            self._content = json.loads(self._content)
+        assert isinstance(self._content, dict)
+        return self._content
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.id, self.deck, self.lesson, self.section, self.kind, self.content,
+                self.schedule, self.lesson_title)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QueuedCard) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"QueuedCard(id={self.id!r}, deck={self.deck!r}, lesson={self.lesson!r}, "
+                f"section={self.section!r}, kind={self.kind!r}, schedule={self.schedule!r})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +149,11 @@ class ApplyReport:
 
 
 _CARD_COLUMNS = (
-    "c.id, c.deck, c.lesson, c.section, c.kind, c.content, "
+    "c.id, c.deck, c.lesson, c.section, c.kind, t.content, "
     "c.state, c.step, c.stability, c.difficulty, c.due, c.last_review, l.title"
+)
+_CARD_FROM = (
+    "FROM cards c JOIN lessons l ON l.path = c.lesson JOIN card_content t ON t.card = c.id"
 )
 _ACTIVE = "c.suspended = 0 AND c.orphaned = 0"
 
@@ -131,7 +166,7 @@ def _schedule_from(row: Sequence[Any], at: int) -> CardSchedule:
 def _queued(row: Sequence[Any]) -> QueuedCard:
     return QueuedCard(
         id=row[0], deck=row[1], lesson=row[2], section=row[3], kind=row[4],
-        content=json.loads(row[5]), schedule=_schedule_from(row, 6), lesson_title=row[12] or "",
+        content=row[5], schedule=_schedule_from(row, 6), lesson_title=row[12] or "",
     )
 
 
@@ -206,6 +241,7 @@ class Store:
             conn.close()
             return None
         conn.execute("PRAGMA query_only = ON")
+        _ensure_pow(conn)
         return cls(path, conn, None)
 
     def _prepare(self, now: datetime) -> None:
@@ -395,11 +431,14 @@ class Store:
                 new_hash = card.content_hash
                 conn.execute(
                     "UPDATE cards SET lesson = ?, kind = ?, deck = ?, section = ?, ordinal = ?, "
-                    "content = ?, content_hash = ?, orphaned = 0, content_changed = CASE WHEN "
+                    "content_hash = ?, orphaned = 0, content_changed = CASE WHEN "
                     "content_hash = ? THEN content_changed ELSE ? END WHERE id = ?",
                     (path, card.kind.value, card.deck, card.section, card.ordinal,
-                     card.to_content_json(), new_hash, new_hash, stamp, card.id),
+                     new_hash, new_hash, stamp, card.id),
                 )
+                content = card.to_content_json()
+                conn.execute("UPDATE card_content SET content = ? WHERE card = ? "
+                             "AND content != ?", (content, card.id, content))
                 changed += old_hash != new_hash
                 restored += was_orphan
             for card in fresh:
@@ -408,12 +447,14 @@ class Store:
                     "ORDER BY ordinal LIMIT 1", (path, card.content_hash),
                 ).fetchone()
                 conn.execute(
-                    "INSERT INTO cards (id, lesson, kind, deck, section, ordinal, content, "
+                    "INSERT INTO cards (id, lesson, kind, deck, section, ordinal, "
                     "content_hash, content_changed, created, due) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (card.id, path, card.kind.value, card.deck, card.section, card.ordinal,
-                     card.to_content_json(), card.content_hash, stamp, stamp, stamp),
+                     card.content_hash, stamp, stamp, stamp),
                 )
+                conn.execute("INSERT INTO card_content (card, content) VALUES (?, ?)",
+                             (card.id, card.to_content_json()))
                 if heir is None:
                     added += 1
                     continue
@@ -450,7 +491,7 @@ class Store:
         new: list[QueuedCard] = []
         for deck, options in limits.items():
             rows = conn.execute(
-                f"SELECT {_CARD_COLUMNS} FROM cards c JOIN lessons l ON l.path = c.lesson "
+                f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
                 f"WHERE c.deck = ? AND c.state IN (1, 3) AND c.due <= ? AND {_ACTIVE} "
                 f"AND {unburied}",
                 (deck, now_us + int(LEARN_AHEAD.total_seconds() * 1e6), now_us),
@@ -460,7 +501,7 @@ class Store:
             room = max(0, options.reviews_per_day - reviewed)
             if room:
                 rows = conn.execute(
-                    f"SELECT {_CARD_COLUMNS} FROM cards c JOIN lessons l ON l.path = c.lesson "
+                    f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
                     f"WHERE c.deck = ? AND c.state = 2 AND c.due < ? AND {_ACTIVE} "
                     f"AND {unburied} ORDER BY c.due, c.id LIMIT ?",
                     (deck, end_us, now_us, room),
@@ -469,7 +510,7 @@ class Store:
             room = max(0, options.new_per_day - introduced)
             if room:
                 rows = conn.execute(
-                    f"SELECT {_CARD_COLUMNS} FROM cards c JOIN lessons l ON l.path = c.lesson "
+                    f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
                     f"WHERE c.deck = ? AND c.state = 0 AND {_ACTIVE} AND {unburied} "
                     f"ORDER BY l.rank, l.path, c.ordinal, c.id LIMIT ?",
                     (deck, now_us, room),
@@ -490,7 +531,7 @@ class Store:
 
     def card(self, card_id: str) -> QueuedCard:
         row = self._conn.execute(
-            f"SELECT {_CARD_COLUMNS} FROM cards c JOIN lessons l ON l.path = c.lesson "
+            f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
             "WHERE c.id = ?", (card_id,),
         ).fetchone()
         if row is None:
@@ -609,13 +650,17 @@ class Store:
     def first_answer_time(self) -> datetime | None:
         return _opt_dt(self._conn.execute("SELECT min(time) FROM review_log").fetchone()[0])
 
-    def memory_rows(self) -> Iterator[tuple[str, float, int]]:
-        """(lesson path, stability, last review in µs) of every active card already seen."""
-        yield from self._conn.execute(
-            "SELECT lesson, stability, last_review FROM cards WHERE suspended = 0 "
-            "AND orphaned = 0 AND state != 0 AND stability IS NOT NULL "
-            "AND last_review IS NOT NULL"
+    def retrievability_sums(self, now: datetime, factor: float,
+                            decay: float) -> list[tuple[str, int, float]]:
+        """Per lesson: (path, cards seen, sum of their retrievability at `now`) on the FSRS
+        curve R = (1 + factor * whole_days_elapsed / stability) ** decay."""
+        rows = self._conn.execute(
+            "SELECT lesson, count(*), sum(pow(1.0 + ? * max(0, (? - last_review) / ?) "
+            "/ stability, ?)) FROM cards WHERE suspended = 0 AND orphaned = 0 AND state != 0 "
+            "AND stability > 0 AND last_review IS NOT NULL GROUP BY lesson",
+            (factor, to_us(now), 86_400_000_000, decay),
         )
+        return [(lesson, int(count), float(total)) for lesson, count, total in rows]
 
     def lesson_card_counts(self) -> list[tuple[str, str, str, int, int]]:
         """Per lesson in rank order: (path, slug, title, active cards, cards introduced)."""
@@ -702,4 +747,13 @@ def _connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the review database: {exc}", path) from exc
     conn.execute("PRAGMA busy_timeout = 5000")
+    _ensure_pow(conn)
     return conn
+
+
+def _ensure_pow(conn: sqlite3.Connection) -> None:
+    """SQLite builds without the math functions get a Python `pow` for the stats queries."""
+    try:
+        conn.execute("SELECT pow(2.0, 0.5)")
+    except sqlite3.OperationalError:
+        conn.create_function("pow", 2, math.pow, deterministic=True)

@@ -37,7 +37,7 @@ def test_new_file_is_current_wal_full_with_foreign_keys(tmp_path: Path) -> None:
         strict = store.rows("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' "
                             "AND name NOT LIKE 'sqlite_%'")
         assert {name for name, _ in strict} == {
-            "lessons", "cards", "review_log", "sessions", "deck_options"}
+            "lessons", "cards", "card_content", "review_log", "sessions", "deck_options"}
         assert all(flag == 1 for _, flag in strict)
         assert store.integrity_check() == "ok"
 
@@ -120,9 +120,9 @@ def _version_1_file(path: Path) -> None:
     conn.executescript(resources.files("srs").joinpath("schema.sql").read_text("utf-8"))
     conn.execute("INSERT INTO lessons (path, size, mtime_ns, hash, slug) "
                  "VALUES ('/l.md', 1, 2, 'h', 'l')")
-    conn.execute("INSERT INTO cards (id, lesson, kind, deck, content, content_hash, "
-                 "content_changed, created, due) VALUES ('c1', '/l.md', 'qa', 'd', '{}', 'x', "
-                 "0, 0, 0)")
+    conn.execute("INSERT INTO cards (id, lesson, kind, deck, content_hash, "
+                 "content_changed, created, due) VALUES ('c1', '/l.md', 'qa', 'd', 'x', 0, 0, 0)")
+    conn.execute("INSERT INTO card_content VALUES ('c1', '{}')")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
