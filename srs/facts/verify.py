@@ -78,12 +78,21 @@ class Report:
 
 @dataclass
 class _Package:
+    """Facts of one or more lesson environments whose declarations do not collide."""
+
     name: str
-    env: Env
-    facts: list[NumericFact]
+    decls: dict[str, str] = field(default_factory=dict)  # name -> Go declaration
+    imports: dict[str, str] = field(default_factory=dict)  # package name -> path
+    uses: dict[str, None] = field(default_factory=dict)  # blank uses keeping imports used
+    facts: list[NumericFact] = field(default_factory=list)
     values_lines: dict[int, NumericFact] = field(default_factory=dict)
     check_lines: dict[int, NumericFact] = field(default_factory=dict)
 
+    def accepts(self, decls: dict[str, str], imports: dict[str, str]) -> bool:
+        return (all(self.decls.get(n, d) == d for n, d in decls.items())
+                and all(self.imports.get(a, p) == p for a, p in imports.items())
+                and not (set(decls) & set(imports)) and not (set(decls) & set(self.imports))
+                and not (set(imports) & set(self.decls)))
 
 @dataclass
 class Program:
@@ -100,9 +109,10 @@ class Program:
         return h.hexdigest()
 
 
-def _preamble(pkg: _Package) -> tuple[str, list[str]]:
-    env = pkg.env
-    decls: list[str] = []
+def _env_parts(env: Env, facts: list[NumericFact]
+               ) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """The declarations, imports and blank uses a package needs for these facts."""
+    decls: dict[str, str] = {}
     for name, decl in sorted(env.types.items()):
         if not isinstance(decl, TypeDecl) or decl.texpr is None:
             continue
@@ -110,16 +120,16 @@ def _preamble(pkg: _Package) -> tuple[str, list[str]]:
             env.named(name)
         except Unresolved:
             continue
-        decls.append(f"type {decl.source}")
+        decls[name] = f"type {decl.source}"
     for name, cdecl in sorted(env.consts.items()):
         if isinstance(cdecl, str):
             continue
         try:
-            decls.append(f"const {name} = {env.const_value(cdecl.value)}")
+            decls[name] = f"const {name} = {env.const_value(cdecl.value)}"
         except Unresolved:
             continue
-    body = "\n".join(decls) + "\n" + "\n".join(
-        f"{n} {t}" for f in pkg.facts for n, t in f.locals) + "\n".join(f.expr for f in pkg.facts)
+    body = "\n".join(decls.values()) + "\n" + "\n".join(
+        f"{n} {t}" for f in facts for n, t in f.locals) + "\n".join(f.expr for f in facts)
     imports = {"unsafe": "unsafe"}
     uses = ["var _ = unsafe.Sizeof(0)"]
     for alias, use in _BLANK_USE.items():
@@ -132,10 +142,14 @@ def _preamble(pkg: _Package) -> tuple[str, list[str]]:
             imports[alias] = env.imports[alias]
         if alias in imports:
             uses.append(f"var _ *{ref}")
+    return decls, imports, uses
+
+
+def _head(pkg: _Package) -> list[str]:
     head = [f"package {pkg.name}", "", "import ("]
-    head += [f'\t{alias} "{path}"' for alias, path in sorted(imports.items())]
-    head += [")", "", *uses, ""]
-    return "\n".join(head) + "\n", decls
+    head += [f'\t{alias} "{path}"' for alias, path in sorted(pkg.imports.items())]
+    head += [")", "", *pkg.uses, ""]
+    return head
 
 
 def _statement(fact: NumericFact, inner: str) -> str:
@@ -150,14 +164,22 @@ def build_program(analyses: Sequence[Analysis]) -> Program:
         for fact in analysis.facts:
             by_env.setdefault(fact.env_key, []).append(fact)
         for env_key, facts in sorted(by_env.items()):
-            packages.append(_Package(f"l{len(packages)}", analysis.envs[env_key], facts))
+            decls, imports, uses = _env_parts(analysis.envs[env_key], facts)
+            pkg = next((p for p in packages if p.accepts(decls, imports)), None)
+            if pkg is None:
+                pkg = _Package(f"l{len(packages)}")
+                packages.append(pkg)
+            pkg.decls.update(decls)
+            pkg.imports.update(imports)
+            pkg.uses.update(dict.fromkeys(uses))
+            pkg.facts.extend(facts)
     files: dict[str, str] = {"go.mod": "module srsverify\n\ngo 1.19\n"}
     main = ["package main", "", "import (", '\t"fmt"']
     main += [f'\t{p.name} "srsverify/{p.name}"' for p in packages]
     main += [")", "", "func main() {"]
     for pkg in packages:
-        head, decls = _preamble(pkg)
-        lines = head.splitlines() + decls + [""]
+        head = _head(pkg)
+        lines = head + list(pkg.decls.values()) + [""]
         lines += ["func Values() []uintptr {", "\tvar srsOut []uintptr"]
         for fact in pkg.facts:
             pkg.values_lines[len(lines) + 1] = fact
@@ -165,7 +187,7 @@ def build_program(analyses: Sequence[Analysis]) -> Program:
         lines += ["\treturn srsOut", "}", ""]
         files[f"{pkg.name}/values.go"] = "\n".join(lines)
         for arch in BUILD_ARCHES:
-            check = head.splitlines() + ["func checks() {"]
+            check = head + ["func checks() {"]
             for fact in pkg.facts:
                 pkg.check_lines[len(check) + 1] = fact
                 check.append(_statement(
@@ -225,9 +247,9 @@ def _compile_errors(program: Program, arch: str, output: str) -> list[Mismatch]:
 
 def _run_arch(go: str, program: Program, workdir: Path, arch: str) -> list[Mismatch]:
     if arch in RUN_ARCHES:
-        cmd = [go, "run", "-gcflags=all=-e", "."]
+        cmd = [go, "run", "-gcflags=srsverify/...=-e", "."]
     else:
-        cmd = [go, "build", "-gcflags=all=-e", "-o", os.devnull, "."]
+        cmd = [go, "build", "-gcflags=srsverify/...=-e", "-o", os.devnull, "."]
     proc = subprocess.run(cmd, cwd=workdir, env=_env(arch, workdir), capture_output=True,
                           text=True, check=False)
     if proc.returncode != 0:
