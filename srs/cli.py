@@ -89,9 +89,9 @@ def verify(
     """Check every numeric Go fact against the real compiler (amd64, 386, arm64, arm)."""
     import os
 
-    from srs.corpus import load_corpus
+    from srs.corpus import load_corpus, resolve_sources
     from srs.facts.extract import analyze
-    from srs.facts.verify import BUILD_ARCHES, RUN_ARCHES
+    from srs.facts.verify import BUILD_ARCHES, RUN_ARCHES, cached_report, source_key
     from srs.facts.verify import verify as verify_facts
 
     if os.environ.get("SRS_CACHE_DIR"):
@@ -100,10 +100,16 @@ def verify(
         import platformdirs
 
         cache_dir = Path(platformdirs.user_cache_dir("srs"))
+    if no_cache:
+        cache_dir = None
     try:
-        corpus = load_corpus(paths or [])
-        report = verify_facts([analyze(lesson) for lesson in corpus.lessons],
-                              None if no_cache else cache_dir)
+        sources = resolve_sources(paths or [])
+        quick = source_key([s.path for s in sources])
+        report = cached_report(cache_dir, quick) if cache_dir is not None else None
+        if report is None:
+            corpus = load_corpus(paths or [])
+            report = verify_facts([analyze(lesson) for lesson in corpus.lessons], cache_dir,
+                                  also_key=quick)
     except SrsError as exc:
         raise _fail(exc) from None
     for mismatch in report.mismatches:
@@ -111,7 +117,7 @@ def verify(
     ran = ", ".join(a for a in report.arches if a in RUN_ARCHES)
     built = ", ".join(a for a in report.arches if a in BUILD_ARCHES)
     typer.echo(
-        f"{report.facts} facts from {len(corpus.lessons)} lessons, run on {ran}, "
+        f"{report.facts} facts from {len(sources)} lessons, run on {ran}, "
         f"cross-compiled for {built}: {len(report.mismatches)} mismatches"
         + (" (cached)" if report.cached else ""),
         err=True,

@@ -95,3 +95,28 @@ def test_cross_arch_only_check_writes_no_cache_without_a_dir(
     report = verify([analysis], None, arches=("arm64",))
     assert report.arches == ("arm64",) and report.mismatches == [] and not report.cached
     assert os.listdir(tmp_path) == []
+
+
+@needs_go
+def test_cache_follows_the_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lesson = tmp_path / "seed.md"
+    text = SEED.read_text(encoding="utf-8")
+    lesson.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
+    runner = CliRunner()
+
+    def run() -> str:
+        result = runner.invoke(app, ["verify", str(lesson)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "(cached)" not in run()
+    assert "(cached)" in run()
+    # prose edited, facts unchanged: the program hash still matches
+    lesson.write_text(text.replace("This guide covers", "This lesson covers"), encoding="utf-8")
+    assert "(cached)" in run()
+    # a new field changes the facts: the compiler is asked again
+    lesson.write_text(text.replace("    B string\n", "    B string\n    C bool\n"),
+                      encoding="utf-8")
+    out = run()
+    assert "(cached)" not in out and "0 mismatches" in out
