@@ -37,6 +37,7 @@ class Renderer:
         self._md = MarkdownIt("commonmark", {"html": False, "highlight": self._highlight})
         self._md.validateLink = _validate_link  # type: ignore[method-assign]
         self._highlighted: dict[str, str] = {}
+        self._cached_chars = 0
         self._lexers: dict[str, Any] = {}
         self._formatter: Any = None
         self.highlight_hits = 0
@@ -88,8 +89,9 @@ class Renderer:
             body = format_tokens(_tokens(lexer, code))
         label = f' data-lang="{html.escape(lang.strip(), quote=True)}"' if lang.strip() else ""
         out = f'<pre class="{HIGHLIGHT_CLASS}"{label}><code>{body}</code></pre>'
-        if len(self._highlighted) < HIGHLIGHT_CACHE_SIZE:
+        if self._cached_chars + len(out) <= HIGHLIGHT_CACHE_CHARS:
             self._highlighted[key] = out
+            self._cached_chars += len(out)
         return out
 
     def _lexer(self, lang: str) -> Any:
@@ -122,7 +124,9 @@ class Renderer:
 # twice, inline flags) keep Pygments' rule-by-rule loop. `tests/export` checks that the
 # tokens are identical to Pygments' own.
 
-HIGHLIGHT_CACHE_SIZE = 50_000
+# The highlight cache holds at most this much HTML (a block repeated across cards, such as
+# an example shown by several of them, is highlighted once).
+HIGHLIGHT_CACHE_CHARS = 16_000_000
 
 
 def speed_up(lexer: Any) -> bool:
@@ -246,7 +250,7 @@ _CLASS_CACHE: dict[Any, str] = {}
 
 def format_tokens(tokens: Any) -> str:
     """Tokens to HTML spans with Pygments' short class names (`kd`, `nx`, ...); a span never
-    crosses a line end, like Pygments' HtmlFormatter output."""
+    crosses a line end, like Pygments' HtmlFormatter output; whitespace stays bare."""
     from pygments.formatters.html import _get_ttype_class  # type: ignore[import-untyped]
 
     out: list[str] = []
@@ -255,7 +259,9 @@ def format_tokens(tokens: Any) -> str:
     for ttype, value in tokens:
         cls = classes.get(ttype)
         if cls is None:
-            cls = classes[ttype] = _get_ttype_class(ttype)
+            cls = _get_ttype_class(ttype)
+            # Whitespace needs no colour: leaving its span out keeps notes a quarter smaller.
+            classes[ttype] = cls = "" if cls == "w" else cls
         text = escape(value, quote=False) if ("<" in value or ">" in value or "&" in value) \
             else value
         if not cls:

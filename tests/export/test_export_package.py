@@ -242,3 +242,32 @@ def test_cli_reports_a_bad_image_with_its_location(
     assert result.exit_code == 1
     assert "bad.md:12: image '../../etc/passwd.png'" in result.stderr
     assert not (tmp_path / "bad.apkg").exists()
+
+
+def test_rendering_in_worker_processes_gives_the_same_bytes(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    lessons, decks = _lessons(root)
+    one, two = tmp_path / "one.apkg", tmp_path / "two.apkg"
+    export_lessons(lessons, one, manifest_decks=decks, timestamp=T0, workers=1)
+    summary = export_lessons(lessons, two, manifest_decks=decks, timestamp=T0, workers=2)
+    assert one.read_bytes() == two.read_bytes()
+    cards = sum(len(lesson.cards) for lesson in lessons)
+    assert summary.media == 1 and summary.cards == cards
+    assert summary.notes == cards - 1  # the two cards of the cloze note share one note
+
+
+def test_image_problem_found_in_a_worker_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "lesson"
+    folder.mkdir()
+    (folder / "ok.png").write_bytes(b"\x89PNG ok")
+    lesson = folder / "lesson.md"
+    lesson.write_text("---\ntitle: W\ncanonical_id: w\n---\n\n# W\n\n## Cards\n\n"
+                      "Q: Which? {#a}\nA: ![ok](ok.png)\n", encoding="utf-8")
+    lessons = load_corpus([lesson]).lessons
+    # A card whose text no longer matches the file (the lesson-wide check passes).
+    card = dataclasses.replace(lessons[0].cards[0], back="![gone](gone.png)")
+    broken = [dataclasses.replace(lessons[0], cards=(card,))]
+    with pytest.raises(ExportError, match="no such file") as caught:
+        export_lessons(broken, tmp_path / "w.apkg", timestamp=T0, workers=2)
+    assert caught.value.path == lesson
+    assert not (tmp_path / "w.apkg").exists()
