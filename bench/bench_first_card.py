@@ -124,6 +124,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    # Byte-compile srs as an install would (PYTHONDONTWRITEBYTECODE may be set in a dev shell,
+    # and then every run would compile the modules from source, unlike the site-packages ones).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "srs")], check=True)
     with tempfile.TemporaryDirectory(prefix="srs-bench-") as name:
         lessons, db = prepare(Path(name))
         time_review(lessons, db)  # warm the page cache and the daily backup

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
@@ -188,3 +190,22 @@ def test_summary_and_times() -> None:
     assert format_duration(timedelta(seconds=9)) == "9s"
     assert format_when(NOW - timedelta(1), NOW) == "now"
     assert format_when(NOW + timedelta(minutes=5), NOW).startswith("in 5 min")
+
+
+def test_inline_edge_cases() -> None:
+    assert inline("a `b").plain == "a `b"
+    assert inline("``a ` b``").plain == "a ` b"
+    assert inline("**open bold").plain == "**open bold"
+    assert inline("** not bold**").plain == "** not bold**"
+    assert inline("[x] and [y](z)").plain == "[x] and y (z)"
+    assert inline("[](empty)").plain == "[](empty)"
+    assert inline(r"\`not code\` \q").plain == r"`not code` \q"
+    assert inline("__under__ bold").plain == "under bold"
+    assert inline("a * b * c").plain == "a * b * c"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab `*_[]()\\#->1.\n~")), max_size=80))
+def test_any_text_renders(source: str) -> None:
+    inline(source)
+    text_of(render_markdown(source), width=30)
