@@ -84,15 +84,30 @@ def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stat
     heat = [DayCount(today + timedelta(days=offset),
                      store.count_answers(edge(offset), edge(offset + 1)))
             for offset in range(-HEATMAP_DAYS + 1, 1)]
-    mean_r, by_lesson = _retrievability(store, now)
-    mastery = [
-        LessonMastery(path, slug, title, cards, introduced, by_lesson.get(path))
-        for path, slug, title, cards, introduced in store.lesson_card_counts()
-    ]
+    summary = store.card_summary(now, CURVE_FACTOR, CURVE_DECAY)
+    counts = dict.fromkeys(
+        ("new", "learning", "review", "relearning", "suspended", "buried", "orphaned"), 0)
+    recall = 0.0
+    for entry in summary.values():
+        for key in counts:
+            counts[key] += int(entry[key])
+        recall += entry["recall"]
+    counts["total"] = sum(int(e[k]) for e in summary.values()
+                          for k in ("new", "learning", "review", "relearning", "suspended",
+                                    "orphaned"))
+    seen = counts["learning"] + counts["review"] + counts["relearning"]
+    mastery = []
+    for row in store.lessons():
+        entry = summary.get(row.path, {})
+        introduced = sum(int(entry.get(k, 0)) for k in ("learning", "review", "relearning"))
+        cards = introduced + int(entry.get("new", 0))
+        mastery.append(LessonMastery(
+            row.path, row.slug, row.title, cards, introduced,
+            entry["recall"] / introduced if introduced else None))
     return Stats(
         now=now,
         today=today,
-        counts=store.state_counts(now),
+        counts=counts,
         due_today=forecast[0].count,
         due_tomorrow=forecast[1].count,
         due_next_7_days=sum(d.count for d in forecast[:7]),
@@ -101,7 +116,7 @@ def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stat
         retention_30d=_retention(store, now - timedelta(days=30), now),
         reviews_per_day=heat,
         reviews_today=heat[-1].count,
-        mean_retrievability=mean_r,
+        mean_retrievability=recall / seen if seen else None,
         streak=_streak(store, now, heat, tz),
         mastery=mastery,
     )
@@ -110,13 +125,6 @@ def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stat
 def _retention(store: Store, start: datetime, end: datetime) -> Retention:
     answers, passed = store.review_answers(start, end)
     return Retention(answers, passed, passed / answers if answers else None)
-
-
-def _retrievability(store: Store, now: datetime) -> tuple[float | None, dict[str, float]]:
-    sums = store.retrievability_sums(now, CURVE_FACTOR, CURVE_DECAY)
-    count = sum(n for _, n, _ in sums)
-    total = sum(value for _, _, value in sums)
-    return (total / count if count else None), {path: value / n for path, n, value in sums if n}
 
 
 def _streak(store: Store, now: datetime, heat: list[DayCount], tz: tzinfo | None) -> int:
@@ -134,7 +142,7 @@ def _streak(store: Store, now: datetime, heat: list[DayCount], tz: tzinfo | None
     offset = -HEATMAP_DAYS
     while first is not None:
         low, high = day_start_after(now, offset, tz), day_start_after(now, offset + 1, tz)
-        if high <= first or not store.count_answers(low, high):
+        if high <= first or not store.has_answers(low, high):
             break
         streak += 1
         offset -= 1

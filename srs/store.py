@@ -38,7 +38,7 @@ DAILY_BACKUPS_KEPT = 7
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX cards_queue ON cards(deck, state, due) WHERE suspended = 0 AND orphaned = 0;
-    CREATE INDEX review_log_time ON review_log(time);
+    CREATE INDEX review_log_time ON review_log(time, state_before, rating);
     """,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
@@ -606,32 +606,53 @@ class Store:
     def next_due(self, now: datetime) -> datetime | None:
         """The earliest due time of any active card that is not new (None: nothing scheduled)."""
         row = self._conn.execute(
-            f"SELECT min(c.due) FROM cards c WHERE {_ACTIVE} AND c.state != 0"
+            "SELECT min(due) FROM cards WHERE (suspended | orphaned) = 0 AND state != 0"
         ).fetchone()
         return _opt_dt(row[0])
 
     # -- queries for stats and tests -----------------------------------------------------------
 
-    def state_counts(self, now: datetime) -> dict[str, int]:
-        """Active cards by state, plus suspended, buried (now) and orphaned cards."""
-        row = self._conn.execute(
-            "SELECT count(*), "
-            f"sum({_ACTIVE} AND c.state = 0), sum({_ACTIVE} AND c.state = 1), "
-            f"sum({_ACTIVE} AND c.state = 2), sum({_ACTIVE} AND c.state = 3), "
-            "sum(c.suspended = 1 AND c.orphaned = 0), "
-            f"sum({_ACTIVE} AND c.buried_until > ?), sum(c.orphaned = 1) FROM cards c",
-            (to_us(now),),
-        ).fetchone()
-        names = ("total", "new", "learning", "review", "relearning", "suspended", "buried",
-                 "orphaned")
-        return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+    def card_summary(self, now: datetime, factor: float,
+                     decay: float) -> dict[str, dict[str, float]]:
+        """Per lesson path, in one scan of the cards: active cards by state (`new`,
+        `learning`, `review`, `relearning`), `suspended`, `buried` (now), `orphaned`, and
+        `recall`: the sum of the retrievability of the active cards already seen, on the FSRS
+        curve R = (1 + factor * whole_days_elapsed / stability) ** decay."""
+        active = "(orphaned = 0 AND suspended = 0)"
+        rows = self._conn.execute(
+            f"SELECT lesson, sum({active} AND state = 0), sum({active} AND state = 1), "
+            f"sum({active} AND state = 2), sum({active} AND state = 3), "
+            "sum(suspended = 1 AND orphaned = 0), "
+            f"sum({active} AND buried_until > ?), sum(orphaned = 1), "
+            f"sum(CASE WHEN {active} AND state != 0 AND stability > 0 AND last_review IS NOT NULL "
+            "THEN pow(1.0 + ? * max(0, (? - last_review) / ?) / stability, ?) END) "
+            "FROM cards GROUP BY +lesson",
+            (to_us(now), factor, to_us(now), 86_400_000_000, decay),
+        )
+        names = ("new", "learning", "review", "relearning", "suspended", "buried", "orphaned")
+        summary: dict[str, dict[str, float]] = {}
+        for lesson, *counts, recall in rows:
+            entry: dict[str, float] = {n: int(v or 0) for n, v in zip(names, counts, strict=True)}
+            entry["recall"] = float(recall or 0.0)
+            summary[lesson] = entry
+        return summary
 
     def due_times(self, end: datetime) -> list[int]:
         """Due times (µs) before `end` of active, already-seen cards, ascending."""
-        return [due for (due,) in self._conn.execute(
-            "SELECT due FROM cards WHERE suspended = 0 AND orphaned = 0 AND state != 0 "
-            "AND due < ? ORDER BY due", (to_us(end),),
+        # `(suspended | orphaned) = 0` keeps the planner on a plain scan of the narrow table:
+        # through the partial queue index every row would cost a second lookup.
+        dues = [due for (due,) in self._conn.execute(
+            "SELECT due FROM cards WHERE (suspended | orphaned) = 0 AND state != 0 AND due < ?",
+            (to_us(end),),
         )]
+        dues.sort()
+        return dues
+
+    def has_answers(self, start: datetime, end: datetime) -> bool:
+        return bool(self._conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM review_log WHERE time >= ? AND time < ?)",
+            (to_us(start), to_us(end)),
+        ).fetchone()[0])
 
     def count_answers(self, start: datetime, end: datetime) -> int:
         return int(self._conn.execute(
@@ -649,27 +670,6 @@ class Store:
 
     def first_answer_time(self) -> datetime | None:
         return _opt_dt(self._conn.execute("SELECT min(time) FROM review_log").fetchone()[0])
-
-    def retrievability_sums(self, now: datetime, factor: float,
-                            decay: float) -> list[tuple[str, int, float]]:
-        """Per lesson: (path, cards seen, sum of their retrievability at `now`) on the FSRS
-        curve R = (1 + factor * whole_days_elapsed / stability) ** decay."""
-        rows = self._conn.execute(
-            "SELECT lesson, count(*), sum(pow(1.0 + ? * max(0, (? - last_review) / ?) "
-            "/ stability, ?)) FROM cards WHERE suspended = 0 AND orphaned = 0 AND state != 0 "
-            "AND stability > 0 AND last_review IS NOT NULL GROUP BY lesson",
-            (factor, to_us(now), 86_400_000_000, decay),
-        )
-        return [(lesson, int(count), float(total)) for lesson, count, total in rows]
-
-    def lesson_card_counts(self) -> list[tuple[str, str, str, int, int]]:
-        """Per lesson in rank order: (path, slug, title, active cards, cards introduced)."""
-        rows = self._conn.execute(
-            "SELECT l.path, l.slug, l.title, count(c.id), coalesce(sum(c.state != 0), 0) "
-            "FROM lessons l LEFT JOIN cards c ON c.lesson = l.path "
-            "AND c.orphaned = 0 AND c.suspended = 0 GROUP BY l.path ORDER BY l.rank, l.path"
-        )
-        return [(p, s, t, int(n), int(i)) for p, s, t, n, i in rows]
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """One value from a read-only query (for stats and tests)."""
