@@ -140,6 +140,8 @@ def _with_ordinal(card: Card, ordinal: int) -> Card:
 
 def _uncomment(line: str) -> str:
     """The line without a trailing `//` comment (answers often hide there)."""
+    if "//" not in line:
+        return line
     quote = ""
     i = 0
     while i < len(line):
