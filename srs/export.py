@@ -47,7 +47,7 @@ from srs.model import Card, CardKind, Lesson, card_id, stable_digest
 ProgressFn = Callable[[int, int], None]
 
 SIDECAR_SUFFIX = ".srs-mod.json"
-SIDECAR_VERSION = 1
+SIDECAR_VERSION = 2
 DEFAULT_DECK = "srs"
 ANKI_ID_LOW = 1 << 30
 ANKI_ID_SPAN = 1 << 30
@@ -193,6 +193,7 @@ class NoteData:
     deck: str
     digest: str
     due: int
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -592,9 +593,12 @@ def sidecar_path(out: Path) -> Path:
     return out.with_name(out.name + SIDECAR_SUFFIX)
 
 
-def read_sidecar(out: Path) -> dict[str, tuple[str, int]]:
-    """`guid -> (digest, mod)` from the previous export to `out`; empty when there is none
-    or it is unreadable (every note then counts as changed, which is safe)."""
+Previous = tuple[str, int, str]  # (content digest, mod, render key) of a note
+
+
+def read_sidecar(out: Path) -> dict[str, Previous]:
+    """`guid -> (digest, mod, render key)` from the previous export to `out`; empty when
+    there is none or it is unreadable (every note then counts as changed, which is safe)."""
     try:
         data = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -602,15 +606,16 @@ def read_sidecar(out: Path) -> dict[str, tuple[str, int]]:
     notes = data.get("notes") if isinstance(data, dict) else None
     if not isinstance(notes, dict):
         return {}
-    found: dict[str, tuple[str, int]] = {}
+    found: dict[str, Previous] = {}
     for guid, entry in notes.items():
-        if (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
+        if (isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str)
                 and isinstance(entry[1], int)):
-            found[guid] = (entry[0], entry[1])
+            key = entry[2] if len(entry) == 3 and isinstance(entry[2], str) else ""
+            found[guid] = (entry[0], entry[1], key)
     return found
 
 
-def note_mod(digest: str, before: tuple[str, int] | None, now: int) -> int:
+def note_mod(digest: str, before: tuple[str, int] | Previous | None, now: int) -> int:
     """When a note last changed: its old time if the digest is the same, else `now` (and
     always later than the old time, so Anki sees the change as newer)."""
     if before is None:
@@ -620,10 +625,11 @@ def note_mod(digest: str, before: tuple[str, int] | None, now: int) -> int:
     return max(now, before[1] + 1)
 
 
-def _sidecar_bytes(mods: dict[str, tuple[str, int]]) -> bytes:
+def _sidecar_bytes(mods: dict[str, Previous]) -> bytes:
     data = {
         "version": SIDECAR_VERSION,
-        "about": "srs export: when each note's content last changed (guid: [digest, mod])",
+        "about": "srs export: when each note's content last changed "
+                 "(guid: [content digest, mod, render key])",
         "notes": {guid: list(mods[guid]) for guid in sorted(mods)},
     }
     return (json.dumps(data, indent=0, sort_keys=True) + "\n").encode("utf-8")
@@ -654,7 +660,7 @@ class _Tally:
     unchanged: int = 0
     per_type: Counter[str] = field(default_factory=Counter)
     decks: set[str] = field(default_factory=set)
-    mods: dict[str, tuple[str, int]] = field(default_factory=dict)
+    mods: dict[str, Previous] = field(default_factory=dict)
 
 
 def _genanki_models(css: str) -> dict[CardKind, Any]:
@@ -680,19 +686,38 @@ def _genanki_models(css: str) -> dict[CardKind, Any]:
     }
 
 
+_CLOZE_REF = re.compile(r"{{c(\d+)::")
+_NOTE_SQL = "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)"
+_CARD_SQL = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
+def _card_ords(data: NoteData) -> list[int]:
+    """Template ordinals Anki makes cards for: one per deletion number of a cloze note,
+    the one template of every other note type."""
+    if data.kind is not CardKind.CLOZE:
+        return [0]
+    numbers = {int(n) for n in _CLOZE_REF.findall(data.fields[0]) if int(n) > 0}
+    return sorted(n - 1 for n in numbers) or [0]
+
+
 def _write_collection(
     notes: Iterable[NoteData],
     db_path: Path,
     timestamp: float,
-    previous: dict[str, tuple[str, int]],
+    previous: dict[str, Previous],
 ) -> _Tally:
-    """Stream the notes into genanki's collection schema in a fresh SQLite file, each with
-    the time its content last changed; only small per-note facts stay in memory."""
+    """Stream the notes into genanki's collection (its schema, `col` row, note type and
+    deck JSON) in a fresh SQLite file, each note with the time its content last changed.
+    Rows go in as genanki's `Note.write_to_db` writes them, in batches; only small
+    per-note facts stay in memory."""
     import genanki
     from genanki.apkg_col import APKG_COL
     from genanki.apkg_schema import APKG_SCHEMA
 
     models = _genanki_models(note_type_css())
+    model_ids = {kind: NOTE_TYPES[kind].id for kind in NOTE_TYPES}
+    sort_index = {kind: NOTE_TYPES[kind].sort_index for kind in NOTE_TYPES}
+    deck_ids: dict[str, int] = {}
     tally = _Tally()
     now = int(timestamp)
     id_gen = itertools.count(int(timestamp * 1000))
@@ -703,27 +728,39 @@ def _write_collection(
         cursor = conn.cursor()
         cursor.executescript(APKG_SCHEMA)
         cursor.executescript(APKG_COL)
+        note_rows: list[tuple[Any, ...]] = []
+        card_rows: list[tuple[Any, ...]] = []
         for data in notes:
             if data.guid in tally.mods:
                 raise _duplicate(data)
             before = previous.get(data.guid)
-            mod = note_mod(data.digest, before, now)
-            tally.mods[data.guid] = (data.digest, mod)
+            mod = note_mod(data.digest, before[:2] if before else None, now)
+            tally.mods[data.guid] = (data.digest, mod, data.key)
             if before is not None:
                 if before[0] == data.digest:
                     tally.unchanged += 1
                 else:
                     tally.changed += 1
-            model = models[data.kind]
-            note = genanki.Note(model=model, fields=data.fields, tags=data.tags,
-                                guid=data.guid, due=data.due)
-            note.write_to_db(cursor, mod, anki_id("deck", data.deck), id_gen)
+            deck_id = deck_ids.get(data.deck)
+            if deck_id is None:
+                deck_id = deck_ids[data.deck] = anki_id("deck", data.deck)
+            note_id = next(id_gen)
+            note_rows.append((
+                note_id, data.guid, model_ids[data.kind], mod, -1,
+                f" {' '.join(data.tags)} ", "\x1f".join(data.fields),
+                data.fields[sort_index[data.kind]], 0, 0, "",
+            ))
+            for ord_ in _card_ords(data):
+                card_rows.append((next(id_gen), note_id, deck_id, ord_, mod, -1, 0, 0,
+                                  data.due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
             tally.notes += 1
-            tally.cards += len(note.cards)
-            tally.per_type[model.name] += 1
-            tally.decks.add(data.deck)
-        for name in sorted(tally.decks):
-            deck = genanki.Deck(anki_id("deck", name), name)
+            tally.per_type[NOTE_TYPES[data.kind].name] += 1
+            if len(note_rows) >= 1000:
+                tally.cards += _flush(cursor, note_rows, card_rows)
+        tally.cards += _flush(cursor, note_rows, card_rows)
+        tally.decks = set(deck_ids)
+        for name in sorted(deck_ids):
+            deck = genanki.Deck(deck_ids[name], name)
             for model in models.values():
                 deck.add_model(model)
             deck.write_to_db(cursor, timestamp, id_gen)
@@ -731,6 +768,15 @@ def _write_collection(
     finally:
         conn.close()
     return tally
+
+
+def _flush(cursor: Any, note_rows: list[tuple[Any, ...]], card_rows: list[tuple[Any, ...]]) -> int:
+    cursor.executemany(_NOTE_SQL, note_rows)
+    cursor.executemany(_CARD_SQL, card_rows)
+    cards = len(card_rows)
+    note_rows.clear()
+    card_rows.clear()
+    return cards
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:

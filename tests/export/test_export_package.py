@@ -179,7 +179,7 @@ def test_note_mod_changes_only_with_content(tmp_path: Path) -> None:
     changed = {g for g in second if second[g] != first[g]}
     assert len(changed) == 1 and second[changed.pop()] == int(T0) + 100
     sidecar = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
-    assert {g: m for g, (_d, m) in sidecar["notes"].items()} == second
+    assert {g: entry[1] for g, entry in sidecar["notes"].items()} == second
 
 
 def test_environment_fixes_the_export_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
