@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ def load_manifest(path: Path) -> Deck:
     new_per_day = 20
     reviews_per_day = 200
     """
+    import tomllib  # only when there is a manifest to read
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:

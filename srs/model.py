@@ -7,7 +7,6 @@ structural key), never from its wording, so edits keep review history and the An
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -64,6 +63,8 @@ class CodeBlock:
 
 def stable_digest(*parts: str, size: int = 8) -> str:
     """Hex digest of the parts, joined unambiguously; `size` bytes, so 2*size hex chars."""
+    import hashlib  # here, not at the top: loading OpenSSL is not needed to show a card
+
     h = hashlib.blake2b(digest_size=size)
     for part in parts:
         data = part.encode("utf-8")
