@@ -24,6 +24,7 @@ genanki, markdown-it and Pygments are imported inside the functions that use the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import itertools
@@ -31,6 +32,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import sqlite3
 import time
 import zipfile
@@ -213,6 +215,7 @@ class ExportSummary:
     size: int
     updated: int = 0
     unchanged: int = 0
+    reused: int = 0  # notes taken from the previous package without rendering
 
 
 def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
@@ -503,45 +506,159 @@ def _workers(total_cards: int, workers: int | None) -> int:
     return max(workers, 1)
 
 
+def _note_guid(lesson: Lesson, item: Card | list[Card]) -> str:
+    if isinstance(item, list):
+        first = min(item, key=lambda c: (c.cloze, c.ordinal))
+        return card_id(lesson.root, CardKind.CLOZE, first.note_key)
+    return item.id
+
+
+def _render_keys(lesson: Lesson, deck: str, items: list[Card | list[Card]]) -> list[str]:
+    """Per note, a digest of everything its rendered fields depend on."""
+    base = (_render_fingerprint(), deck, lesson.title, str(lesson.number), lesson.root, lesson.slug,
+            lesson.path.as_posix())
+    keys = []
+    for item in items:
+        cards = item if isinstance(item, list) else [item]
+        parts = [
+            part
+            for c in cards
+            for part in (c.content_hash, str(c.source), str(c.ordinal), c.key, c.lesson_title,
+                         str(c.cloze))
+        ]
+        keys.append(stable_digest(*base, NOTE_TYPES[cards[0].kind].fingerprint(), *parts))
+    return keys
+
+
+@functools.cache
+def _render_fingerprint() -> str:
+    from srs.render import render_fingerprint
+
+    return render_fingerprint()
+
+
+def _has_image(lesson: Lesson) -> bool:
+    return any("![" in text for c in lesson.cards
+               for text in (c.front, c.back, c.explanation, *c.choices))
+
+
+class _Reuse:
+    """The previous package as a render cache: a lesson whose every note has the render key
+    the sidecar remembers takes its fields from the old collection instead of being rendered
+    again (each note checked against its remembered content digest). Lessons with images are
+    always rendered, so their media is collected."""
+
+    def __init__(self, out: Path, directory: Path, previous: dict[str, Previous]) -> None:
+        self.previous = previous
+        self.path: Path | None = None
+        self.conn: sqlite3.Connection | None = None
+        self.reused = 0
+        if not previous or not out.is_file():
+            return
+        try:
+            with zipfile.ZipFile(out) as zf:
+                info = zf.getinfo("collection.anki2")
+                self.path = _scratch(directory, out.name, ".old.anki2")
+                with zf.open(info) as src, self.path.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            self.conn = sqlite3.connect(self.path)
+            self.conn.execute("CREATE INDEX srs_reuse_guid ON notes (guid)")
+        except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error):
+            self.close()
+
+    def usable(self, lesson: Lesson, guids: list[str], keys: list[str]) -> bool:
+        if self.conn is None or _has_image(lesson):
+            return False
+        empty = ("", 0, "")
+        return all(self.previous.get(g, empty)[2] == k for g, k in zip(guids, keys, strict=True))
+
+    def notes(self, lesson: Lesson, deck: str, items: list[Card | list[Card]],
+              guids: list[str], keys: list[str], first_due: int) -> list[NoteData] | None:
+        assert self.conn is not None
+        found = []
+        for index, (item, guid, key) in enumerate(zip(items, guids, keys, strict=True)):
+            kind = item[0].kind if isinstance(item, list) else item.kind
+            row = self.conn.execute("SELECT flds, tags FROM notes WHERE guid = ?",
+                                    (guid,)).fetchone()
+            if row is None:
+                return None
+            fields, tags = str(row[0]).split("\x1f"), str(row[1]).split()
+            digest = _digest(NOTE_TYPES[kind], fields, tags)
+            if digest != self.previous[guid][0] or len(fields) != len(NOTE_TYPES[kind].fields):
+                return None
+            found.append(NoteData(guid=guid, kind=kind, fields=fields, tags=tags, deck=deck,
+                                  digest=digest, due=first_due + index, key=key))
+        self.reused += len(found)
+        return found
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
 def iter_notes(
     lessons: Sequence[Lesson],
     builder: _Builder,
     manifest_decks: dict[Path, str] | None = None,
     progress: ProgressFn | None = None,
     workers: int | None = 1,
+    reuse: _Reuse | None = None,
 ) -> Iterator[NoteData]:
-    """Render the cards of the lessons into notes, in lesson order, one lesson at a time;
-    with `workers` > 1, lessons are rendered in forked processes (same notes, same order).
-    Image problems are collected in `builder.errors`."""
+    """The notes of the lessons, in lesson order, one lesson at a time: taken from the
+    previous package when `reuse` can, else rendered -- in forked processes when `workers`
+    > 1 (same notes, same order). Image problems are collected in `builder.errors`."""
     global _FORKED
     total = sum(len(lesson.cards) for lesson in lessons)
-    count = _workers(total, workers)
-    firsts = list(itertools.accumulate((len(_lesson_items(x)) for x in lessons), initial=1))
+    plans = []
+    first_due = 1
+    for lesson in lessons:
+        deck = deck_name(lesson, (manifest_decks or {}).get(lesson.path))
+        items = _lesson_items(lesson)
+        guids = [_note_guid(lesson, item) for item in items]
+        keys = _render_keys(lesson, deck, items)
+        cached = reuse is not None and reuse.usable(lesson, guids, keys)
+        plans.append((lesson, deck, items, guids, keys, first_due, cached))
+        first_due += len(items)
+    to_render = [i for i, plan in enumerate(plans) if not plan[6]]
+    count = _workers(sum(len(lessons[i].cards) for i in to_render), workers)
     done = 0
-    if count <= 1:
-        for index, lesson in enumerate(lessons):
-            yield from _lesson_notes(lesson, builder, manifest_decks, firsts[index])
-            done += len(lesson.cards)
-            if progress is not None:
-                progress(done, total)
-        return
-    import multiprocessing
+    rendered: Iterator[_LessonResult] | None = None
+    pool: Any = None
+    if count > 1:
+        import multiprocessing
 
-    _FORKED = (lessons, manifest_decks)
+        _FORKED = (lessons, manifest_decks)
+        pool = multiprocessing.get_context("fork").Pool(count)
+        rendered = pool.imap(_render_in_worker, [(i, plans[i][5]) for i in to_render])
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            tasks = [(index, firsts[index]) for index in range(len(lessons))]
-            for index, (notes, media, errors) in enumerate(pool.imap(_render_in_worker, tasks)):
+        for lesson, deck, items, guids, keys, first, cached in plans:
+            notes = None
+            if cached:
+                assert reuse is not None
+                notes = reuse.notes(lesson, deck, items, guids, keys, first)
+            if notes is None and rendered is not None and not cached:
+                notes, media, errors = next(rendered)
                 for item in media:
                     builder.media.setdefault(item.path, item)
                     builder.used.add(item.path)
                 for message, path, line in errors:
                     builder._error(message, path, line)
-                yield from notes
-                done += len(lessons[index].cards)
-                if progress is not None:
-                    progress(done, total)
+            if notes is None:
+                notes = _lesson_notes(lesson, builder, manifest_decks, first)
+            for note, key in zip(notes, keys, strict=True):
+                note.key = key
+            yield from notes
+            done += len(lesson.cards)
+            if progress is not None:
+                progress(done, total)
     finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
         _FORKED = None
 
 
@@ -854,8 +971,10 @@ def export_lessons(
     previous = read_sidecar(out)
     db_path = _scratch(directory, out.name, ".anki2")
     zip_path = _scratch(directory, out.name, ".zip")
+    reuse: _Reuse | None = None
     try:
-        notes = iter_notes(lessons, builder, manifest_decks, progress, workers)
+        reuse = _Reuse(out, directory, previous)
+        notes = iter_notes(lessons, builder, manifest_decks, progress, workers, reuse)
         tally = _write_collection(notes, db_path, when, previous)
         _raise_collected(builder)
         media = _used_media(builder)
@@ -864,6 +983,8 @@ def export_lessons(
     except OSError as exc:
         raise ExportError(f"cannot write the package: {exc.strerror or exc}", out) from exc
     finally:
+        if reuse is not None:
+            reuse.close()
         db_path.unlink(missing_ok=True)
         zip_path.unlink(missing_ok=True)
     sidecar = sidecar_path(out)
@@ -881,6 +1002,7 @@ def export_lessons(
         size=out.stat().st_size,
         updated=tally.changed,
         unchanged=tally.unchanged,
+        reused=reuse.reused if reuse is not None else 0,
     )
 
 

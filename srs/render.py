@@ -19,6 +19,10 @@ from srs.model import stable_digest
 
 ImageResolver = Callable[[str], str]
 
+# Raise when the HTML made from the same Markdown changes (the exporter reuses fields it
+# rendered before while this, the libraries' versions and the input are unchanged).
+RENDER_VERSION = "1"
+
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
 HIGHLIGHT_CLASS = "highlight"
@@ -324,6 +328,14 @@ def _finish(out: str) -> str:
         if marker in out:
             out = out.replace(marker, escaped)
     return out
+
+
+def render_fingerprint() -> str:
+    """What the HTML for a given Markdown text depends on besides the text."""
+    import markdown_it
+    import pygments  # type: ignore[import-untyped]
+
+    return f"{RENDER_VERSION}/{markdown_it.__version__}/{pygments.__version__}"
 
 
 def pygments_css() -> str:

@@ -271,3 +271,53 @@ def test_image_problem_found_in_a_worker_is_reported(tmp_path: Path) -> None:
         export_lessons(broken, tmp_path / "w.apkg", timestamp=T0, workers=2)
     assert caught.value.path == lesson
     assert not (tmp_path / "w.apkg").exists()
+
+
+def test_unchanged_lessons_are_reused_from_the_previous_package(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    lessons, decks = _lessons(root)
+    rust = next(lesson for lesson in lessons if lesson.slug == "rust-ownership")
+    out = tmp_path / "deck.apkg"
+    first = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    assert first.reused == 0
+    before = out.read_bytes()
+    again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, workers=2)
+    # The Go lesson shows an image, so it is rendered again (its media is collected);
+    # the Rust lesson's notes come from the old package unchanged.
+    assert again.reused == len(rust.cards)
+    assert out.read_bytes() == before
+
+    lesson = root / "rust" / "03. Ownership.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace("let w = v;", "let w = v2;"),
+                      encoding="utf-8")
+    lessons, decks = _lessons(root)
+    edited = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 10)
+    assert edited.reused == 0 and edited.updated == 1
+    cold = tmp_path / "cold" / "deck.apkg"
+    cold.parent.mkdir()
+    cold_sidecar = sidecar_path(cold)
+    cold_sidecar.write_bytes(b"")  # no usable history: every note counts as new
+    export_lessons(lessons, cold, manifest_decks=decks, timestamp=T0 + 10)
+    assert _note_mods(cold, tmp_path) != _note_mods(out, tmp_path)  # the old times were kept
+    with zipfile.ZipFile(cold) as a, zipfile.ZipFile(out) as b:
+        assert a.read("media") == b.read("media")
+
+
+def test_a_replaced_old_package_is_not_trusted(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    lessons, decks = _lessons(root)
+    out = tmp_path / "deck.apkg"
+    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    reference = out.read_bytes()
+    # Someone puts another package (other content) in its place; the sidecar stays.
+    other = copy_fixtures(tmp_path / "other")
+    lesson = other / "rust" / "03. Ownership.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace("Vec::new()", "vec![]"),
+                      encoding="utf-8")
+    other_lessons, other_decks = _lessons(other)
+    elsewhere = tmp_path / "elsewhere.apkg"
+    export_lessons(other_lessons, elsewhere, manifest_decks=other_decks, timestamp=T0)
+    out.write_bytes(elsewhere.read_bytes())
+    summary = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    assert summary.reused < summary.notes
+    assert out.read_bytes() == reference
