@@ -26,9 +26,9 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from srs.model import LETTERS, CardKind
 from srs.schedule import (
@@ -42,6 +42,7 @@ from srs.schedule import (
 )
 
 _LEARNING = (State.LEARNING, State.RELEARNING)
+_NO_PREVIEWS: Mapping[Rating, str] = MappingProxyType({})
 
 
 # The protocols are for the type checker only: creating Protocol classes at import time costs
@@ -82,8 +83,7 @@ class SessionError(Exception):
     """A session method was called when the current showing does not allow it."""
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     """One MCQ option as displayed: `letter` is what the learner presses."""
 
     letter: str
@@ -91,8 +91,7 @@ class Choice:
     correct: bool
 
 
-@dataclass(frozen=True)
-class Showing:
+class Showing(NamedTuple):
     """The card on screen and where it stands; replaced, never mutated."""
 
     card: QueuedCardLike
@@ -103,7 +102,7 @@ class Showing:
     choices: tuple[Choice, ...] = ()  # displayed order; empty unless the card self-grades
     chosen: str | None = None        # displayed letter picked
     graded: Rating | None = None     # grade already recorded for this showing
-    previews: Mapping[Rating, str] = field(default_factory=dict)
+    previews: Mapping[Rating, str] = _NO_PREVIEWS
 
     @property
     def self_grading(self) -> bool:
@@ -114,8 +113,7 @@ class Showing:
         return next((c.letter for c in self.choices if c.correct), None)
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     reviewed: int
     again: int
     elapsed: timedelta
@@ -128,8 +126,7 @@ class Summary:
         return self.again / self.reviewed if self.reviewed else 0.0
 
 
-@dataclass(frozen=True)
-class _Answer:
+class _Answer(NamedTuple):
     card: QueuedCardLike
     before: CardSchedule
     after: CardSchedule
@@ -246,7 +243,7 @@ class ReviewSession:
     def reveal(self) -> Showing:
         showing = self._require()
         if not showing.revealed:
-            showing = replace(showing, revealed=True, previews=self._previews(showing))
+            showing = showing._replace(revealed=True, previews=self._previews(showing))
             self._current = showing
         return showing
 
@@ -262,11 +259,11 @@ class ReviewSession:
         if pick is None:
             raise SessionError(f"no choice {letter}")
         rating = Rating.GOOD if pick.correct else Rating.AGAIN
-        showing = replace(showing, revealed=True, chosen=letter,
+        showing = showing._replace(revealed=True, chosen=letter,
                           previews=showing.previews or self._previews(showing))
         self._current = showing
         self._record(showing, rating)
-        self._current = replace(showing, graded=rating)
+        self._current = showing._replace(graded=rating)
         return self._current
 
     def answer(self, rating: Rating | None = None) -> None:
