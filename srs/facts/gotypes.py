@@ -52,12 +52,19 @@ LIBRARY_TYPES: dict[str, tuple[tuple[int, int], tuple[int, int], str]] = {
     "time.Duration": ((8, 8), (8, 4), "an int64 count of nanoseconds"),
     "reflect.SliceHeader": ((24, 8), (12, 4), "Data uintptr, Len int, Cap int"),
     "reflect.StringHeader": ((16, 8), (8, 4), "Data uintptr, Len int"),
+    **dict.fromkeys(
+        ("io.Reader", "io.Writer", "io.Closer", "io.ReadWriter", "io.ReadCloser",
+         "io.WriteCloser", "io.ReadWriteCloser", "fmt.Stringer", "context.Context",
+         "net.Conn", "net.Listener", "http.Handler", "sort.Interface", "reflect.Type"),
+        ((16, 8), (8, 4), "an interface value: type and data words")),
+    "http.HandlerFunc": ((8, 8), (4, 4), "a func value: one pointer"),
 }
 PACKAGE_PATHS = {"sync": "sync", "atomic": "sync/atomic", "time": "time",
                  "reflect": "reflect", "unsafe": "unsafe"}
 STD_IMPORTS = {**PACKAGE_PATHS, "os": "os", "io": "io", "net": "net", "http": "net/http",
                "bufio": "bufio", "bytes": "bytes", "strings": "strings", "log": "log",
-               "context": "context", "json": "encoding/json", "syscall": "syscall"}
+               "context": "context", "json": "encoding/json", "syscall": "syscall",
+               "fmt": "fmt", "sort": "sort"}
 
 
 # ---- syntax -------------------------------------------------------------------------
@@ -210,10 +217,7 @@ class Parser:
             if self.at(","):
                 self.next()
         self.expect(")")
-        named = any(
-            self.toks[a].kind == IDENT and b - a > 1 and self.toks[a + 1].text not in (".", "[")
-            for a, b in groups
-        )
+        named = any(self._named_entry(a, b) for a, b in groups)
         types: list[TExpr] = []
         for a, b in groups:
             if named and b - a == 1:
@@ -225,6 +229,23 @@ class Parser:
             if sub.pos != b:
                 raise SyntaxIssue("unexpected tokens in parameter list")
         return types
+
+    def _named_entry(self, a: int, b: int) -> bool:
+        """`name T` rather than a bare type; `Name[X]` alone is a generic type."""
+        if self.toks[a].kind != IDENT or b - a < 2 or self.toks[a + 1].text == ".":
+            return False
+        if self.toks[a + 1].text != "[":
+            return True
+        depth = 0
+        for i in range(a + 1, b):
+            text = self.toks[i].text
+            if text in ("[", "(", "{"):
+                depth += 1
+            elif text in ("]", ")", "}"):
+                depth -= 1
+                if depth == 0:
+                    return i + 1 < b
+        return False
 
     def signature(self) -> tuple[TExpr, ...]:
         parts = self.params()
@@ -592,6 +613,8 @@ class Env:
             self.check_ref(texpr.parts[0])
         elif texpr.parts:
             raise Unresolved(f"{name} takes no type arguments")
+        if name.split(".")[0] not in PACKAGE_PATHS:
+            self.refs.add(name)
         on64, on32, note = known
         return Opaque(_compact(texpr.text), on64, on32, note)
 

@@ -24,8 +24,11 @@ needs_go = pytest.mark.skipif(shutil.which("go") is None,
                               reason="go (the Go toolchain) is not on PATH")
 
 
+ZOO = Path(__file__).resolve().parent / "fixtures" / "layout_zoo.md"
+
+
 def _bundled() -> list[Path]:
-    return [SEED, *([LESSONS] if LESSONS.is_dir() else [])]
+    return [SEED, ZOO, *([LESSONS] if LESSONS.is_dir() else [])]
 
 
 @needs_go
