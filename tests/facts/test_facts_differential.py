@@ -58,9 +58,10 @@ def struct_decl(draw: st.DrawFn, index: int) -> tuple[str, list[str]]:
         lines.append(f"    {fname} {t}")
         if not blank:
             exprs.append(f"unsafe.Offsetof({name}{{}}.{fname})")
+            exprs.append(f"unsafe.Sizeof({name}{{}}.{fname})")
+            exprs.append(f"unsafe.Alignof({name}{{}}.{fname})")
             if t.startswith("struct {") and "g0 " in t:
                 exprs.append(f"unsafe.Offsetof({name}{{}}.{fname}.g0)")
-                exprs.append(f"unsafe.Sizeof({name}{{}}.{fname})")
     lines.append("}")
     return "\n".join(lines), exprs
 
