@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -66,17 +67,26 @@ def make_lessons(total: int, folder: Path) -> list[Lesson]:
     return lessons
 
 
-def run_ours(total: int, out: Path) -> None:
-    """Child process: build the input, then time the export alone."""
+def run_ours(total: int, out: Path, workers: int | None) -> None:
+    """Child process: build the input, then time the export alone (cold: no previous
+    package), then a re-export of the unchanged lessons over it (warm)."""
     lessons = make_lessons(total, out.parent)
     from srs.export import export_lessons
 
     start = time.perf_counter()
-    summary = export_lessons(lessons, out, timestamp=T0)
-    elapsed = time.perf_counter() - start
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "size": summary.size, "notes": summary.notes,
-                      "cards": summary.cards, "peak_rss_mb": rss_mb}))
+    summary = export_lessons(lessons, out, timestamp=T0, workers=workers)
+    cold = time.perf_counter() - start
+    cold_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    warm = export_lessons(lessons, out, timestamp=T0 + 60, workers=workers)
+    warm_seconds = time.perf_counter() - start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"seconds": cold, "size": summary.size, "notes": summary.notes,
+                      "cards": summary.cards, "peak_rss_mb": cold_rss,
+                      "worker_peak_rss_mb": children, "warm_seconds": warm_seconds,
+                      "warm_reused": warm.reused,
+                      "peak_rss_after_warm_mb":
+                          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 def run_anki(total: int, work: Path) -> dict[str, float]:
@@ -136,31 +146,46 @@ def run_anki(total: int, work: Path) -> dict[str, float]:
         col.close()
 
 
+def ours_in_child(cards: int, work: Path, workers: int | None) -> dict[str, float]:
+    name = f"ours-{workers or 'auto'}.apkg"
+    command = [sys.executable, __file__, "--cards", str(cards), "--ours-only", str(work / name)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    child = subprocess.run(command, check=True, capture_output=True, text=True)
+    result: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--ours-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ours_only:
-        run_ours(args.cards, args.ours_only)
+        run_ours(args.cards, args.ours_only, args.workers)
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        child = subprocess.run(
-            [sys.executable, __file__, "--cards", str(args.cards), "--ours-only",
-             str(work / "ours.apkg")], check=True, capture_output=True, text=True)
-        ours = json.loads(child.stdout.strip().splitlines()[-1])
+        ours = ours_in_child(args.cards, work, None)
+        single = ours_in_child(args.cards, work, 1)
         anki = run_anki(args.cards, work)
-    print(f"cards: {args.cards}")
-    print(f"ours:  {ours['seconds']:.2f} s, {ours['size'] / 1e6:.2f} MB, "
-          f"peak RSS {ours['peak_rss_mb']:.0f} MB ({ours['notes']} notes)")
-    print(f"anki:  add notes {anki['add_seconds']:.2f} s; export {anki['modern_seconds']:.2f} s "
+    print(f"cards: {args.cards}; load average at the end: {os.getloadavg()[0]:.1f}")
+    for label, run in (("ours (auto workers)", ours), ("ours (1 process)", single)):
+        print(f"{label}: cold {run['seconds']:.2f} s, warm re-export {run['warm_seconds']:.2f} s "
+              f"({int(run['warm_reused'])} notes reused), {run['size'] / 1e6:.2f} MB, "
+              f"peak RSS {run['peak_rss_mb']:.0f} MB (workers {run['worker_peak_rss_mb']:.0f} MB, "
+              f"after warm {run['peak_rss_after_warm_mb']:.0f} MB)")
+    anki_total = anki["add_seconds"] + anki["modern_seconds"]
+    print(f"anki: add notes {anki['add_seconds']:.2f} s; export {anki['modern_seconds']:.2f} s "
           f"-> {anki['modern_size'] / 1e6:.2f} MB; legacy export {anki['legacy_seconds']:.2f} s "
           f"-> {anki['legacy_size'] / 1e6:.2f} MB ({int(anki['notes'])} notes)")
-    print(f"time ratio vs Anki export: {ours['seconds'] / anki['modern_seconds']:.2f}x; "
-          f"vs Anki add+export: "
-          f"{ours['seconds'] / (anki['add_seconds'] + anki['modern_seconds']):.2f}x")
-    print(f"size ratio vs Anki export: {ours['size'] / anki['modern_size']:.2f}x; "
+    for label, run in (("auto", ours), ("1 process", single)):
+        print(f"[{label}] time vs Anki export: cold {run['seconds'] / anki['modern_seconds']:.2f}x,"
+              f" warm {run['warm_seconds'] / anki['modern_seconds']:.2f}x; "
+              f"vs Anki add+export: cold {run['seconds'] / anki_total:.2f}x; "
+              f"vs Anki legacy export: cold {run['seconds'] / anki['legacy_seconds']:.2f}x")
+    print(f"size vs Anki export: {ours['size'] / anki['modern_size']:.2f}x; "
           f"vs legacy: {ours['size'] / anki['legacy_size']:.2f}x")
 
 
