@@ -297,7 +297,12 @@ def export(
                      "output byte-identical for the same input."),
     ] = None,
 ) -> None:
-    """Write Anki packages (.apkg); re-importing one updates edited notes in place."""
+    """Write Anki packages (.apkg); re-importing one updates edited notes in place.
+
+    Next to each package, FILE.apkg.srs-mod.json remembers when each note last changed;
+    keep it with the package. Lesson problems are printed and the rest is exported; the
+    exit status is then 1.
+    """
     from srs.corpus import load_corpus
     from srs.export import export_lessons, export_time, package_file_name
     from srs.model import Lesson
@@ -334,7 +339,9 @@ def export(
         typer.echo(f"  media: {summary.media} file{'s' if summary.media != 1 else ''}")
         typer.echo(f"  since the last export: {summary.updated} changed, "
                    f"{summary.unchanged} unchanged, "
-                   f"{summary.notes - summary.updated - summary.unchanged} new")
+                   f"{summary.notes - summary.updated - summary.unchanged} new"
+                   + (f" ({summary.reused} notes reused from the previous package)"
+                      if summary.reused else ""))
     if corpus.has_errors:
         raise typer.Exit(1)
 
