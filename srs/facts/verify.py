@@ -85,6 +85,8 @@ class _Package:
     imports: dict[str, str] = field(default_factory=dict)  # package name -> path
     uses: dict[str, None] = field(default_factory=dict)  # blank uses keeping imports used
     facts: list[NumericFact] = field(default_factory=list)
+    decl_pos: dict[str, SourcePos] = field(default_factory=dict)
+    decl_lines: dict[int, str] = field(default_factory=dict)  # values.go line -> decl name
     values_lines: dict[int, NumericFact] = field(default_factory=dict)
     check_lines: dict[int, NumericFact] = field(default_factory=dict)
 
@@ -109,10 +111,12 @@ class Program:
         return h.hexdigest()
 
 
-def _env_parts(env: Env, facts: list[NumericFact]
-               ) -> tuple[dict[str, str], dict[str, str], list[str]]:
-    """The declarations, imports and blank uses a package needs for these facts."""
+def _env_parts(env: Env, facts: list[NumericFact], path: Path
+               ) -> tuple[dict[str, str], dict[str, str], list[str], dict[str, SourcePos]]:
+    """The declarations, imports and blank uses a package needs for these facts, and where
+    each declaration stands in its lesson."""
     decls: dict[str, str] = {}
+    where: dict[str, SourcePos] = {}
     for name, decl in sorted(env.types.items()):
         if not isinstance(decl, TypeDecl) or decl.texpr is None:
             continue
@@ -121,6 +125,7 @@ def _env_parts(env: Env, facts: list[NumericFact]
         except Unresolved:
             continue
         decls[name] = f"type {decl.source}"
+        where[name] = SourcePos(path, decl.line)
     for name, cdecl in sorted(env.consts.items()):
         if isinstance(cdecl, str):
             continue
@@ -142,7 +147,7 @@ def _env_parts(env: Env, facts: list[NumericFact]
             imports[alias] = env.imports[alias]
         if alias in imports:
             uses.append(f"var _ *{ref}")
-    return decls, imports, uses
+    return decls, imports, uses, where
 
 
 def _head(pkg: _Package) -> list[str]:
@@ -164,11 +169,14 @@ def build_program(analyses: Sequence[Analysis]) -> Program:
         for fact in analysis.facts:
             by_env.setdefault(fact.env_key, []).append(fact)
         for env_key, facts in sorted(by_env.items()):
-            decls, imports, uses = _env_parts(analysis.envs[env_key], facts)
+            decls, imports, uses, where = _env_parts(analysis.envs[env_key], facts,
+                                                     analysis.lesson.path)
             pkg = next((p for p in packages if p.accepts(decls, imports)), None)
             if pkg is None:
                 pkg = _Package(f"l{len(packages)}")
                 packages.append(pkg)
+            for name, pos in where.items():
+                pkg.decl_pos.setdefault(name, pos)
             pkg.decls.update(decls)
             pkg.imports.update(imports)
             pkg.uses.update(dict.fromkeys(uses))
@@ -179,7 +187,13 @@ def build_program(analyses: Sequence[Analysis]) -> Program:
     main += [")", "", "func main() {"]
     for pkg in packages:
         head = _head(pkg)
-        lines = head + list(pkg.decls.values()) + [""]
+        lines = list(head)
+        for name, decl in pkg.decls.items():
+            for _ in decl.splitlines():
+                lines.append("")
+                pkg.decl_lines[len(lines)] = name
+            lines[len(lines) - len(decl.splitlines()):] = decl.splitlines()
+        lines.append("")
         lines += ["func Values() []uintptr {", "\tvar srsOut []uintptr"]
         for fact in pkg.facts:
             pkg.values_lines[len(lines) + 1] = fact
@@ -232,7 +246,15 @@ def _compile_errors(program: Program, arch: str, output: str) -> list[Mismatch]:
         fact = _locate(program, m.group(1), m.group(2), int(m.group(3)))
         message = m.group(4)
         if fact is None:
-            raise SrsError(f"the generated Go program does not compile for {arch}:\n{output}")
+            pkg = next((p for p in program.packages if p.name == m.group(1)), None)
+            name = (pkg.decl_lines.get(int(m.group(3)))
+                    if pkg is not None and m.group(2) == "values" else None)
+            if pkg is None or name is None or name not in pkg.decl_pos:
+                raise SrsError(f"the generated Go program does not compile for {arch}:\n"
+                               f"{output}")
+            found.append(Mismatch(pkg.decl_pos[name], f"type {name}", arch, "compiles",
+                                  f"compile error: {message}"))
+            continue
         got = _GOT.search(message)
         if got and m.group(2).startswith("check_"):
             found.append(Mismatch(fact.pos, fact.key, arch, str(fact.values[arch]),

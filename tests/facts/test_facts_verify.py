@@ -123,3 +123,17 @@ def test_cache_follows_the_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                       encoding="utf-8")
     out = run()
     assert "(cached)" not in out and "0 mismatches" in out
+
+
+@needs_go
+def test_a_declaration_go_rejects_fails_verify(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    lesson = tmp_path / "dup.md"
+    lesson.write_text("---\ntitle: Dup\nslug: dup\ncanonical_id: dup-1\n---\n\n# Dup\n\n"
+                      "## Deep Explanation\n\n```go\ntype D struct {\n    a int\n    a string\n}\n"
+                      "```\n", encoding="utf-8")
+    monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(app, ["verify", str(lesson)])
+    assert result.exit_code == 1, result.output
+    assert f"{lesson}:12: type D on amd64: ours compiles, go compile error:" in result.output
+    assert "redeclared" in result.output
