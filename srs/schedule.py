@@ -73,19 +73,20 @@ def fsrs_card_id(card_id: str) -> int:
 class _SeededFsrs(fsrs.Scheduler):
     """py-fsrs with fuzz drawn from a generator we seed per answer, not the global one."""
 
-    rng: random.Random
+    seed: str = ""
 
     def _get_fuzzed_interval(self, *, interval: timedelta) -> timedelta:
         days = interval.days
         if days < 2.5:
             return interval
+        rng = random.Random(self.seed)  # seeded only when fuzz applies: it costs microseconds
         spread = 1.0
         for band in FUZZ_RANGES:
             spread += band["factor"] * max(min(float(days), band["end"]) - band["start"], 0.0)
         low = max(2, round(days - spread))
         high = min(round(days + spread), self.maximum_interval)
         low = min(low, high)
-        chosen = min(round(self.rng.random() * (high - low + 1) + low), self.maximum_interval)
+        chosen = min(round(rng.random() * (high - low + 1) + low), self.maximum_interval)
         return timedelta(days=chosen)
 
 
@@ -107,7 +108,7 @@ class Scheduler:
         self, card_id: str, sched: CardSchedule, rating: Rating, now: datetime
     ) -> CardSchedule:
         now = _utc(now)
-        self._fsrs.rng = random.Random(stable_digest(card_id, now.isoformat()))
+        self._fsrs.seed = f"{card_id}@{now.isoformat()}"
         card, _log = self._fsrs.review_card(
             _to_fsrs(card_id, sched), fsrs.Rating(int(rating)), now
         )
