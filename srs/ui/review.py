@@ -307,7 +307,7 @@ class TtyKeys:
 
         old = termios.tcgetattr(self.fd)
         try:
-            tty.setraw(self.fd)
+            tty.setraw(self.fd, termios.TCSANOW)  # TCSAFLUSH would drop typed-ahead keys
             data = os.read(self.fd, 1)
             if data == b"\x1b":
                 data += self._pending()

@@ -1,0 +1,61 @@
+"""TtyKeys on a real pseudo-terminal pair: one key per call, settings restored every time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import termios
+
+import pytest
+
+from srs.ui.review import TtyKeys
+
+
+@pytest.fixture
+def pty_pair():  # type: ignore[no-untyped-def]
+    master, slave = os.openpty()
+    yield master, slave
+    os.close(master)
+    os.close(slave)
+
+
+def test_keys_are_read_one_at_a_time_and_the_terminal_is_restored(pty_pair) -> None:  # type: ignore[no-untyped-def]
+    master, slave = pty_pair
+    before = termios.tcgetattr(slave)
+    assert before[3] & termios.ICANON and before[3] & termios.ECHO
+    keys = TtyKeys(slave)
+    os.write(master, b" 3")
+    assert keys() == " "
+    assert keys() == "3"
+    os.write(master, "é".encode())
+    assert keys() == "é"
+    os.write(master, b"\x1b[A")
+    assert keys() == "\x1b[A"
+    os.write(master, b"\x03")
+    assert keys() == "\x03"          # raw mode: Ctrl-C arrives as a key, the loop quits on it
+    assert termios.tcgetattr(slave) == before
+
+
+def test_settings_are_restored_when_a_signal_interrupts_the_read(pty_pair) -> None:  # type: ignore[no-untyped-def]
+    master, slave = pty_pair
+    before = termios.tcgetattr(slave)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(KeyboardInterrupt):
+            TtyKeys(slave)()            # nothing typed: blocks until the signal
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert termios.tcgetattr(slave) == before
+
+
+def test_typed_ahead_keys_are_not_lost(pty_pair) -> None:  # type: ignore[no-untyped-def]
+    master, slave = pty_pair
+    os.write(master, b"u3q")
+    keys = TtyKeys(slave)
+    assert [keys(), keys(), keys()] == ["u", "3", "q"]
