@@ -583,14 +583,21 @@ class _Reuse:
     def notes(self, lesson: Lesson, deck: str, items: list[Card | list[Card]],
               guids: list[str], keys: list[str], first_due: int) -> list[NoteData] | None:
         assert self.conn is not None
+        rows: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(guids), 500):
+            chunk = guids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for guid, flds, tags in self.conn.execute(
+                f"SELECT guid, flds, tags FROM notes WHERE guid IN ({marks})", chunk
+            ):
+                rows[str(guid)] = (str(flds), str(tags))
         found = []
         for index, (item, guid, key) in enumerate(zip(items, guids, keys, strict=True)):
             kind = item[0].kind if isinstance(item, list) else item.kind
-            row = self.conn.execute("SELECT flds, tags FROM notes WHERE guid = ?",
-                                    (guid,)).fetchone()
+            row = rows.get(guid)
             if row is None:
                 return None
-            fields, tags = str(row[0]).split("\x1f"), str(row[1]).split()
+            fields, tags = row[0].split("\x1f"), row[1].split()
             digest = self.previous[guid][0]
             if len(fields) != len(NOTE_TYPES[kind].fields) or (
                 not self.trusted and _digest(NOTE_TYPES[kind], fields, tags) != digest
@@ -767,7 +774,7 @@ def _sidecar_bytes(mods: dict[str, Previous], package: str) -> bytes:
                  "(guid: [content digest, mod, render key])",
         "notes": {guid: list(mods[guid]) for guid in sorted(mods)},
     }
-    return (json.dumps(data, indent=0, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 # -- writing the package -------------------------------------------------------------------
@@ -858,6 +865,8 @@ def _write_collection(
     id_gen = itertools.count(int(timestamp * 1000))
     conn = sqlite3.connect(db_path)
     try:
+        # Large pages: fields are kilobytes of HTML, and big rows insert faster into them.
+        conn.execute("PRAGMA page_size=65536")
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
         cursor = conn.cursor()

@@ -252,6 +252,25 @@ def _tokens(lexer: Any, code: str) -> Any:
 _CLASS_CACHE: dict[Any, str] = {}
 
 
+def _looks_plain(ttype: Any) -> bool:
+    """True when neither the light nor the night style draws `ttype` differently from the
+    code block's own text colour."""
+    from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
+    from pygments.token import Token
+
+    if ttype in Token.Text.Whitespace:
+        return True  # only its colour would differ, and blank space shows none
+    for name in (LIGHT_STYLE, DARK_STYLE):
+        style = get_style_by_name(name)
+        base = style.style_for_token(Token)["color"]
+        spec = style.style_for_token(ttype)
+        if spec["color"] not in (None, base) or spec["bgcolor"] or spec["border"]:
+            return False
+        if spec["bold"] or spec["italic"] or spec["underline"]:
+            return False
+    return True
+
+
 def format_tokens(tokens: Any) -> str:
     """Tokens to HTML spans with Pygments' short class names (`kd`, `nx`, ...); a span never
     crosses a line end, like Pygments' HtmlFormatter output; whitespace stays bare."""
@@ -263,9 +282,9 @@ def format_tokens(tokens: Any) -> str:
     for ttype, value in tokens:
         cls = classes.get(ttype)
         if cls is None:
-            cls = _get_ttype_class(ttype)
-            # Whitespace needs no colour: leaving its span out keeps notes a quarter smaller.
-            classes[ttype] = cls = "" if cls == "w" else cls
+            # A token drawn like plain text in both styles needs no span: leaving those out
+            # (whitespace, and in Go most names and punctuation) halves a note's size.
+            cls = classes[ttype] = "" if _looks_plain(ttype) else _get_ttype_class(ttype)
         text = escape(value, quote=False) if ("<" in value or ">" in value or "&" in value) \
             else value
         if not cls:
