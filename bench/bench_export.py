@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from srs.model import Card, CardKind, Lesson, SourcePos, card_id
 
@@ -67,29 +68,52 @@ def make_lessons(total: int, folder: Path) -> list[Lesson]:
     return lessons
 
 
-def run_ours(total: int, out: Path, workers: int | None) -> None:
-    """Child process: build the input, then time the export alone (cold: no previous
-    package), then a re-export of the unchanged lessons over it (warm)."""
+def _cpu(who: int = resource.RUSAGE_SELF) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(fn: Any) -> tuple[Any, float, float]:
+    """(result, wall seconds, CPU seconds of this process and its finished children)."""
+    cpu = _cpu() + _cpu(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = fn()
+    wall = time.perf_counter() - start
+    return result, wall, _cpu() + _cpu(resource.RUSAGE_CHILDREN) - cpu
+
+
+def run_ours(total: int, out: Path, workers: int | None, repeat: int) -> None:
+    """Child process: build the input, then time cold exports (no previous package) and
+    warm re-exports of the unchanged lessons over the last one; best of `repeat` each."""
     lessons = make_lessons(total, out.parent)
+    input_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from srs.export import export_lessons
 
-    start = time.perf_counter()
-    summary = export_lessons(lessons, out, timestamp=T0, workers=workers)
-    cold = time.perf_counter() - start
+    colds, warms = [], []
+    summary = None
+    for rep in range(repeat):
+        target = out.with_name(f"{out.stem}-{rep}.apkg")
+        summary, wall, cpu = _timed(
+            lambda t=target: export_lessons(lessons, t, timestamp=T0, workers=workers))
+        colds.append((wall, cpu))
     cold_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start = time.perf_counter()
-    warm = export_lessons(lessons, out, timestamp=T0 + 60, workers=workers)
-    warm_seconds = time.perf_counter() - start
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"seconds": cold, "size": summary.size, "notes": summary.notes,
-                      "cards": summary.cards, "peak_rss_mb": cold_rss,
-                      "worker_peak_rss_mb": children, "warm_seconds": warm_seconds,
-                      "warm_reused": warm.reused,
-                      "peak_rss_after_warm_mb":
-                          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    for _ in range(repeat):
+        warm, wall, cpu = _timed(
+            lambda t=target: export_lessons(lessons, t, timestamp=T0 + 60, workers=workers))
+        warms.append((wall, cpu))
+    assert summary is not None
+    print(json.dumps({
+        "seconds": min(w for w, _ in colds), "cpu": min(c for _, c in colds),
+        "warm_seconds": min(w for w, _ in warms), "warm_cpu": min(c for _, c in warms),
+        "size": summary.size, "notes": summary.notes, "cards": summary.cards,
+        "input_rss_mb": input_rss, "peak_rss_mb": cold_rss,
+        "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "warm_reused": warm.reused,
+        "peak_rss_after_warm_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
 
 
-def run_anki(total: int, work: Path) -> dict[str, float]:
+def run_anki(total: int, work: Path, repeat: int) -> dict[str, float]:
     """Add the same rendered notes to an Anki collection, then let Anki export them."""
     from anki.collection import Collection, ExportAnkiPackageOptions
     from anki.notes import Note
@@ -115,6 +139,7 @@ def run_anki(total: int, work: Path) -> dict[str, float]:
         mm.add(model)
         model = mm.by_name(nt_spec.name)
         deck_ids = {name: col.decks.id(name) for name in sorted({n.deck for n in notes})}
+        add_cpu = _cpu()
         start = time.perf_counter()
         requests = []
         from anki.collection import AddNoteRequest
@@ -127,18 +152,22 @@ def run_anki(total: int, work: Path) -> dict[str, float]:
             requests.append(AddNoteRequest(note=note, deck_id=deck_ids[data.deck]))
         col.add_notes(requests)
         add_seconds = time.perf_counter() - start
-        results: dict[str, float] = {"add_seconds": add_seconds}
+        results: dict[str, float] = {"add_seconds": add_seconds, "add_cpu": _cpu() - add_cpu}
         for legacy in (False, True):
-            out = work / f"anki-{'legacy' if legacy else 'modern'}.apkg"
-            start = time.perf_counter()
-            col.export_anki_package(
-                out_path=str(out),
-                options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False,
-                                                 with_media=True, legacy=legacy),
-                limit=None,
-            )
             key = "legacy" if legacy else "modern"
-            results[f"{key}_seconds"] = time.perf_counter() - start
+            out = work / f"anki-{key}.apkg"
+            runs = []
+            for _ in range(repeat):
+                _, wall, cpu = _timed(lambda o=out, lg=legacy: col.export_anki_package(
+                    out_path=str(o),
+                    options=ExportAnkiPackageOptions(with_scheduling=False,
+                                                     with_deck_configs=False,
+                                                     with_media=True, legacy=lg),
+                    limit=None,
+                ))
+                runs.append((wall, cpu))
+            results[f"{key}_seconds"] = min(w for w, _ in runs)
+            results[f"{key}_cpu"] = min(c for _, c in runs)
             results[f"{key}_size"] = out.stat().st_size
         results["notes"] = col.note_count()
         return results
@@ -146,9 +175,10 @@ def run_anki(total: int, work: Path) -> dict[str, float]:
         col.close()
 
 
-def ours_in_child(cards: int, work: Path, workers: int | None) -> dict[str, float]:
+def ours_in_child(cards: int, work: Path, workers: int | None, repeat: int) -> dict[str, float]:
     name = f"ours-{workers or 'auto'}.apkg"
-    command = [sys.executable, __file__, "--cards", str(cards), "--ours-only", str(work / name)]
+    command = [sys.executable, __file__, "--cards", str(cards), "--ours-only", str(work / name),
+               "--repeat", str(repeat)]
     if workers is not None:
         command += ["--workers", str(workers)]
     child = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -160,33 +190,40 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=2, help="best of N for every timing")
     parser.add_argument("--ours-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ours_only:
-        run_ours(args.cards, args.ours_only, args.workers)
+        run_ours(args.cards, args.ours_only, args.workers, args.repeat)
         return
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        ours = ours_in_child(args.cards, work, None)
-        single = ours_in_child(args.cards, work, 1)
-        anki = run_anki(args.cards, work)
-    print(f"cards: {args.cards}; load average at the end: {os.getloadavg()[0]:.1f}")
-    for label, run in (("ours (auto workers)", ours), ("ours (1 process)", single)):
-        print(f"{label}: cold {run['seconds']:.2f} s, warm re-export {run['warm_seconds']:.2f} s "
-              f"({int(run['warm_reused'])} notes reused), {run['size'] / 1e6:.2f} MB, "
-              f"peak RSS {run['peak_rss_mb']:.0f} MB (workers {run['worker_peak_rss_mb']:.0f} MB, "
-              f"after warm {run['peak_rss_after_warm_mb']:.0f} MB)")
-    anki_total = anki["add_seconds"] + anki["modern_seconds"]
-    print(f"anki: add notes {anki['add_seconds']:.2f} s; export {anki['modern_seconds']:.2f} s "
-          f"-> {anki['modern_size'] / 1e6:.2f} MB; legacy export {anki['legacy_seconds']:.2f} s "
-          f"-> {anki['legacy_size'] / 1e6:.2f} MB ({int(anki['notes'])} notes)")
+        ours = ours_in_child(args.cards, work, None, args.repeat)
+        single = ours_in_child(args.cards, work, 1, args.repeat)
+        anki = run_anki(args.cards, work, args.repeat)
+    print(f"cards: {args.cards}; best of {args.repeat}; load average at start "
+          f"{load:.1f}, at end {os.getloadavg()[0]:.1f} (2 cores)")
+    for label, run in (("ours, auto workers", ours), ("ours, 1 process", single)):
+        print(f"{label}: cold {run['seconds']:.2f} s wall / {run['cpu']:.2f} s CPU; "
+              f"warm {run['warm_seconds']:.2f} s / {run['warm_cpu']:.2f} s CPU "
+              f"({int(run['warm_reused'])} reused); {run['size'] / 1e6:.2f} MB; RSS: input "
+              f"{run['input_rss_mb']:.0f} MB, peak {run['peak_rss_mb']:.0f} MB "
+              f"(after warm {run['peak_rss_after_warm_mb']:.0f}), workers "
+              f"{run['worker_peak_rss_mb']:.0f} MB")
+    print(f"anki: add notes {anki['add_seconds']:.2f} s / {anki['add_cpu']:.2f} s CPU; export "
+          f"{anki['modern_seconds']:.2f} s / {anki['modern_cpu']:.2f} s CPU -> "
+          f"{anki['modern_size'] / 1e6:.2f} MB; legacy export {anki['legacy_seconds']:.2f} s / "
+          f"{anki['legacy_cpu']:.2f} s CPU -> {anki['legacy_size'] / 1e6:.2f} MB "
+          f"({int(anki['notes'])} notes)")
     for label, run in (("auto", ours), ("1 process", single)):
-        print(f"[{label}] time vs Anki export: cold {run['seconds'] / anki['modern_seconds']:.2f}x,"
-              f" warm {run['warm_seconds'] / anki['modern_seconds']:.2f}x; "
-              f"vs Anki add+export: cold {run['seconds'] / anki_total:.2f}x; "
-              f"vs Anki legacy export: cold {run['seconds'] / anki['legacy_seconds']:.2f}x")
+        print(f"[{label}] wall vs Anki export: cold {run['seconds'] / anki['modern_seconds']:.2f}x,"
+              f" warm {run['warm_seconds'] / anki['modern_seconds']:.2f}x; CPU vs Anki export: "
+              f"cold {run['cpu'] / anki['modern_cpu']:.2f}x, "
+              f"warm {run['warm_cpu'] / anki['modern_cpu']:.2f}x; wall vs Anki add+export: "
+              f"cold {run['seconds'] / (anki['add_seconds'] + anki['modern_seconds']):.2f}x")
     print(f"size vs Anki export: {ours['size'] / anki['modern_size']:.2f}x; "
-          f"vs legacy: {ours['size'] / anki['legacy_size']:.2f}x")
+          f"vs Anki legacy export: {ours['size'] / anki['legacy_size']:.2f}x")
 
 
 if __name__ == "__main__":
