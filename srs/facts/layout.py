@@ -158,6 +158,7 @@ class StructLayout:
 @dataclass(frozen=True, slots=True)
 class Struct(GoType):
     fields: tuple[Field, ...]
+    _layouts: dict[str, StructLayout] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def go(self) -> str:  # type: ignore[override]
@@ -166,6 +167,12 @@ class Struct(GoType):
         return "struct { " + "; ".join(f.go for f in self.fields) + " }"
 
     def layout(self, arch: Arch) -> StructLayout:
+        cached = self._layouts.get(arch.name)
+        if cached is None:
+            cached = self._layouts[arch.name] = self._compute(arch)
+        return cached
+
+    def _compute(self, arch: Arch) -> StructLayout:
         offset = 0
         align = 1
         last_zero: int | None = None
