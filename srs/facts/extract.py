@@ -6,7 +6,6 @@ expression that computes it, so `srs verify` can ask the compiler the same quest
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,25 +78,13 @@ def analyze(lesson: Lesson) -> Analysis:
     envs = build_envs(blocks)
     out.envs = envs
     seen: set[str] = set()
-    pending: list[tuple[int, int, Card]] = []  # (line, sequence, card) for reading order
+    # (line, sequence, key, front, back, headings), put in reading order at the end
+    pending: list[tuple[int, int, str, str, str, tuple[str, ...]]] = []
 
     def add(key: str, front: str, back: str, line: int, headings: tuple[str, ...]) -> None:
-        if key in seen:
-            return
-        seen.add(key)
-        card = Card(
-            id=card_id(lesson.root, CardKind.FACT, key),
-            kind=CardKind.FACT,
-            lesson=lesson.slug,
-            key=key,
-            front=front,
-            back=back,
-            source=SourcePos(lesson.path, line),
-            section="facts:" + "/".join(headings),
-            tags=lesson.tags,
-            lesson_title=lesson.title,
-        )
-        pending.append((line, len(pending), card))
+        if key not in seen:
+            seen.add(key)
+            pending.append((line, len(pending), key, front, back, headings))
 
     def warn(line: int, message: str) -> None:
         out.diagnostics.append(Diagnostic(SourcePos(lesson.path, line), Severity.WARNING,
@@ -129,13 +116,21 @@ def analyze(lesson: Lesson) -> Analysis:
             front = f"{api.question(call)}\n\n```go\n{snippet}\n```"
             add(f"api:{call.api}", front, text, lesson_line, blk.headings)
     pending.sort(key=lambda item: (item[0], item[1]))
-    for n, (_, _, card) in enumerate(pending):
-        out.cards.append(_with_ordinal(card, ORDINAL_BASE + n))
+    for n, (line, _, key, front, back, headings) in enumerate(pending):
+        out.cards.append(Card(
+            id=card_id(lesson.root, CardKind.FACT, key),
+            kind=CardKind.FACT,
+            lesson=lesson.slug,
+            key=key,
+            front=front,
+            back=back,
+            source=SourcePos(lesson.path, line),
+            section="facts:" + "/".join(headings),
+            ordinal=ORDINAL_BASE + n,
+            tags=lesson.tags,
+            lesson_title=lesson.title,
+        ))
     return out
-
-
-def _with_ordinal(card: Card, ordinal: int) -> Card:
-    return dataclasses.replace(card, ordinal=ordinal)
 
 
 def _uncomment(line: str) -> str:

@@ -29,15 +29,16 @@ _OPS = sorted(
 _TOKEN = re.compile(
     r"(?P<ws>[ \t\r\f\v]+)"
     r"|(?P<nl>\n)"
+    r"|(?P<ident>[^\W\d]\w*)"
     r"|(?P<lc>//[^\n]*)"
     r"|(?P<bc>/\*.*?(?:\*/|\Z))"
+    r"|(?P<op>[(){}\[\],;](?!\d))"
     r"|(?P<imag>(?:\d[\d_]*(?:\.[\d_]*)?(?:[eE][+-]?\d+)?|\.\d[\d_]*(?:[eE][+-]?\d+)?)i)"
     r"|(?P<float>\d[\d_]*\.[\d_]*(?:[eE][+-]?\d+)?|\d[\d_]*[eE][+-]?\d+|\.\d[\d_]*(?:[eE][+-]?\d+)?)"
     r"|(?P<int>0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|\d[\d_]*)"
-    r"|(?P<ident>[^\W\d]\w*)"
     r"|(?P<char>'(?:\\.|[^'\\\n])*'?)"
     r"|(?P<string>\"(?:\\.|[^\"\\\n])*\"?|`[^`]*`?)"
-    r"|(?P<op>" + "|".join(re.escape(o) for o in _OPS) + r"|.)",
+    r"|(?P<op2>" + "|".join(re.escape(o) for o in _OPS) + r"|.)",
     re.DOTALL,
 )
 _ENDS_STATEMENT = {IDENT, INT, FLOAT, IMAG, CHAR, STRING}
@@ -52,30 +53,39 @@ KEYWORDS = frozenset(
 def tokenize(text: str) -> list[Token]:
     """Tokens of `text`, with `;` inserted where Go inserts them (text ";" at a newline)."""
     tokens: list[Token] = []
+    append = tokens.append
     line = 0
-    pos = 0
+    ends_ops = _ENDING_OPS
+    ends_kinds = _ENDS_STATEMENT
+    keywords = KEYWORDS
+    ending_words = _ENDING_WORDS
+    last_kind = ""
+    last_text = ""
 
-    def semicolon_needed() -> bool:
-        if not tokens:
-            return False
-        last = tokens[-1]
-        if last.kind == IDENT:
-            return last.text not in KEYWORDS or last.text in _ENDING_WORDS
-        return last.kind in _ENDS_STATEMENT or (last.kind == OP and last.text in _ENDING_OPS)
+    def needs_semicolon() -> bool:
+        if last_kind == IDENT:
+            return last_text not in keywords or last_text in ending_words
+        return last_kind in ends_kinds or (last_kind == OP and last_text in ends_ops)
 
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        assert m is not None  # the last alternative matches any character
+    for m in _TOKEN.finditer(text):
         kind = m.lastgroup or OP
+        if kind == "op2":
+            kind = OP
+        if kind == "ws" or kind == "lc":
+            continue
         value = m.group()
-        if kind == "nl" or (kind == "bc" and "\n" in value):
-            if semicolon_needed():
-                tokens.append(Token(OP, ";", m.start(), m.start(), line))
-            line += value.count("\n")
-        elif kind not in ("ws", "lc", "bc"):
-            tokens.append(Token(kind, value, m.start(), m.end(), line))
+        if kind == "nl" or kind == "bc":
+            if "\n" in value:
+                if last_kind and needs_semicolon():
+                    start = m.start()
+                    append(Token(OP, ";", start, start, line))
+                    last_kind, last_text = OP, ";"
+                line += value.count("\n")
+            continue
+        append(Token(kind, value, m.start(), m.end(), line))
+        last_kind, last_text = kind, value
+        if kind == STRING and "\n" in value:
             line += value.count("\n")  # raw strings
-        pos = m.end()
-    if semicolon_needed():
-        tokens.append(Token(OP, ";", len(text), len(text), line))
+    if last_kind and needs_semicolon():
+        append(Token(OP, ";", len(text), len(text), line))
     return tokens
