@@ -218,6 +218,18 @@ MAP_FLAGS = {
 }
 
 
+FLAGS = {**PROT_FLAGS, **MAP_FLAGS}
+
+
+def _flag(name: str) -> Callable[[Call], str]:
+    where = "protection (prot)" if name.startswith("PROT_") else "flags"
+    combine = ("Combine protections with |, e.g. PROT_READ|PROT_WRITE."
+               if name.startswith("PROT_") else
+               "Exactly one of MAP_SHARED and MAP_PRIVATE is required; others are or-ed in.")
+    return lambda call: (f"In the {where} argument of syscall.Mmap, {name} means: "
+                         f"{FLAGS[name]}. {combine}")
+
+
 def _flags(expr: str, table: dict[str, str]) -> list[str]:
     out = []
     for name, meaning in table.items():
@@ -275,6 +287,8 @@ def _registry() -> dict[str, Callable[[Call], str]]:
     reg["syscall.Munmap"] = _munmap
     reg["unix.Mmap"] = _mmap
     reg["unix.Munmap"] = _munmap
+    for flag in FLAGS:
+        reg[f"syscall.{flag}"] = _flag(flag)
     return reg
 
 
@@ -288,6 +302,8 @@ def describe(call: Call) -> str | None:
 
 
 def question(call: Call) -> str:
+    if call.api.split(".")[-1] in FLAGS:
+        return f"What does `{call.api}` select when mapping memory?"
     if call.api.startswith("unsafe.") and call.api.split(".")[1] in ("Sizeof", "Alignof",
                                                                      "Offsetof"):
         return f"What does `{call.api}` compute, and when?"

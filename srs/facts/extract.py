@@ -244,8 +244,16 @@ def _atomic_holders(env: Env) -> dict[str, str]:
 def _api_calls(toks: list[Token], text: str, env: Env) -> list[tuple[api.Call, int]]:
     holders = _atomic_holders(env)
     found: list[tuple[api.Call, int]] = []
-    for i in range(len(toks) - 3):
-        a, dot, b, paren = toks[i], toks[i + 1], toks[i + 2], toks[i + 3]
+    explained_in_calls: set[str] = set()
+    flags: list[tuple[str, int]] = []
+    for i in range(len(toks) - 2):
+        a, dot, b = toks[i], toks[i + 1], toks[i + 2]
+        if (a.kind == IDENT and a.text in ("syscall", "unix") and dot.text == "."
+                and b.text in api.FLAGS):
+            flags.append((b.text, a.line))
+        if i + 3 >= len(toks):
+            continue
+        paren = toks[i + 3]
         if a.kind != IDENT or dot.text != "." or b.kind != IDENT or paren.text != "(":
             continue
         try:
@@ -258,6 +266,8 @@ def _api_calls(toks: list[Token], text: str, env: Env) -> list[tuple[api.Call, i
             name = f"{a.text}.{b.text}"
             if name in api.REGISTRY:
                 found.append((api.Call(name, args), a.line))
+                if b.text == "Mmap":
+                    explained_in_calls.update(re.findall(r"\b(?:PROT|MAP)_\w+", " ".join(args)))
         elif a.text in holders:
             kind = holders[a.text]
             name = f"atomic.{kind}.{b.text}"
@@ -267,6 +277,9 @@ def _api_calls(toks: list[Token], text: str, env: Env) -> list[tuple[api.Call, i
                     j -= 2
                 receiver = text[toks[j].start:a.end]
                 found.append((api.Call(name, args, receiver), a.line))
+    for flag, line in flags:
+        if flag not in explained_in_calls:
+            found.append((api.Call(f"syscall.{flag}", ()), line))
     return found
 
 

@@ -186,3 +186,15 @@ def test_layout_zoo_resolves_everything() -> None:
     cards, _ = fact_cards(lesson)
     keys = {c.key for c in cards}
     assert {"api:atomic.Pointer.Store", "api:atomic.Pointer.Swap"} <= keys
+
+
+def test_mmap_flags_outside_the_call_get_their_own_cards() -> None:
+    src = ("prot := syscall.PROT_READ | syscall.PROT_WRITE\n"
+           "data, err := syscall.Mmap(fd, 0, 4096, prot, syscall.MAP_PRIVATE)\n")
+    backs = by_key(lesson_of(src))
+    assert "pages may be written" in backs["api:syscall.PROT_WRITE"]
+    assert "pages may be read" in backs["api:syscall.PROT_READ"]
+    assert "api:syscall.MAP_PRIVATE" not in backs  # explained on the Mmap card
+    assert "MAP_PRIVATE: copy-on-write" in backs["api:syscall.Mmap"]
+    seed = {c.key for c in fact_cards(parse_lesson_file(SEED))[0]}
+    assert not {k for k in seed if "PROT_" in k or "MAP_" in k}
