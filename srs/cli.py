@@ -91,7 +91,7 @@ def verify(
 
     from srs.corpus import load_corpus, resolve_sources
     from srs.facts.extract import analyze
-    from srs.facts.verify import BUILD_ARCHES, RUN_ARCHES, cached_report, source_key
+    from srs.facts.verify import cached_report, source_key
     from srs.facts.verify import verify as verify_facts
 
     if os.environ.get("SRS_CACHE_DIR"):
@@ -114,8 +114,8 @@ def verify(
         raise _fail(exc) from None
     for mismatch in report.mismatches:
         typer.echo(str(mismatch))
-    ran = ", ".join(a for a in report.arches if a in RUN_ARCHES)
-    built = ", ".join(a for a in report.arches if a in BUILD_ARCHES)
+    ran = ", ".join(report.ran) or "none"
+    built = ", ".join(a for a in report.arches if a not in report.ran) or "none"
     typer.echo(
         f"{report.facts} facts from {len(sources)} lessons, run on {ran}, "
         f"cross-compiled for {built}: {len(report.mismatches)} mismatches"

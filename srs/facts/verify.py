@@ -30,9 +30,8 @@ from srs.facts.extract import Analysis, NumericFact
 from srs.facts.gotypes import PACKAGE_PATHS, Env, TypeDecl, Unresolved
 from srs.model import SourcePos
 
-CACHE_VERSION = "1"
-RUN_ARCHES = ("amd64", "386")
-BUILD_ARCHES = ("arm64", "arm")
+CACHE_VERSION = "2"
+ALL_ARCHES = ("amd64", "386", "arm64", "arm")
 INSTALL_HINT = ("the Go toolchain (`go`) is not on PATH: install it with "
                 "`apt-get install golang-go` (Debian/Ubuntu) or from https://go.dev/dl")
 _BLANK_USE = {"sync": "var _ sync.Mutex", "atomic": "var _ atomic.Int32",
@@ -57,9 +56,10 @@ class Report:
     arches: tuple[str, ...]
     mismatches: list[Mismatch] = field(default_factory=list)
     cached: bool = False
+    ran: tuple[str, ...] = ()  # arches whose binaries ran; the others were cross-compiled
 
     def to_json(self) -> dict[str, object]:
-        return {"facts": self.facts, "arches": list(self.arches),
+        return {"facts": self.facts, "arches": list(self.arches), "ran": list(self.ran),
                 "mismatches": [[str(m.pos.path), m.pos.line, m.key, m.arch, m.ours, m.go]
                                for m in self.mismatches]}
 
@@ -70,10 +70,11 @@ class Report:
         facts = data["facts"]
         assert isinstance(facts, int)
         arches = data["arches"]
-        assert isinstance(arches, list)
+        ran = data["ran"]
+        assert isinstance(arches, list) and isinstance(ran, list)
         return cls(facts, tuple(arches), [
             Mismatch(SourcePos(Path(r[0]), int(r[1])), r[2], r[3], r[4], r[5]) for r in rows
-        ], cached=True)
+        ], cached=True, ran=tuple(ran))
 
 
 @dataclass
@@ -200,7 +201,7 @@ def build_program(analyses: Sequence[Analysis]) -> Program:
             lines.append(_statement(fact, f"srsOut = append(srsOut, {fact.expr})"))
         lines += ["\treturn srsOut", "}", ""]
         files[f"{pkg.name}/values.go"] = "\n".join(lines)
-        for arch in BUILD_ARCHES:
+        for arch in ALL_ARCHES:
             check = head + ["func checks() {"]
             for fact in pkg.facts:
                 pkg.check_lines[len(check) + 1] = fact
@@ -221,8 +222,26 @@ def _go() -> str:
     return go
 
 
-def _env(arch: str, workdir: Path) -> dict[str, str]:
-    env = dict(os.environ, GOARCH=arch, GOOS="linux", CGO_ENABLED="0", GO111MODULE="on",
+def _host(go: str) -> tuple[str, str]:
+    """(GOHOSTOS, GOHOSTARCH) of the toolchain."""
+    proc = subprocess.run([go, "env", "GOHOSTOS", "GOHOSTARCH"], capture_output=True,
+                          text=True, check=False)
+    parts = proc.stdout.split()
+    if proc.returncode != 0 or len(parts) != 2:
+        raise SrsError(f"`go env` failed: {proc.stderr.strip()}")
+    return parts[0], parts[1]
+
+
+def runnable(host_os: str, host_arch: str) -> set[str]:
+    """Targets whose binaries run here: the host's own, and 386 on amd64 Linux/Windows."""
+    runs = {host_arch}
+    if host_arch == "amd64" and host_os in ("linux", "windows"):
+        runs.add("386")
+    return runs
+
+
+def _env(arch: str, goos: str, workdir: Path) -> dict[str, str]:
+    env = dict(os.environ, GOARCH=arch, GOOS=goos, CGO_ENABLED="0", GO111MODULE="on",
                GOFLAGS="-mod=mod")
     if "GOCACHE" not in env and "HOME" not in env and "XDG_CACHE_HOME" not in env:
         env["GOCACHE"] = str(workdir / ".gocache")
@@ -267,16 +286,17 @@ def _compile_errors(program: Program, arch: str, output: str) -> list[Mismatch]:
     return found
 
 
-def _run_arch(go: str, program: Program, workdir: Path, arch: str) -> list[Mismatch]:
-    if arch in RUN_ARCHES:
+def _run_arch(go: str, program: Program, workdir: Path, arch: str, goos: str,
+              run: bool) -> list[Mismatch]:
+    if run:
         cmd = [go, "run", "-gcflags=srsverify/...=-e", "."]
     else:
         cmd = [go, "build", "-gcflags=srsverify/...=-e", "-o", os.devnull, "."]
-    proc = subprocess.run(cmd, cwd=workdir, env=_env(arch, workdir), capture_output=True,
+    proc = subprocess.run(cmd, cwd=workdir, env=_env(arch, goos, workdir), capture_output=True,
                           text=True, check=False)
     if proc.returncode != 0:
         return _compile_errors(program, arch, proc.stderr)
-    if arch not in RUN_ARCHES:
+    if not run:
         return []
     numbers = proc.stdout.split()
     facts = [f for p in program.packages for f in p.facts]
@@ -286,21 +306,25 @@ def _run_arch(go: str, program: Program, workdir: Path, arch: str) -> list[Misma
             for f, n in zip(facts, numbers, strict=True) if str(f.values[arch]) != n]
 
 
-def run_program(program: Program, arches: Sequence[str]) -> list[Mismatch]:
+def run_program(program: Program, arches: Sequence[str]) -> tuple[list[Mismatch], tuple[str, ...]]:
+    """Mismatches on the given targets, and which of them ran (the rest were only built)."""
     go = _go()
+    goos, host_arch = _host(go)
+    runs = runnable(goos, host_arch)
     with tempfile.TemporaryDirectory(prefix="srs-verify-") as tmp:
         workdir = Path(tmp)
         for name, text in program.files.items():
             path = workdir / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        for arch in RUN_ARCHES + BUILD_ARCHES:
+        for arch in ALL_ARCHES:
             if arch not in arches:
                 for p in program.packages:
                     (workdir / p.name / f"check_{arch}.go").unlink(missing_ok=True)
         with ThreadPoolExecutor(max_workers=len(arches) or 1) as pool:
-            results = list(pool.map(lambda a: _run_arch(go, program, workdir, a), arches))
-    return [m for r in results for m in r]
+            results = list(pool.map(
+                lambda a: _run_arch(go, program, workdir, a, goos, a in runs), arches))
+    return [m for r in results for m in r], tuple(a for a in arches if a in runs)
 
 
 def _load_cache(path: Path) -> dict[str, dict[str, object]]:
@@ -325,7 +349,7 @@ def _store_cache(path: Path, key: str, report: Report) -> None:
 
 
 def source_key(lesson_files: Sequence[Path],
-               arches: Sequence[str] = RUN_ARCHES + BUILD_ARCHES) -> str:
+               arches: Sequence[str] = ALL_ARCHES) -> str:
     """A key for the lesson files as they are, and the srs code that reads them: when it
     is in the cache, nothing needs parsing."""
     h = hashlib.sha256(f"{CACHE_VERSION}|{','.join(arches)}".encode())
@@ -344,11 +368,16 @@ def source_key(lesson_files: Sequence[Path],
 
 def cached_report(cache_dir: Path, key: str) -> Report | None:
     hit = _load_cache(cache_dir / "verify.json").get(key)
-    return Report.from_json(hit) if hit is not None else None
+    if hit is None:
+        return None
+    try:
+        return Report.from_json(hit)
+    except (KeyError, IndexError, TypeError, ValueError, AssertionError):
+        return None  # an entry from another version or a damaged file: recompute
 
 
 def verify(analyses: Sequence[Analysis], cache_dir: Path | None = None,
-           arches: Sequence[str] = RUN_ARCHES + BUILD_ARCHES,
+           arches: Sequence[str] = ALL_ARCHES,
            also_key: str | None = None) -> Report:
     """Check every numeric fact of the lessons against the Go toolchain. With a cache
     directory, the result is stored under the hash of the generated program (and under
@@ -360,7 +389,7 @@ def verify(analyses: Sequence[Analysis], cache_dir: Path | None = None,
     if report is None:
         report = Report(count, tuple(arches))
         if count:
-            report.mismatches = run_program(program, arches)
+            report.mismatches, report.ran = run_program(program, arches)
     if cache_dir is not None:
         for k in (key, also_key):
             if k is not None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from srs.cli import app
 from srs.corpus import load_corpus
 from srs.facts.extract import analyze
-from srs.facts.verify import verify
+from srs.facts.verify import runnable, verify
 from srs.parse import parse_lesson_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +39,7 @@ def test_seed_and_bundled_lessons_agree_with_go(tmp_path: Path) -> None:
     assert report.facts >= 4
     assert report.mismatches == []
     assert not report.cached
+    assert report.ran and set(report.ran) <= set(report.arches)
     again = verify(analyses, tmp_path)
     assert again.cached and again.mismatches == [] and again.facts == report.facts
 
@@ -97,6 +98,7 @@ def test_cross_arch_only_check_writes_no_cache_without_a_dir(
     analysis = analyze(parse_lesson_file(SEED))
     report = verify([analysis], None, arches=("arm64",))
     assert report.arches == ("arm64",) and report.mismatches == [] and not report.cached
+    assert report.ran == () or report.ran == ("arm64",)  # run only on an arm64 host
     assert os.listdir(tmp_path) == []
 
 
@@ -137,3 +139,11 @@ def test_a_declaration_go_rejects_fails_verify(tmp_path: Path,
     assert result.exit_code == 1, result.output
     assert f"{lesson}:12: type D on amd64: ours compiles, go compile error:" in result.output
     assert "redeclared" in result.output
+
+
+def test_which_targets_run_on_which_host() -> None:
+    assert runnable("linux", "amd64") == {"amd64", "386"}
+    assert runnable("windows", "amd64") == {"amd64", "386"}
+    assert runnable("darwin", "amd64") == {"amd64"}
+    assert runnable("darwin", "arm64") == {"arm64"}
+    assert runnable("linux", "arm64") == {"arm64"}
