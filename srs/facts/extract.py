@@ -17,6 +17,7 @@ from srs.facts.gotypes import (
     Parser,
     TypeDecl,
     Unresolved,
+    VarDecl,
     build_envs,
     scan_block,
     selection_of,
@@ -386,31 +387,26 @@ def _locals(arg_toks: list[Token], env: Env) -> tuple[tuple[str, str], ...]:
 
 
 def _decl_text(env: Env, names: list[str]) -> list[str]:
-    """`type` declarations of the named types and those they are built from."""
-    order: list[str] = []
+    """`type` declarations of the named types, of the types of the named variables, and of
+    the types those are built from, as written (comments dropped)."""
+    words = re.compile(r"\b\w+\b")
     todo = list(names)
+    for name in names:
+        var = env.vars.get(name)
+        if isinstance(var, VarDecl):
+            todo.extend(words.findall(var.texpr.text if var.texpr else
+                                      " ".join(t.text for t in var.init)))
+    order: list[TypeDecl] = []
+    seen: set[str] = set()
     while todo:
         name = todo.pop(0)
         decl = env.types.get(name)
-        if name in order or not isinstance(decl, TypeDecl) or decl.texpr is None:
+        if name in seen or not isinstance(decl, TypeDecl) or decl.texpr is None:
             continue
-        order.append(name)
-        todo.extend(re.findall(r"\b\w+\b", decl.source.split(None, 1)[-1]))
-        for vname in list(names):
-            v = env.vars.get(vname)
-            if v is not None and not isinstance(v, str) and v.texpr is not None:
-                todo.extend(re.findall(r"\b\w+\b", v.texpr.text))
-    for vname in names:
-        v = env.vars.get(vname)
-        if v is not None and not isinstance(v, str):
-            more = re.findall(r"\b\w+\b", v.texpr.text if v.texpr else
-                              " ".join(t.text for t in v.init))
-            for n in more:
-                d = env.types.get(n)
-                if isinstance(d, TypeDecl) and d.texpr is not None and n not in order:
-                    order.append(n)
-    return [_uncomment_block(f"type {_dedent(env.types[n])}")  # type: ignore[arg-type]
-            for n in order]
+        seen.add(name)
+        order.append(decl)
+        todo.extend(words.findall(decl.source.split(None, 1)[-1]))
+    return [_uncomment_block(f"type {_dedent(decl)}") for decl in order]
 
 
 def _dedent(decl: TypeDecl) -> str:
