@@ -15,6 +15,7 @@ from srs.facts.golex import IDENT, STRING, Token
 from srs.facts.gotypes import (
     Env,
     Parser,
+    SyntaxIssue,
     TypeDecl,
     Unresolved,
     VarDecl,
@@ -98,7 +99,10 @@ def analyze(lesson: Lesson) -> Analysis:
                 continue
             if decl.texpr is None and "struct" not in decl.source.split("]", 1)[-1][:12]:
                 continue
-            _layout(decl, env, blk.index, lesson, out, add, warn, blk.headings)
+            try:
+                _layout(decl, env, blk.index, lesson, out, add, warn, blk.headings)
+            except RecursionError:
+                warn(decl.line, f"no layout card for {decl.name}: types nested too deeply")
         for name, arg_toks, line in _unsafe_calls(blk.tokens):
             lesson_line = blk.line + line
             arg_text = " ".join(t.text for t in arg_toks)
@@ -106,8 +110,11 @@ def analyze(lesson: Lesson) -> Analysis:
             try:
                 _numeric(name, arg_toks, env, blk.index, lesson, out, add, lesson_line,
                          snippet, blk.headings)
-            except Unresolved as exc:
+            except (Unresolved, SyntaxIssue) as exc:
                 warn(lesson_line, f"no fact card for unsafe.{name}({_compact(arg_text)}): {exc}")
+            except RecursionError:
+                warn(lesson_line, f"no fact card for unsafe.{name}({_compact(arg_text)}): "
+                                  "types nested too deeply")
         for call, line in _api_calls(blk.tokens, blk.text, env):
             text = api.describe(call)
             if text is None:
@@ -541,8 +548,11 @@ def _layout(decl: TypeDecl, env: Env, env_key: int, lesson: Lesson, out: Analysi
             add: AddFn, warn: WarnFn, headings: tuple[str, ...]) -> None:
     try:
         t = env.named(decl.name)
-    except Unresolved as exc:
+    except (Unresolved, SyntaxIssue) as exc:
         warn(decl.line, f"no layout card for {decl.name}: {exc}")
+        return
+    except RecursionError:
+        warn(decl.line, f"no layout card for {decl.name}: types nested too deeply")
         return
     s = underlying(t)
     if not isinstance(s, Struct):

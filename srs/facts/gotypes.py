@@ -393,8 +393,17 @@ def scan_block(index: int, text: str, line: int, headings: tuple[str, ...]) -> B
                 spec_start = p.pos
                 try:
                     _spec(blk, t.text, p)
-                except SyntaxIssue:
+                except (SyntaxIssue, RecursionError) as exc:
                     p.pos = spec_start
+                    first = toks[spec_start] if spec_start < len(toks) else None
+                    if t.text == "type" and first is not None and first.kind == IDENT:
+                        end = _statement_end(Parser(toks, spec_start))
+                        last = toks[max(spec_start, end - 1)]
+                        why = str(exc) if isinstance(exc, SyntaxIssue) else "nested too deeply"
+                        blk.types.append(TypeDecl(
+                            first.text, None, False, index, blk.lesson_line(first),
+                            text[first.start:last.end],
+                            f"cannot read the declaration of {first.text}: {why}"))
                 p.pos = max(p.pos, spec_start + 1)
                 p.pos = _statement_end(p) if not p.at(";", ")") else p.pos
                 if not grouped:
