@@ -54,19 +54,32 @@ class Renderer:
         if not text:
             return ""
         if _is_plain(text):
-            return _finish(f"<p>{html.escape(text.strip(), quote=False)}</p>")
+            return _finish(f"<p>{_escape_text(text.rstrip(' '))}</p>")
         fence = _lone_fence(text)
         if fence is not None:
             return _finish(self._highlight(fence[1], fence[0], ""))
         env: dict[str, Any] = {}
+        paragraphs = _one_line_paragraphs(text)
+        if paragraphs is not None:
+            # Block structure known: only the inline parser is needed, paragraph by paragraph.
+            parts = []
+            for paragraph in paragraphs:
+                inline = self._md.parseInline(paragraph, env)
+                self._resolve_images(inline, resolve_image)
+                parts.append(f"<p>{self._md.renderer.render(inline, self._md.options, env)}</p>")
+            return _finish("\n".join(parts))
         tokens = self._md.parse(text, env)
+        self._resolve_images(tokens, resolve_image)
+        return _finish(self._md.renderer.render(tokens, self._md.options, env).rstrip("\n"))
+
+    @staticmethod
+    def _resolve_images(tokens: Any, resolve_image: ImageResolver | None) -> None:
         for token in tokens:
             if token.type == "inline" and token.children:
                 for child in token.children:
                     if child.type == "image":
                         src = str(child.attrGet("src") or "")
                         child.attrSet("src", resolve_image(src) if resolve_image else src)
-        return _finish(self._md.renderer.render(tokens, self._md.options, env).rstrip("\n"))
 
     def parse(self, text: str) -> list[Any]:
         """markdown-it tokens of `text` (for callers that inspect references)."""
@@ -313,9 +326,10 @@ _SPECIAL = frozenset("\\`*_[]<>!&#|~=+-{}\n\r\t") | frozenset("0123456789")
 
 
 def _is_plain(text: str) -> bool:
-    """Text that CommonMark would render as one paragraph of itself, escaped."""
-    stripped = text.strip()
-    return bool(stripped) and not _SPECIAL.intersection(stripped) and "  " not in stripped
+    """One line of text, no Markdown syntax in it: CommonMark renders it as a paragraph of
+    itself (trailing spaces trimmed), escaped."""
+    return (bool(text.strip(" ")) and not text.startswith(" ")
+            and not _SPECIAL.intersection(text) and not _ODD_SPACE.search(text))
 
 
 _FENCE_OPEN = re.compile(r"(`{3,}|~{3,})([^\n]*)\n")
@@ -340,6 +354,42 @@ def _lone_fence(text: str) -> tuple[str, str] | None:
         return None
     words = info.strip().split(maxsplit=1)
     return (words[0] if words else ""), "".join(line + "\n" for line in body)
+
+
+# A line that could start (or be) anything but a paragraph: indentation, headings, quotes,
+# link reference definitions, list items, thematic breaks, fences, HTML.
+_BLOCK_START = re.compile(
+    r"[ \t#>\[+=<-]|`{3,}|~{3,}|\d{1,9}[.)]|[*_](?:[ \t]|[*_ \t]*$)"
+)
+
+
+# Whitespace other than space, tab and newline (CR, form feed, no-break and other Unicode
+# spaces): markdown-it trims some of it where this shortcut would not.
+_ODD_SPACE = re.compile(r"[^\S \t\n]")
+
+
+def _one_line_paragraphs(text: str) -> list[str] | None:
+    """The paragraphs of `text` when it is nothing but one-line paragraphs separated by
+    blank lines (the shape of most card fronts), each stripped as markdown-it strips it;
+    None for anything else."""
+    if "\0" in text or _ODD_SPACE.search(text):
+        return None
+    paragraphs: list[str] = []
+    after_blank = True
+    for line in text.split("\n"):
+        if not line.strip(" \t"):
+            after_blank = True
+            continue
+        if not after_blank or _BLOCK_START.match(line):
+            return None
+        paragraphs.append(line.strip(" \t"))
+        after_blank = False
+    return paragraphs or None
+
+
+def _escape_text(text: str) -> str:
+    """Escaped as markdown-it escapes text: `&`, `<`, `>` and `"`."""
+    return html.escape(text, quote=False).replace('"', "&quot;")
 
 
 def _finish(out: str) -> str:

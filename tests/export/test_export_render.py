@@ -137,3 +137,37 @@ def test_exporter_keeps_heavy_imports_off_the_review_path() -> None:
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
                             text=True, check=True, env={"PYTHONPATH": str(REPO)})
     assert result.stdout.strip() == "[]"
+
+
+paragraph_line = st.lists(
+    st.sampled_from(list("ab Z1.)*_`~#>[]()!<&\\-+=|:\t\u00a0") + [
+        "**", "`code`", "*em*", "__", "[x](https://go.dev)", "![i](a.png)", "&amp;", "\\*",
+        "1. ", "- ", "* ", "---", "***", "```", "<-chan", "Vec<T>", "a && b", "{{c1::x}}",
+    ]),
+    min_size=1, max_size=12,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(paragraph_line, min_size=1, max_size=4),
+       st.sampled_from(["\n\n", "\n \n", "\n\n\n", "\n"]))
+def test_paragraph_shortcut_renders_as_markdown_it_does(lines: list[str], sep: str) -> None:
+    text = sep.join(lines)
+    assert RENDERER.render(text) == RENDERER._md.render(text).rstrip("\n")
+
+
+def test_paragraph_shortcut_is_taken_for_typical_card_fronts() -> None:
+    from srs.render import _one_line_paragraphs
+
+    front = "*Channels › Direction*\n\nWrite the Go code for: **Direction**"
+    assert _one_line_paragraphs(front) == ["*Channels › Direction*",
+                                           "Write the Go code for: **Direction**"]
+    assert _one_line_paragraphs("- item\n\ntext") is None
+    assert _one_line_paragraphs("para\ncontinued") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab Z.,:;'\"?/()%$@^\u00a0\u2003") + ["word", "  "]),
+                min_size=1, max_size=20).map("".join))
+def test_plain_text_shortcut_renders_as_markdown_it_does(text: str) -> None:
+    assert RENDERER.render(text) == RENDERER._md.render(text).rstrip("\n")
