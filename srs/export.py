@@ -10,14 +10,20 @@ Identity:
   shapes (`tests/export` pins a fingerprint per version).
 - A note's `mod` is the time its exported content (fields, tags, note type) last changed.
   The exporter remembers it in a sidecar next to the package, `<FILE>.srs-mod.json`
-  (`guid -> [content digest, mod]`): unchanged notes keep their old `mod`, so Anki's
-  importer leaves them alone, and changed ones get the export time (at least old mod + 1),
-  so Anki updates them and keeps their review history.
+  (`guid -> [content digest, mod, render key]`, plus the package's digest): unchanged notes
+  keep their old `mod`, so Anki's importer leaves them alone, and changed ones get the
+  export time (at least old mod + 1), so Anki updates them and keeps their review history.
+  Without the sidecar every note gets the export time: a first import is unaffected, a
+  re-import then updates every note once (fields unchanged, history kept).
 
-The package is built from genanki's collection in a scratch SQLite file beside the
-target, compressed into a zip beside the target, and moved into place with `os.replace`;
-both scratch files are removed whatever happens. With a fixed `timestamp` the same input
-gives byte-identical files.
+Building: notes stream from the renderer (in forked worker processes for large exports)
+into genanki's collection -- its schema, `col` row, note type and deck JSON -- in a
+scratch SQLite file beside the target (so this module uses `sqlite3` directly; genanki's
+own `write_to_file` leaves a temporary file behind and stores the zip uncompressed). The
+collection is deflated into a zip beside the target and moved into place with
+`os.replace`; scratch files are removed whatever happens. A lesson whose notes all have the
+render key the sidecar remembers takes its fields from the previous package instead of
+being rendered again. With a fixed `timestamp` the same input gives byte-identical files.
 
 genanki, markdown-it and Pygments are imported inside the functions that use them.
 """
