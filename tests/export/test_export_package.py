@@ -321,3 +321,21 @@ def test_a_replaced_old_package_is_not_trusted(tmp_path: Path) -> None:
     summary = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
     assert summary.reused < summary.notes
     assert out.read_bytes() == reference
+
+
+def test_cli_exports_the_usable_cards_of_a_lesson_with_errors_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lesson = tmp_path / "partial.md"
+    lesson.write_text(
+        "---\ntitle: Partial\ncanonical_id: partial\n---\n\n# Partial\n\n## Quiz\n\n"
+        "### Question 1\nNo answer line here?\n\n**A)** yes  \n**B)** no\n\n"
+        "## Cards\n\nQ: Still exported? {#still}\nA: Yes.\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["export", "partial.md", "-o", "partial.apkg",
+                                      "--timestamp", str(T0)])
+    assert result.exit_code == 1
+    assert "partial.md:" in result.stderr and "error" in result.stderr
+    assert "srs Q/A v1 1" in result.stdout and (tmp_path / "partial.apkg").is_file()
