@@ -30,6 +30,7 @@ genanki, markdown-it and Pygments are imported inside the functions that use the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import html
@@ -42,6 +43,7 @@ import shutil
 import sqlite3
 import time
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -228,6 +230,7 @@ class ExportSummary:
     updated: int = 0
     unchanged: int = 0
     reused: int = 0  # notes taken from the previous package without rendering
+    cached: int = 0  # notes taken from the render cache without rendering
 
 
 def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
@@ -482,29 +485,162 @@ def _lesson_notes(
     return notes
 
 
+# -- render cache ----------------------------------------------------------------------------
+
+RENDER_CACHE_FORMAT = b"srs-export-cache 1\n"
+# At most this many bytes of cache files (the least recently used lessons go first).
+RENDER_CACHE_BYTES = 512 * 1024 * 1024
+_CACHE_SEPARATORS = ("\x1d", "\x1e")
+
+
+def default_cache_dir() -> Path:
+    """Where rendered lessons are kept: `$SRS_CACHE_DIR/export`, else the user cache folder."""
+    env = os.environ.get("SRS_CACHE_DIR", "").strip()
+    if env:
+        return Path(env) / "export"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("srs")) / "export"
+
+
+class RenderCache:
+    """Rendered notes of whole lessons, on disk, one file per lesson, named by a digest of
+    the lesson's render keys (which cover the card contents, lesson, deck, note types,
+    renderer and library versions) and GUIDs. Any export -- to any file, with or without a
+    sidecar -- takes a lesson from here instead of rendering it again.
+
+    Files are written to a scratch name and moved into place, carry a checksum, and are
+    ignored (and removed) when unreadable or inconsistent, so a damaged cache only costs
+    rendering. `trim` keeps the total under `limit` bytes, least recently used out first.
+    Lessons showing images are not cached (they are rendered so their media is collected)."""
+
+    def __init__(self, directory: Path, limit: int = RENDER_CACHE_BYTES) -> None:
+        self.directory = directory
+        self.limit = limit
+        self.hits = 0
+        self.stored = 0
+
+    @staticmethod
+    def key(guids: Sequence[str], keys: Sequence[str]) -> str:
+        h = hashlib.blake2b(RENDER_CACHE_FORMAT, digest_size=20)
+        for guid, key in zip(guids, keys, strict=True):
+            h.update(f"{guid}\x1f{key}\x1e".encode())
+        return h.hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.directory / f"{key}.srsc"
+
+    def has(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def load(self, key: str, deck: str, kinds: Sequence[CardKind], guids: Sequence[str],
+             keys: Sequence[str], first_due: int) -> list[NoteData] | None:
+        """The lesson's notes, or None when the entry is missing or does not check out."""
+        path = self.path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        notes = self._decode(data, deck, kinds, guids, keys, first_due)
+        if notes is None:
+            path.unlink(missing_ok=True)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: trimmed last
+        self.hits += len(notes)
+        return notes
+
+    @staticmethod
+    def _decode(data: bytes, deck: str, kinds: Sequence[CardKind], guids: Sequence[str],
+                keys: Sequence[str], first_due: int) -> list[NoteData] | None:
+        head = len(RENDER_CACHE_FORMAT)
+        if not data.startswith(RENDER_CACHE_FORMAT) or len(data) < head + 33:
+            return None
+        checksum, body = data[head:head + 32], data[head + 33:]
+        if hashlib.blake2b(body, digest_size=16).hexdigest().encode() != checksum:
+            return None
+        try:
+            records = zlib.decompress(body).decode("utf-8").split("\x1e")
+        except (zlib.error, UnicodeDecodeError):
+            return None
+        if len(records) != len(guids):
+            return None
+        notes = []
+        for index, (record, kind, guid, key) in enumerate(
+                zip(records, kinds, guids, keys, strict=True)):
+            parts = record.split("\x1d")
+            if len(parts) != 4 or parts[0] != guid:
+                return None
+            fields = parts[3].split("\x1f")
+            if len(fields) != len(NOTE_TYPES[kind].fields):
+                return None
+            notes.append(NoteData(guid=guid, kind=kind, fields=fields,
+                                  tags=parts[2].split(" ") if parts[2] else [], deck=deck,
+                                  digest=parts[1], due=first_due + index, key=key))
+        return notes
+
+    def store(self, key: str, notes: Sequence[NoteData]) -> None:
+        """Keep the lesson's notes (best effort: a cache that cannot be written is skipped)."""
+        records = []
+        for note in notes:
+            parts = [note.guid, note.digest, " ".join(note.tags), "\x1f".join(note.fields)]
+            if any(sep in part for part in parts for sep in _CACHE_SEPARATORS) or any(
+                    "\x1f" in f for f in note.fields):
+                return  # cannot be told apart on reading: render this lesson every time
+            records.append("\x1d".join(parts))
+        body = zlib.compress("\x1e".join(records).encode("utf-8"), 1)
+        checksum = hashlib.blake2b(body, digest_size=16).hexdigest().encode()
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _atomic_write_bytes(self.path(key), RENDER_CACHE_FORMAT + checksum + b"\n" + body)
+        except (OSError, ExportError):
+            return
+        self.stored += len(notes)
+
+    def trim(self) -> None:
+        """Remove the least recently used entries until the cache fits in `limit` bytes."""
+        try:
+            entries = []
+            for entry in os.scandir(self.directory):
+                if entry.name.endswith(".srsc") and entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    entries.append((info.st_mtime, info.st_size, entry.path))
+        except OSError:
+            return
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= self.limit:
+                break
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            total -= size
+
+
 # Rendering in worker processes. Workers are forked after `_FORKED` is set, so they read
 # the lessons from memory they share with the parent instead of receiving them pickled;
 # each returns its lesson's notes, the media they use and any image problems.
-_FORKED: tuple[Sequence[Lesson], dict[Path, str] | None] | None = None
+_FORKED: tuple[Sequence[Lesson], dict[Path, str] | None, RenderCache | None] | None = None
 _WORKER_BUILDER: _Builder | None = None
 PARALLEL_MIN_CARDS = 4000
 
 _LessonResult = tuple[list[NoteData], list[MediaFile], list[tuple[str, Path, int]]]
 
 
-def _render_in_worker(task: tuple[int, int]) -> _LessonResult:
+def _render_in_worker(task: tuple[int, int, str]) -> _LessonResult:
     global _WORKER_BUILDER
     assert _FORKED is not None
-    lessons, manifest_decks = _FORKED
+    lessons, manifest_decks, cache = _FORKED
     if _WORKER_BUILDER is None:
         _WORKER_BUILDER = _Builder()
     builder = _WORKER_BUILDER
-    index, first_due = task
+    index, first_due, cache_key = task
     builder.used.clear()
     builder.errors.clear()
     notes = _lesson_notes(lessons[index], builder, manifest_decks, first_due)
     media = [builder.media[path] for path in sorted(builder.used)]
     errors = [(e.message, e.path or Path(), e.line or 0) for e in builder.errors]
+    if cache is not None and cache_key and not errors:
+        cache.store(cache_key, notes)
     return notes, media, errors
 
 
@@ -633,10 +769,12 @@ def iter_notes(
     progress: ProgressFn | None = None,
     workers: int | None = 1,
     reuse: _Reuse | None = None,
+    cache: RenderCache | None = None,
 ) -> Iterator[NoteData]:
     """The notes of the lessons, in lesson order, one lesson at a time: taken from the
-    previous package when `reuse` can, else rendered -- in forked processes when `workers`
-    > 1 (same notes, same order). Image problems are collected in `builder.errors`."""
+    previous package when `reuse` can, else from the render `cache`, else rendered -- in
+    forked processes when `workers` > 1 (same notes, same order) -- and then kept in the
+    cache. Image problems are collected in `builder.errors`."""
     global _FORKED
     total = sum(len(lesson.cards) for lesson in lessons)
     plans = []
@@ -647,9 +785,13 @@ def iter_notes(
         guids = [_note_guid(lesson, item) for item in items]
         keys = _render_keys(lesson, deck, items)
         cached = reuse is not None and reuse.usable(lesson, guids, keys)
-        plans.append((lesson, deck, items, guids, keys, first_due, cached))
+        cache_key = ""
+        if cache is not None and not _has_image(lesson):
+            cache_key = cache.key(guids, keys)
+        in_cache = not cached and bool(cache_key) and cache is not None and cache.has(cache_key)
+        plans.append((lesson, deck, items, guids, keys, first_due, cached, cache_key, in_cache))
         first_due += len(items)
-    to_render = [i for i, plan in enumerate(plans) if not plan[6]]
+    to_render = [i for i, plan in enumerate(plans) if not plan[6] and not plan[8]]
     count = _workers(sum(len(lessons[i].cards) for i in to_render), workers)
     done = 0
     rendered: Iterator[_LessonResult] | None = None
@@ -657,16 +799,21 @@ def iter_notes(
     if count > 1:
         import multiprocessing
 
-        _FORKED = (lessons, manifest_decks)
+        _FORKED = (lessons, manifest_decks, cache)
         pool = multiprocessing.get_context("fork").Pool(count)
-        rendered = pool.imap(_render_in_worker, [(i, plans[i][5]) for i in to_render])
+        rendered = pool.imap(_render_in_worker,
+                             [(i, plans[i][5], plans[i][7]) for i in to_render])
     try:
-        for lesson, deck, items, guids, keys, first, cached in plans:
+        for lesson, deck, items, guids, keys, first, cached, cache_key, in_cache in plans:
             notes = None
             if cached:
                 assert reuse is not None
                 notes = reuse.notes(lesson, deck, items, guids, keys, first)
-            if notes is None and rendered is not None and not cached:
+            elif in_cache:
+                assert cache is not None
+                notes = cache.load(cache_key, deck, [_item_kind(i) for i in items], guids,
+                                   keys, first)
+            elif rendered is not None:
                 notes, media, errors = next(rendered)
                 for item in media:
                     builder.media.setdefault(item.path, item)
@@ -674,7 +821,10 @@ def iter_notes(
                 for message, path, line in errors:
                     builder._error(message, path, line)
             if notes is None:
+                errors_before = len(builder.errors)
                 notes = _lesson_notes(lesson, builder, manifest_decks, first)
+                if cache is not None and cache_key and len(builder.errors) == errors_before:
+                    cache.store(cache_key, notes)
             for note, key in zip(notes, keys, strict=True):
                 note.key = key
             yield from notes
@@ -686,6 +836,10 @@ def iter_notes(
             pool.terminate()
             pool.join()
         _FORKED = None
+
+
+def _item_kind(item: Card | list[Card]) -> CardKind:
+    return item[0].kind if isinstance(item, list) else item.kind
 
 
 def _raise_collected(builder: _Builder) -> None:
@@ -983,11 +1137,14 @@ def export_lessons(
     timestamp: float | None = None,
     progress: ProgressFn | None = None,
     workers: int | None = None,
+    cache: RenderCache | bool = True,
 ) -> ExportSummary:
     """Render every card of `lessons` and write one package to `out` (plus its sidecar).
 
     `workers`: rendering processes (None: one per core, up to 4, for large exports;
-    the package is byte-identical whatever the number).
+    the package is byte-identical whatever the number). `cache`: the render cache to use
+    (True: the one in `default_cache_dir()`; False: none); the package is the same with or
+    without it.
 
     Image references are checked before anything is rendered; any problem raises
     `ExportError` and leaves `out` as it was. Notes stream from the renderer into the
@@ -1008,9 +1165,12 @@ def export_lessons(
     db_path = _scratch(directory, out.name, ".anki2")
     zip_path = _scratch(directory, out.name, ".zip")
     reuse: _Reuse | None = None
+    render_cache = (RenderCache(default_cache_dir()) if cache is True
+                    else cache if isinstance(cache, RenderCache) else None)
     try:
         reuse = _Reuse(out, directory, previous, previous_package)
-        notes = iter_notes(lessons, builder, manifest_decks, progress, workers, reuse)
+        notes = iter_notes(lessons, builder, manifest_decks, progress, workers, reuse,
+                           render_cache)
         tally = _write_collection(notes, db_path, when, previous)
         _raise_collected(builder)
         media = _used_media(builder)
@@ -1028,6 +1188,8 @@ def export_lessons(
         _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods, package_digest(out)))
     except OSError as exc:
         raise ExportError(f"cannot write {sidecar.name}: {exc.strerror or exc}", out) from exc
+    if render_cache is not None:
+        render_cache.trim()
     return ExportSummary(
         path=out,
         notes=tally.notes,
@@ -1039,6 +1201,7 @@ def export_lessons(
         updated=tally.changed,
         unchanged=tally.unchanged,
         reused=reuse.reused if reuse is not None else 0,
+        cached=render_cache.hits if render_cache is not None else 0,
     )
 
 
