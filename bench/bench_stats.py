@@ -7,7 +7,7 @@ The cards go in through Store.apply_lesson (100 lessons of 1,000 cards); the one
 rows and the cards' schedules are then written in bulk with plain SQL, spread over the last
 year, so the database looks like years of daily use without a year of waiting.
 
-    python bench/bench_stats.py [DB]   (DB kept if given and already built)
+    python bench/bench_stats.py [DB]   (a DB path given is built once and kept for reruns)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -113,8 +114,17 @@ with Store.open(Path(sys.argv[1]), now=now) as store:
 
 def main() -> None:
     given = Path(sys.argv[1]) if len(sys.argv) > 1 else None
-    folder = Path(tempfile.mkdtemp(prefix="bench-stats-", dir=os.environ.get("BENCH_DIR")))
-    db = given or folder / "srs.sqlite3"
+    if given is None:
+        folder = Path(tempfile.mkdtemp(prefix="bench-stats-", dir=os.environ.get("BENCH_DIR")))
+        try:
+            measure(folder / "srs.sqlite3")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    else:
+        measure(given)
+
+
+def measure(db: Path) -> None:
     if not db.exists():
         t0 = time.perf_counter()
         build(db)
