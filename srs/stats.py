@@ -101,6 +101,8 @@ def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stat
         entry = summary.get(row.path, {})
         introduced = sum(int(entry.get(k, 0)) for k in ("learning", "review", "relearning"))
         cards = introduced + int(entry.get("new", 0))
+        if not cards:
+            continue  # a lesson whose cards are all gone or suspended
         mastery.append(LessonMastery(
             row.path, row.slug, row.title, cards, introduced,
             entry["recall"] / introduced if introduced else None))

@@ -381,10 +381,14 @@ class Store:
                 for deck, retention, new, reviews, maximum in rows}
 
     def orphan_lesson(self, path: str) -> int:
-        """A lesson file that is gone: its cards are orphaned (kept with their history)."""
+        """A lesson file that is gone: its cards are orphaned (kept with their history); a
+        lesson left without any card (they all moved to another file) is forgotten."""
         with self._write() as conn:
-            return conn.execute("UPDATE cards SET orphaned = 1 WHERE lesson = ? AND orphaned = 0",
-                                (path,)).rowcount
+            count = conn.execute("UPDATE cards SET orphaned = 1 WHERE lesson = ? "
+                                 "AND orphaned = 0", (path,)).rowcount
+            conn.execute("DELETE FROM lessons WHERE path = ? AND NOT EXISTS "
+                         "(SELECT 1 FROM cards WHERE lesson = ?)", (path, path))
+            return count
 
     def apply_lesson(
         self, path: str, size: int, mtime_ns: int, file_hash: str, lesson: Lesson, rank: int,

@@ -241,6 +241,11 @@ def test_sync_over_real_files(tmp_path: Path, counted: dict[str, list[Path]]) ->
         assert card.lesson == str((lessons / "01-renamed.md").resolve())
         assert card.schedule.state is State.LEARNING
         assert len(_history(store, answered.id)) == 1
+        # The old file's lesson row stays until the next sync notices it has no cards left.
+        sync_lessons(store, resolve_sources([lessons]), T0)
+        assert sorted(Path(row.path).name for row in store.lessons()) == ["01-renamed.md",
+                                                                          "02.md"]
+        assert store.rows("PRAGMA foreign_key_check") == []
 
 
 def test_broken_lesson_is_reported_and_skipped(tmp_path: Path) -> None:
