@@ -20,7 +20,6 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -274,6 +273,8 @@ class Store:
                 raise StoreError("the review database changed while opening it", self.path)
             steps: list[str] = []
             if version == 0:
+                from importlib import resources  # only a new file needs it: keep start-up lean
+
                 steps.append(resources.files("srs").joinpath("schema.sql").read_text("utf-8"))
                 version = 1
             steps.extend(MIGRATIONS[version - 1:])
