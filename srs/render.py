@@ -10,6 +10,7 @@ markdown-it and Pygments are imported on first use, so importing this module is 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -103,7 +104,8 @@ class Renderer:
             # Unknown language, or cloze markup that token spans would split: plain text.
             body = html.escape(code, quote=False)
         else:
-            body = format_tokens(_tokens(lexer, code))
+            fused = highlight_fused(lexer, code)
+            body = fused if fused is not None else format_tokens(_tokens(lexer, code))
         label = f' data-lang="{html.escape(lang.strip(), quote=True)}"' if lang.strip() else ""
         out = f'<pre class="{HIGHLIGHT_CLASS}"{label}><code>{body}</code></pre>'
         if self._cached_chars + len(out) <= HIGHLIGHT_CACHE_CHARS:
@@ -276,7 +278,10 @@ def _looks_plain(ttype: Any) -> bool:
     for name in (LIGHT_STYLE, DARK_STYLE):
         style = get_style_by_name(name)
         base = style.style_for_token(Token)["color"]
-        spec = style.style_for_token(ttype)
+        known = ttype
+        while known not in style._styles and known.parent is not None:
+            known = known.parent  # a token type the style has never heard of: its parent's
+        spec = style.style_for_token(known)
         if spec["color"] not in (None, base) or spec["bgcolor"] or spec["border"]:
             return False
         if spec["bold"] or spec["italic"] or spec["underline"]:
@@ -307,6 +312,220 @@ def format_tokens(tokens: Any) -> str:
                                   for part in text.split("\n")))
         else:
             out.append(f'<span class="{cls}">{text}</span>')
+    return "".join(out)
+
+
+# -- one pass for one-state lexers ------------------------------------------------------------
+#
+# A lexer with a single state whose rules never change state (Go's is one) needs no state
+# stack. At each position the first rule that matches is found by one alternation of just
+# the rules that can start with the character there (worked out once from each rule's
+# parsed pattern; any doubt keeps the rule in), ending with a one-character alternative
+# for Pygments' fallback (a newline as whitespace, any other character as an error token).
+# Tokens are turned into HTML as they are found, exactly as `format_tokens` writes them.
+# `tests/export` checks the HTML against `format_tokens` of Pygments' own tokens.
+
+_NO_FUSION = object()
+
+
+def _fused_plan(lexer: Any) -> Any:
+    plan = getattr(lexer, "_srs_fused", None)
+    if plan is not None:
+        return plan
+    plan = _make_fused_plan(lexer)
+    lexer._srs_fused = plan
+    return plan
+
+
+def _make_fused_plan(lexer: Any) -> Any:
+    from pygments.lexer import RegexLexer, _TokenType
+
+    tokens = getattr(lexer, "_tokens", None)
+    if (not isinstance(lexer, RegexLexer) or lexer.filters or not isinstance(tokens, dict)
+            or list(tokens) != ["root"]):
+        return _NO_FUSION
+    rules = tokens["root"]
+    if any(new_state is not None for _m, _a, new_state in rules) or _join_state(rules) is None:
+        return _NO_FUSION
+    actions: list[Any] = []
+    firsts: list[frozenset[str] | None] = []
+    for rexmatch, action, _new_state in rules:
+        if action is None:
+            actions.append(None)
+        elif type(action) is _TokenType:
+            actions.append(_token_class(action))
+        else:
+            actions.append((rexmatch, action))
+        firsts.append(_first_chars(rexmatch.__self__))
+    flags = rules[0][0].__self__.flags
+    sources = [rexmatch.__self__.pattern for rexmatch, _a, _n in rules]
+    made: dict[tuple[int, ...], Any] = {}
+
+    def scanner(chosen: tuple[int, ...]) -> Any:
+        # The rules that can match at a position starting with a given character, in
+        # their order, as one alternation, then the one-character fallback.
+        known = made.get(chosen)
+        if known is None:
+            parts = [f"(?P<_r{i}>{sources[i]})" for i in chosen] + ["(?P<_gap>[\\s\\S])"]
+            pattern = re.compile("|".join(parts), flags)
+            by_group = {pattern.groupindex[f"_r{i}"]: actions[i] for i in chosen}
+            known = made[chosen] = (pattern.match, by_group, pattern.groupindex["_gap"])
+        return known
+
+    every = scanner(tuple(range(len(rules))))
+    table = {}
+    for code in range(128):
+        char = chr(code)
+        table[char] = scanner(tuple(i for i, first in enumerate(firsts)
+                                    if first is None or char in first))
+    return table, every
+
+
+_ASCII = [chr(code) for code in range(128)]
+
+
+def _first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The ASCII characters a match of `pattern` can start with; None for "any" (also when
+    the pattern can match nothing at all, or when unsure: a superset is always safe)."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _re_internals()[0].parse(pattern.pattern, pattern.flags)
+        first, nullable = _first_of(parsed)
+    except (re.error, _GiveUp):
+        return None
+    return None if nullable or first is None else frozenset(first)
+
+
+class _GiveUp(Exception):
+    pass
+
+
+def _re_internals() -> tuple[Any, Any]:
+    """The `re` module's pattern parser and its opcode constants."""
+    import importlib
+
+    return importlib.import_module("re._parser"), importlib.import_module("re._constants")
+
+
+def _first_of(items: Any) -> tuple[set[str] | None, bool]:
+    """(possible first ASCII characters or None for any, whether it can match empty)."""
+    c = _re_internals()[1]
+
+    found: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            found.add(chr(av)) if av < 128 else None
+            return found, False
+        if op is c.IN:
+            found |= _in_set(av)
+            return found, False
+        if op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            if add_flags & re.IGNORECASE:
+                raise _GiveUp
+            first, nullable = _first_of(sub)
+        elif op is c.BRANCH:
+            first, nullable = set(), False
+            for alternative in av[1]:
+                alt_first, alt_nullable = _first_of(alternative)
+                if alt_first is None:
+                    raise _GiveUp
+                first |= alt_first
+                nullable = nullable or alt_nullable
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _high, sub = av
+            first, nullable = _first_of(sub)
+            nullable = nullable or low == 0
+        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero width: the next item decides (ignoring the assertion is safe)
+        else:
+            raise _GiveUp  # ANY, NOT_LITERAL, back references, ...: could be anything
+        if first is None:
+            raise _GiveUp
+        found |= first
+        if not nullable:
+            return found, False
+    return found, True
+
+
+def _in_set(items: Any) -> set[str]:
+    c = _re_internals()[1]
+
+    negate = bool(items) and items[0][0] is c.NEGATE
+    checks: list[Callable[[str], bool]] = []
+    categories = {c.CATEGORY_DIGIT: r"\d", c.CATEGORY_NOT_DIGIT: r"\D",
+                  c.CATEGORY_SPACE: r"\s", c.CATEGORY_NOT_SPACE: r"\S",
+                  c.CATEGORY_WORD: r"\w", c.CATEGORY_NOT_WORD: r"\W"}
+    for op, av in items[1:] if negate else items:
+        if op is c.LITERAL:
+            checks.append(functools.partial(_in_range, av, av))
+        elif op is c.RANGE:
+            checks.append(functools.partial(_in_range, av[0], av[1]))
+        elif op is c.CATEGORY and av in categories:
+            checks.append(re.compile(categories[av]).fullmatch)  # type: ignore[arg-type]
+        else:
+            raise _GiveUp
+    return {ch for ch in _ASCII if any(check(ch) for check in checks) != negate}
+
+
+def _in_range(low: int, high: int, char: str) -> bool:
+    return low <= ord(char) <= high
+
+
+def _token_class(ttype: Any) -> str:
+    cls = _CLASS_CACHE.get(ttype)
+    if cls is None:
+        from pygments.formatters.html import _get_ttype_class
+
+        cls = _CLASS_CACHE[ttype] = "" if _looks_plain(ttype) else _get_ttype_class(ttype)
+    return cls
+
+
+def highlight_fused(lexer: Any, code: str) -> str | None:
+    """`format_tokens(lexer.get_tokens(code))` in one pass, for one-state lexers; None when
+    the lexer is not one (or a rule matches nothing, which Pygments itself never gets past)."""
+    plan = _fused_plan(lexer)
+    if plan is _NO_FUSION:
+        return None
+    table, every = plan
+    from pygments.token import Error
+
+    text = lexer._preprocess_lexer_input(code)
+    out: list[str] = []
+    append = out.append
+    escape = html.escape
+    pos = 0
+    end = len(text)
+    lookup = table.get
+    while pos < end:
+        match, by_group, gap = lookup(text[pos], every)
+        m = match(text, pos)
+        value = m.group()
+        if not value:
+            return None
+        group = m.lastindex
+        if group == gap:
+            append("\n" if value == "\n" else format_tokens(((Error, value),)))
+            pos += 1
+            continue
+        pos = m.end()
+        cls = by_group[group]
+        if cls is None:
+            continue
+        if type(cls) is tuple:
+            rexmatch, action = cls
+            append(format_tokens((t, v) for _, t, v in action(lexer, rexmatch(text, m.start()))))
+            continue
+        if "<" in value or ">" in value or "&" in value:
+            value = escape(value, quote=False)
+        if not cls:
+            append(value)
+        elif "\n" in value:
+            append("\n".join(f'<span class="{cls}">{part}</span>' if part else ""
+                              for part in value.split("\n")))
+        else:
+            append(f'<span class="{cls}">{value}</span>')
     return "".join(out)
 
 
