@@ -52,7 +52,7 @@ def _atomic_function(op: str, kind: str) -> Callable[[Call], str]:
             text = (f"Atomically adds {d} to {v} ({article} {go}, wrapping on overflow) and "
                     f"returns the new value, {v} after the addition.")
             if kind.startswith("Uint"):
-                text += (" To subtract c from an unsigned value, pass ^uint(c-1) "
+                text += (f" To subtract c from an unsigned value, pass ^{go}(c-1) "
                          "(two's complement), since the delta is unsigned.")
         elif op == "Load":
             text = (f"Atomically reads {v} and returns its value; it never sees a torn, "
@@ -258,7 +258,8 @@ def _munmap(call: Call) -> str:
     return (f"Removes the mapping behind {b} (the exact slice syscall.Mmap returned) and "
             "returns an error or nil. Any later access through the slice, or a string or "
             "pointer derived from it, faults; with MAP_SHARED, dirty pages reach the file "
-            "eventually (syscall.Msync forces it).")
+            "eventually (unix.Msync from golang.org/x/sys/unix forces it; package syscall "
+            "has no Msync).")
 
 
 def _registry() -> dict[str, Callable[[Call], str]]:
