@@ -65,6 +65,10 @@ class Renderer:
             # Block structure known: only the inline parser is needed, paragraph by paragraph.
             parts = []
             for paragraph in paragraphs:
+                simple = _simple_inline(paragraph)
+                if simple is not None:
+                    parts.append(f"<p>{simple}</p>")
+                    continue
                 inline = self._md.parseInline(paragraph, env)
                 self._resolve_images(inline, resolve_image)
                 parts.append(f"<p>{self._md.renderer.render(inline, self._md.options, env)}</p>")
@@ -604,6 +608,36 @@ def _one_line_paragraphs(text: str) -> list[str] | None:
         paragraphs.append(line.strip(" \t"))
         after_blank = False
     return paragraphs or None
+
+
+# Text with nothing markdown-it's inline rules act on but `*` / `**` emphasis around words
+# that start and end with a letter or digit (so the delimiters are left- and right-flanking
+# as CommonMark requires), with no other `*` next to them.
+_INLINE_TEXT = r"[^\\`*_\[\]<>!&~\n\r\t]"
+_INLINE_PIECE = re.compile(
+    rf"(?P<text>{_INLINE_TEXT}+)"
+    rf"|(?<!\*)(?P<mark>\*\*?)(?P<inner>[^\W_](?:{_INLINE_TEXT}*[^\W_])?)(?P=mark)(?!\*)"
+)
+
+
+def _simple_inline(paragraph: str) -> str | None:
+    """markdown-it's inline HTML for a paragraph of plain text and simple `*`/`**` emphasis;
+    None for anything else (markdown-it then parses it)."""
+    out = []
+    pos = 0
+    end = len(paragraph)
+    while pos < end:
+        m = _INLINE_PIECE.match(paragraph, pos)
+        if m is None:
+            return None
+        text = m.group("text")
+        if text is not None:
+            out.append(_escape_text(text))
+        else:
+            tag = "em" if len(m.group("mark")) == 1 else "strong"
+            out.append(f"<{tag}>{_escape_text(m.group('inner'))}</{tag}>")
+        pos = m.end()
+    return "".join(out)
 
 
 def _escape_text(text: str) -> str:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments.lexers import get_lexer_by_name
 
-from srs.render import Renderer, pygments_css, speed_up
+from srs.render import Renderer, _simple_inline, pygments_css, speed_up
 
 REPO = Path(__file__).resolve().parents[2]
 ALLOWED_TAGS = {"p", "em", "strong", "code", "pre", "span", "a", "img", "ul", "ol", "li",
@@ -171,3 +171,28 @@ def test_paragraph_shortcut_is_taken_for_typical_card_fronts() -> None:
                 min_size=1, max_size=20).map("".join))
 def test_plain_text_shortcut_renders_as_markdown_it_does(text: str) -> None:
     assert RENDERER.render(text) == RENDERER._md.render(text).rstrip("\n")
+
+
+emphasis_line = st.lists(
+    st.sampled_from(list("ab Z19.,:;'\"?()%$@^#+-=/|{}") + [
+        "*", "**", "***", "_", "word", "› ", "é", " *", "* ", "** ", " **", "`", "\\", "&",
+        "<", "[", "!", "~", "\t", "\u00a0"]),
+    min_size=1, max_size=14,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(emphasis_line)
+def test_simple_emphasis_shortcut_renders_as_markdown_it_does(line: str) -> None:
+    simple = _simple_inline(line)
+    if simple is not None:
+        assert simple == RENDERER._md.renderInline(line)
+
+
+def test_simple_emphasis_shortcut_is_taken_for_typical_card_fronts() -> None:
+    for line in ("*Lesson 3 › Workers*", "Write the Go code for: **Counting workers, v 5**",
+                 "Why does *this* fail?", "a**b**c and 2*3*4"):
+        simple = _simple_inline(line)
+        assert simple is not None and simple == RENDERER._md.renderInline(line), line
+    for line in ("**a*", "*a**b*", "***a***", "* a*", "_a_", "*a_b*"):
+        assert _simple_inline(line) is None, line
