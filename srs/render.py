@@ -330,6 +330,7 @@ def format_tokens(tokens: Any) -> str:
 # `tests/export` checks the HTML against `format_tokens` of Pygments' own tokens.
 
 _NO_FUSION = object()
+_GAP = object()
 
 
 def _fused_plan(lexer: Any) -> Any:
@@ -372,8 +373,11 @@ def _make_fused_plan(lexer: Any) -> Any:
         if known is None:
             parts = [f"(?P<_r{i}>{sources[i]})" for i in chosen] + ["(?P<_gap>[\\s\\S])"]
             pattern = re.compile("|".join(parts), flags)
-            by_group = {pattern.groupindex[f"_r{i}"]: actions[i] for i in chosen}
-            known = made[chosen] = (pattern.match, by_group, pattern.groupindex["_gap"])
+            by_group: list[Any] = [None] * (pattern.groups + 1)
+            for i in chosen:
+                by_group[pattern.groupindex[f"_r{i}"]] = actions[i]
+            by_group[pattern.groupindex["_gap"]] = _GAP
+            known = made[chosen] = (pattern.match, by_group)
         return known
 
     every = scanner(tuple(range(len(rules))))
@@ -496,118 +500,53 @@ def highlight_fused(lexer: Any, code: str) -> str | None:
     from pygments.token import Error
 
     text = lexer._preprocess_lexer_input(code)
+    needs_escape = "<" in text or ">" in text or "&" in text
+    escape = html.escape
     out: list[str] = []
     append = out.append
-    escape = html.escape
-    pos = 0
-    end = len(text)
     lookup = table.get
+    pos = 0
+    plain_from = 0  # tokens drawn as plain text since here are written out as one slice
+    end = len(text)
     while pos < end:
-        match, by_group, gap = lookup(text[pos], every)
+        match, by_group = lookup(text[pos], every)
         m = match(text, pos)
-        value = m.group()
-        if not value:
+        after = m.end()
+        if after == pos:
             return None
-        group = m.lastindex
-        if group == gap:
-            append("\n" if value == "\n" else format_tokens(((Error, value),)))
-            pos += 1
+        cls = by_group[m.lastindex]
+        if cls == "":
+            pos = after
             continue
-        pos = m.end()
-        cls = by_group[group]
-        if cls is None:
-            continue
-        if type(cls) is tuple:
+        if plain_from < pos:
+            chunk = text[plain_from:pos]
+            append(escape(chunk, quote=False) if needs_escape else chunk)
+        if cls is _GAP:
+            value = m.group()
+            if value == "\n":
+                plain_from = pos
+                pos = after
+                continue
+            append(format_tokens(((Error, value),)))
+        elif cls is None:
+            pass  # a rule without a token: its text is left out, as Pygments leaves it
+        elif type(cls) is tuple:
             rexmatch, action = cls
-            append(format_tokens((t, v) for _, t, v in action(lexer, rexmatch(text, m.start()))))
-            continue
-        if "<" in value or ">" in value or "&" in value:
-            value = escape(value, quote=False)
-        if not cls:
-            append(value)
-        elif "\n" in value:
-            append("\n".join(f'<span class="{cls}">{part}</span>' if part else ""
-                              for part in value.split("\n")))
+            append(format_tokens((t, v) for _, t, v in action(lexer, rexmatch(text, pos))))
         else:
-            append(f'<span class="{cls}">{value}</span>')
+            value = m.group()
+            if needs_escape:
+                value = escape(value, quote=False)
+            if "\n" in value:
+                append("\n".join(f'<span class="{cls}">{part}</span>' if part else ""
+                                  for part in value.split("\n")))
+            else:
+                append(f'<span class="{cls}">{value}</span>')
+        pos = plain_from = after
+    if plain_from < end:
+        chunk = text[plain_from:]
+        append(escape(chunk, quote=False) if needs_escape else chunk)
     return "".join(out)
-
-
-def _validate_link(url: str) -> bool:
-    """markdown-it's default check, stricter: only http(s), mailto, relative and fragments."""
-    from markdown_it.common.normalize_url import validateLink
-
-    if not validateLink(url):
-        return False
-    lowered = url.strip().lower()
-    if ":" not in lowered.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
-        return True  # no scheme: relative path, fragment or query
-    return lowered.startswith(("http:", "https:", "mailto:"))
-
-
-_SPECIAL = frozenset("\\`*_[]<>!&#|~=+-{}\n\r\t") | frozenset("0123456789")
-
-
-def _is_plain(text: str) -> bool:
-    """One line of text, no Markdown syntax in it: CommonMark renders it as a paragraph of
-    itself (trailing spaces trimmed), escaped."""
-    return (bool(text.strip(" ")) and not text.startswith(" ")
-            and not _SPECIAL.intersection(text) and not _ODD_SPACE.search(text))
-
-
-_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})([^\n]*)\n")
-
-
-def _lone_fence(text: str) -> tuple[str, str] | None:
-    """(language, code) when `text` is one fenced code block and nothing else, as markdown-it
-    would read it; None otherwise (the caller then lets markdown-it decide)."""
-    opening = _FENCE_OPEN.match(text)
-    if opening is None:
-        return None
-    marker, info = opening.group(1), opening.group(2)
-    if (marker[0] == "`" and "`" in info) or "\\" in info or "&" in info:
-        return None
-    lines = text[opening.end():].rstrip().split("\n")
-    last = lines[-1] if lines else ""
-    if last.rstrip() != marker[0] * len(last.rstrip()) or len(last.rstrip()) < len(marker):
-        return None
-    closer = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}[ \t]*$")
-    body = lines[:-1]
-    if any(closer.match(line) for line in body):
-        return None
-    words = info.strip().split(maxsplit=1)
-    return (words[0] if words else ""), "".join(line + "\n" for line in body)
-
-
-# A line that could start (or be) anything but a paragraph: indentation, headings, quotes,
-# link reference definitions, list items, thematic breaks, fences, HTML.
-_BLOCK_START = re.compile(
-    r"[ \t#>\[+=<-]|`{3,}|~{3,}|\d{1,9}[.)]|[*_](?:[ \t]|[*_ \t]*$)"
-)
-
-
-# Whitespace other than space, tab and newline (CR, form feed, no-break and other Unicode
-# spaces): markdown-it trims some of it where this shortcut would not.
-_ODD_SPACE = re.compile(r"[^\S \t\n]")
-
-
-def _one_line_paragraphs(text: str) -> list[str] | None:
-    """The paragraphs of `text` when it is nothing but one-line paragraphs separated by
-    blank lines (the shape of most card fronts), each stripped as markdown-it strips it;
-    None for anything else."""
-    if "\0" in text or _ODD_SPACE.search(text):
-        return None
-    paragraphs: list[str] = []
-    after_blank = True
-    for line in text.split("\n"):
-        if not line.strip(" \t"):
-            after_blank = True
-            continue
-        if not after_blank or _BLOCK_START.match(line):
-            return None
-        paragraphs.append(line.strip(" \t"))
-        after_blank = False
-    return paragraphs or None
 
 
 # Text with nothing markdown-it's inline rules act on but `*` / `**` emphasis around words
