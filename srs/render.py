@@ -549,6 +549,83 @@ def highlight_fused(lexer: Any, code: str) -> str | None:
     return "".join(out)
 
 
+def _validate_link(url: str) -> bool:
+    """markdown-it's default check, stricter: only http(s), mailto, relative and fragments."""
+    from markdown_it.common.normalize_url import validateLink
+
+    if not validateLink(url):
+        return False
+    lowered = url.strip().lower()
+    if ":" not in lowered.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
+        return True  # no scheme: relative path, fragment or query
+    return lowered.startswith(("http:", "https:", "mailto:"))
+
+
+_SPECIAL = frozenset("\\`*_[]<>!&#|~=+-{}\n\r\t") | frozenset("0123456789")
+
+
+def _is_plain(text: str) -> bool:
+    """One line of text, no Markdown syntax in it: CommonMark renders it as a paragraph of
+    itself (trailing spaces trimmed), escaped."""
+    return (bool(text.strip(" ")) and not text.startswith(" ")
+            and not _SPECIAL.intersection(text) and not _ODD_SPACE.search(text))
+
+
+_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})([^\n]*)\n")
+
+
+def _lone_fence(text: str) -> tuple[str, str] | None:
+    """(language, code) when `text` is one fenced code block and nothing else, as markdown-it
+    would read it; None otherwise (the caller then lets markdown-it decide)."""
+    opening = _FENCE_OPEN.match(text)
+    if opening is None:
+        return None
+    marker, info = opening.group(1), opening.group(2)
+    if (marker[0] == "`" and "`" in info) or "\\" in info or "&" in info:
+        return None
+    lines = text[opening.end():].rstrip().split("\n")
+    last = lines[-1] if lines else ""
+    if last.rstrip() != marker[0] * len(last.rstrip()) or len(last.rstrip()) < len(marker):
+        return None
+    closer = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}[ \t]*$")
+    body = lines[:-1]
+    if any(closer.match(line) for line in body):
+        return None
+    words = info.strip().split(maxsplit=1)
+    return (words[0] if words else ""), "".join(line + "\n" for line in body)
+
+
+# A line that could start (or be) anything but a paragraph: indentation, headings, quotes,
+# link reference definitions, list items, thematic breaks, fences, HTML.
+_BLOCK_START = re.compile(
+    r"[ \t#>\[+=<-]|`{3,}|~{3,}|\d{1,9}[.)]|[*_](?:[ \t]|[*_ \t]*$)"
+)
+
+
+# Whitespace other than space, tab and newline (CR, form feed, no-break and other Unicode
+# spaces): markdown-it trims some of it where this shortcut would not.
+_ODD_SPACE = re.compile(r"[^\S \t\n]")
+
+
+def _one_line_paragraphs(text: str) -> list[str] | None:
+    """The paragraphs of `text` when it is nothing but one-line paragraphs separated by
+    blank lines (the shape of most card fronts), each stripped as markdown-it strips it;
+    None for anything else."""
+    if "\0" in text or _ODD_SPACE.search(text):
+        return None
+    paragraphs: list[str] = []
+    after_blank = True
+    for line in text.split("\n"):
+        if not line.strip(" \t"):
+            after_blank = True
+            continue
+        if not after_blank or _BLOCK_START.match(line):
+            return None
+        paragraphs.append(line.strip(" \t"))
+        after_blank = False
+    return paragraphs or None
+
+
 # Text with nothing markdown-it's inline rules act on but `*` / `**` emphasis around words
 # that start and end with a letter or digit (so the delimiters are left- and right-flanking
 # as CommonMark requires), with no other `*` next to them.
