@@ -4,7 +4,8 @@ same notes, in the same run.
     PYTHONPATH=. /work/venv/bin/python bench/bench_export.py [--cards 100000]
 
 Ours: `srs.export.export_lessons` from `Lesson`s to a deflated `.apkg`, run in a child
-process so its peak RSS is its own. Anki: the same rendered notes (same note types, fields,
+process so its peak RSS is its own, and each cold run with an empty render cache of its own
+(`SRS_CACHE_DIR`). Anki: the same rendered notes (same note types, fields,
 tags, decks) added to a fresh `anki` Collection, then `Collection.export_anki_package`.
 """
 
@@ -83,33 +84,46 @@ def _timed(fn: Any) -> tuple[Any, float, float]:
 
 
 def run_ours(total: int, out: Path, workers: int | None, repeat: int) -> None:
-    """Child process: build the input, then time cold exports (no previous package) and
-    warm re-exports of the unchanged lessons over the last one; best of `repeat` each."""
+    """Child process: build the input, then time, best of `repeat` each:
+    cold -- a new package, no sidecar, an empty render cache;
+    cached -- a new package (no sidecar) with the render cache the cold runs filled;
+    re-export -- the unchanged lessons over the last package (sidecar and cache present)."""
     lessons = make_lessons(total, out.parent)
     input_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from srs.export import export_lessons
 
-    colds, warms = [], []
+    colds, cacheds, warms = [], [], []
     summary = None
     for rep in range(repeat):
+        os.environ["SRS_CACHE_DIR"] = str(out.with_name(f"{out.stem}-cache-{rep}"))
         target = out.with_name(f"{out.stem}-{rep}.apkg")
         summary, wall, cpu = _timed(
             lambda t=target: export_lessons(lessons, t, timestamp=T0, workers=workers))
         colds.append((wall, cpu))
     cold_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cached = None
+    for rep in range(repeat):
+        fresh = out.with_name(f"{out.stem}-cached-{rep}.apkg")
+        cached, wall, cpu = _timed(
+            lambda t=fresh: export_lessons(lessons, t, timestamp=T0, workers=workers))
+        cacheds.append((wall, cpu))
+        assert fresh.read_bytes() == target.read_bytes()
     for _ in range(repeat):
         warm, wall, cpu = _timed(
             lambda t=target: export_lessons(lessons, t, timestamp=T0 + 60, workers=workers))
         warms.append((wall, cpu))
-    assert summary is not None
+    assert summary is not None and cached is not None
     print(json.dumps({
         "seconds": min(w for w, _ in colds), "cpu": min(c for _, c in colds),
+        "cached_seconds": min(w for w, _ in cacheds), "cached_cpu": min(c for _, c in cacheds),
         "warm_seconds": min(w for w, _ in warms), "warm_cpu": min(c for _, c in warms),
         "size": summary.size, "notes": summary.notes, "cards": summary.cards,
         "input_rss_mb": input_rss, "peak_rss_mb": cold_rss,
         "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        "warm_reused": warm.reused,
+        "cached_hits": cached.cached, "warm_reused": warm.reused,
         "peak_rss_after_warm_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cache_mb": sum(f.stat().st_size for f in Path(os.environ["SRS_CACHE_DIR"]).rglob("*")
+                        if f.is_file()) / 1e6,
     }))
 
 
@@ -206,7 +220,9 @@ def main() -> None:
           f"{load:.1f}, at end {os.getloadavg()[0]:.1f} (2 cores)")
     for label, run in (("ours, auto workers", ours), ("ours, 1 process", single)):
         print(f"{label}: cold {run['seconds']:.2f} s wall / {run['cpu']:.2f} s CPU; "
-              f"warm {run['warm_seconds']:.2f} s / {run['warm_cpu']:.2f} s CPU "
+              f"cached {run['cached_seconds']:.2f} s / {run['cached_cpu']:.2f} s CPU "
+              f"({int(run['cached_hits'])} from the cache, {run['cache_mb']:.1f} MB); "
+              f"re-export {run['warm_seconds']:.2f} s / {run['warm_cpu']:.2f} s CPU "
               f"({int(run['warm_reused'])} reused); {run['size'] / 1e6:.2f} MB; RSS: input "
               f"{run['input_rss_mb']:.0f} MB, peak {run['peak_rss_mb']:.0f} MB "
               f"(after warm {run['peak_rss_after_warm_mb']:.0f}), workers "
@@ -218,9 +234,11 @@ def main() -> None:
           f"({int(anki['notes'])} notes)")
     for label, run in (("auto", ours), ("1 process", single)):
         print(f"[{label}] wall vs Anki export: cold {run['seconds'] / anki['modern_seconds']:.2f}x,"
-              f" warm {run['warm_seconds'] / anki['modern_seconds']:.2f}x; CPU vs Anki export: "
-              f"cold {run['cpu'] / anki['modern_cpu']:.2f}x, "
-              f"warm {run['warm_cpu'] / anki['modern_cpu']:.2f}x; wall vs Anki add+export: "
+              f" cached {run['cached_seconds'] / anki['modern_seconds']:.2f}x,"
+              f" re-export {run['warm_seconds'] / anki['modern_seconds']:.2f}x; CPU vs Anki "
+              f"export: cold {run['cpu'] / anki['modern_cpu']:.2f}x, "
+              f"cached {run['cached_cpu'] / anki['modern_cpu']:.2f}x, "
+              f"re-export {run['warm_cpu'] / anki['modern_cpu']:.2f}x; wall vs Anki add+export: "
               f"cold {run['seconds'] / (anki['add_seconds'] + anki['modern_seconds']):.2f}x")
     print(f"size vs Anki export: {ours['size'] / anki['modern_size']:.2f}x; "
           f"vs Anki legacy export: {ours['size'] / anki['legacy_size']:.2f}x")

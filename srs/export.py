@@ -666,16 +666,26 @@ def _render_keys(lesson: Lesson, deck: str, items: list[Card | list[Card]]) -> l
     where they come from, the lesson and deck, the note type and the renderer."""
     base = (_render_fingerprint(), FIELDS_VERSION, deck, lesson.title, lesson.number, lesson.root,
             lesson.slug, lesson.path.as_posix())
+    # The lesson-wide part is hashed once; each note's hash continues from a copy of it.
+    # repr() of strings, numbers and tuples of them is unambiguous, and the base's repr is
+    # length-prefixed so it cannot run into a note's part.
+    head = repr(base).encode("utf-8")
+    lesson_hash = hashlib.blake2b(len(head).to_bytes(8, "little") + head, digest_size=16)
+    paths: dict[Path, str] = {}
     keys = []
     for item in items:
         cards = item if isinstance(item, list) else [item]
-        parts = (base, NOTE_TYPES[cards[0].kind].fingerprint(), [
-            (c.kind.value, c.front, c.back, c.choices, c.answer, c.explanation, c.tags,
-             c.source.path.as_posix(), c.source.line, c.ordinal, c.key, c.lesson_title, c.cloze)
-            for c in cards
-        ])
-        # repr() of strings, numbers and tuples of them is unambiguous.
-        keys.append(hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest())
+        note_parts = []
+        for c in cards:
+            where = paths.get(c.source.path)
+            if where is None:
+                where = paths[c.source.path] = c.source.path.as_posix()
+            note_parts.append((c.kind.value, c.front, c.back, c.choices, c.answer, c.explanation,
+                               c.tags, where, c.source.line, c.ordinal, c.key, c.lesson_title,
+                               c.cloze))
+        h = lesson_hash.copy()
+        h.update(repr((NOTE_TYPES[cards[0].kind].fingerprint(), note_parts)).encode("utf-8"))
+        keys.append(h.hexdigest())
     return keys
 
 
