@@ -87,15 +87,15 @@ def _relative(path: Path, base: Path) -> Path:
 
 
 def load_lesson(source: LessonSource) -> Lesson:
-    """Parse one lesson and add its fact cards, with the deck name filled in on each card."""
+    """Parse one lesson and add its fact cards; every card carries the deck's name."""
     from srs.facts import fact_cards
     from srs.parse import parse_lesson_file
 
-    lesson = parse_lesson_file(source.path)
+    lesson = parse_lesson_file(source.path, deck=source.deck.name)
     facts, fact_diagnostics = fact_cards(lesson)
-    cards = tuple(dataclasses.replace(c, deck=source.deck.name) for c in (*lesson.cards, *facts))
     return dataclasses.replace(
-        lesson, cards=cards, diagnostics=(*lesson.diagnostics, *fact_diagnostics)
+        lesson, cards=(*lesson.cards, *facts),
+        diagnostics=(*lesson.diagnostics, *fact_diagnostics),
     )
 
 

@@ -169,6 +169,7 @@ class Lesson:
     code_blocks: tuple[CodeBlock, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     prerequisites_line: int = 1
+    deck: str = ""
 
     @property
     def root(self) -> str:

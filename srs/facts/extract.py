@@ -136,6 +136,7 @@ def analyze(lesson: Lesson) -> Analysis:
             section="facts:" + "/".join(headings),
             ordinal=ORDINAL_BASE + n,
             tags=lesson.tags,
+            deck=lesson.deck,
             lesson_title=lesson.title,
         ))
     return out

@@ -20,6 +20,7 @@ class LessonContext:
     slug: str
     root: str
     tags: tuple[str, ...]
+    deck: str = ""
     cards: list[Card] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _by_id: dict[str, Card] = field(default_factory=dict)
@@ -55,6 +56,7 @@ class LessonContext:
             section=section,
             ordinal=len(self.cards),
             tags=self.tags,
+            deck=self.deck,
             lesson_title=self.title,
             **fields,  # type: ignore[arg-type]
         )

@@ -45,7 +45,10 @@ def _markdown() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark")
-    md.disable("inline")
+    # Cards are found by headings and fences; the rest is kept as source lines. Rules that
+    # only refine what lies between them (inline markup, thematic breaks, link reference
+    # definitions, setext headings, which lessons do not use) are not run.
+    md.disable(["inline", "hr", "reference", "lheading"])
     return md
 
 

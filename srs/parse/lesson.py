@@ -24,7 +24,7 @@ _NOT_EXPLANATION = re.compile(
 _FILE_NUMBER = re.compile(r"^(\d+)[.\s_-]+")
 
 
-def parse_lesson_file(path: Path) -> Lesson:
+def parse_lesson_file(path: Path, deck: str = "") -> Lesson:
     """Read and parse one lesson. Raises `LessonError` only when the file cannot be read."""
     try:
         size = path.stat().st_size
@@ -38,11 +38,11 @@ def parse_lesson_file(path: Path) -> Lesson:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         text = data.decode("utf-8", errors="replace")
-        lesson = parse_lesson_text(text, path)
+        lesson = parse_lesson_text(text, path, deck)
         warning = Diagnostic(SourcePos(path, line), Severity.WARNING,
                              "not valid UTF-8; undecodable bytes shown as U+FFFD")
         return _with_diagnostics(lesson, [warning])
-    return parse_lesson_text(text, path)
+    return parse_lesson_text(text, path, deck)
 
 
 def _with_diagnostics(lesson: Lesson, extra: list[Diagnostic]) -> Lesson:
@@ -51,7 +51,7 @@ def _with_diagnostics(lesson: Lesson, extra: list[Diagnostic]) -> Lesson:
     return dataclasses.replace(lesson, diagnostics=(*extra, *lesson.diagnostics))
 
 
-def parse_lesson_text(text: str, path: Path) -> Lesson:
+def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
     """Parse lesson text; never raises for bad content: problems become diagnostics."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\x00", "\ufffd")
@@ -79,7 +79,7 @@ def parse_lesson_text(text: str, path: Path) -> Lesson:
     tags = _tags(fields["tags"], fields["level"], slug)
     ctx = LessonContext(
         path=path, body_lines=body_lines, body_offset=front.body_line, title=title, slug=slug,
-        root=canonical_id or slug or path.as_posix(), tags=tags,
+        root=canonical_id or slug or path.as_posix(), tags=tags, deck=deck,
     )
     code_blocks = _extract(ctx, root_section)
     return Lesson(
@@ -87,7 +87,7 @@ def parse_lesson_text(text: str, path: Path) -> Lesson:
         prerequisites=fields["prerequisites"], canonical_id=canonical_id, meta=meta,
         cards=tuple(ctx.cards), code_blocks=tuple(code_blocks),
         diagnostics=(*diagnostics, *ctx.diagnostics),
-        prerequisites_line=front.key_lines.get("prerequisites", 1),
+        prerequisites_line=front.key_lines.get("prerequisites", 1), deck=deck,
     )
 
 
