@@ -132,6 +132,8 @@ class _Answer(NamedTuple):
     after: CardSchedule
     rating: Rating
     log_id: int
+    at: datetime
+    duration_ms: int
 
 
 def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int
@@ -194,7 +196,6 @@ class ReviewSession:
             self._place(card, card.schedule, front=False)
         self._current: Showing | None = None
         self._shown_at = 0.0
-        self._duration_ms = 0
         self._showings: dict[str, int] = {}
         self._answers: list[_Answer] = []
         self._again = 0
@@ -277,7 +278,7 @@ class ReviewSession:
                     self._again -= 1
                 self.flush()
                 self._sink.undo_answer(last.log_id)
-                self._record(showing, Rating(rating), keep_duration=True)
+                self._record(showing, Rating(rating), replacing=last)
             self._advance()
             return
         if rating is None:
@@ -415,16 +416,22 @@ class ReviewSession:
         self._queue = deque((c, s) for c, s in self._queue if c.id not in gone)
         self._buried += len(siblings)
 
-    def _record(self, showing: Showing, rating: Rating, *, keep_duration: bool = False) -> None:
-        now = self._clock()
+    def _record(self, showing: Showing, rating: Rating,
+                replacing: _Answer | None = None) -> None:
+        """Answer the card on show; `replacing` is a grade being replaced, whose time and
+        duration the new answer keeps."""
+        if replacing is not None:
+            now, duration_ms = replacing.at, replacing.duration_ms
+        else:
+            now = self._clock()
+            duration_ms = max(0, int((self._timer() - self._shown_at) * 1000))
         before = showing.schedule
         after = self._scheduler(showing.card).answer(showing.card.id, before, rating, now)
-        if not keep_duration:
-            self._duration_ms = max(0, int((self._timer() - self._shown_at) * 1000))
         self.flush()
         log_id = self._sink.record_answer(showing.card.id, rating, before, after, now,
-                                          self._duration_ms, self._session_id)
-        self._answers.append(_Answer(showing.card, before, after, rating, log_id))
+                                          duration_ms, self._session_id)
+        self._answers.append(_Answer(showing.card, before, after, rating, log_id, now,
+                                     duration_ms))
         if rating is Rating.AGAIN:
             self._again += 1
 

@@ -52,6 +52,7 @@ class MemorySink:
     log: dict[int, tuple[str, Rating, CardSchedule, CardSchedule]] = field(default_factory=dict)
     buried: dict[str, datetime] = field(default_factory=dict)
     suspended: set[str] = field(default_factory=set)
+    times: dict[int, tuple[datetime, int]] = field(default_factory=dict)
     next_id: int = 1
 
     def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
@@ -62,11 +63,13 @@ class MemorySink:
         log_id = self.next_id
         self.next_id += 1
         self.log[log_id] = (card_id, rating, before, after)
+        self.times[log_id] = (now, duration_ms)
         self.schedules[card_id] = after
         return log_id
 
     def undo_answer(self, log_id: int) -> CardSchedule:
         card_id, _, before, _ = self.log.pop(log_id)
+        del self.times[log_id]
         self.schedules[card_id] = before
         return before
 

@@ -155,9 +155,12 @@ def test_mcq_right_choice_records_good_and_wrong_records_again() -> None:
 
 
 def test_mcq_grade_can_be_overridden_before_moving_on() -> None:
-    session, sink, _ = make(new_cards([MCQ[1]]))
+    session, sink, clock = make(new_cards([MCQ[1]]))
     _pick(session, right=False)
+    picked_at = list(sink.times.values())
+    clock.advance(seconds=40)                 # reading the explanation
     session.answer(Rating.HARD)
+    assert list(sink.times.values()) == picked_at   # same answer time and duration
     assert [(cid, r) for cid, r, _, _ in sink.log.values()] == [(MCQ[1].id, Rating.HARD)]
     assert sink.schedules[MCQ[1].id] == list(sink.log.values())[0][3]
     assert session.summary().again == 0 and session.summary().reviewed == 1
