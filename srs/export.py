@@ -21,9 +21,10 @@ into genanki's collection -- its schema, `col` row, note type and deck JSON -- i
 scratch SQLite file beside the target (so this module uses `sqlite3` directly; genanki's
 own `write_to_file` leaves a temporary file behind and stores the zip uncompressed). The
 collection is deflated into a zip beside the target and moved into place with
-`os.replace`; scratch files are removed whatever happens. A lesson whose notes all have the
-render key the sidecar remembers takes its fields from the previous package instead of
-being rendered again. With a fixed `timestamp` the same input gives byte-identical files.
+`os.replace`; scratch files are removed whatever happens. A lesson is rendered only when
+neither the render cache (`RenderCache`, in the user's cache folder) holds its notes nor
+the previous package does (every note with the render key the sidecar remembers). With a
+fixed `timestamp` the same input gives byte-identical files, from whichever source.
 
 genanki, markdown-it and Pygments are imported inside the functions that use them.
 """
@@ -715,7 +716,14 @@ class _Reuse:
         self.reused = 0
         # The package the sidecar was written with: its rows need no check one by one.
         self.trusted = False
-        if not previous or not out.is_file():
+        self._source = (out, directory, package)
+        self._opened = False
+
+    def _open(self) -> None:
+        """Unpack the old collection, the first time a lesson could use it."""
+        self._opened = True
+        out, directory, package = self._source
+        if not self.previous or not out.is_file():
             return
         try:
             self.trusted = bool(package) and package_digest(out) == package
@@ -730,10 +738,14 @@ class _Reuse:
             self.close()
 
     def usable(self, lesson: Lesson, guids: list[str], keys: list[str]) -> bool:
-        if self.conn is None or _has_image(lesson):
+        if _has_image(lesson):
             return False
         empty = ("", 0, "")
-        return all(self.previous.get(g, empty)[2] == k for g, k in zip(guids, keys, strict=True))
+        if not all(self.previous.get(g, empty)[2] == k for g, k in zip(guids, keys, strict=True)):
+            return False
+        if not self._opened:
+            self._open()
+        return self.conn is not None
 
     def notes(self, lesson: Lesson, deck: str, items: list[Card | list[Card]],
               guids: list[str], keys: list[str], first_due: int) -> list[NoteData] | None:
@@ -782,9 +794,9 @@ def iter_notes(
     cache: RenderCache | None = None,
 ) -> Iterator[NoteData]:
     """The notes of the lessons, in lesson order, one lesson at a time: taken from the
-    previous package when `reuse` can, else from the render `cache`, else rendered -- in
-    forked processes when `workers` > 1 (same notes, same order) -- and then kept in the
-    cache. Image problems are collected in `builder.errors`."""
+    render `cache` when it has them, else from the previous package when `reuse` can, else
+    rendered -- in forked processes when `workers` > 1 (same notes, same order) -- and then
+    kept in the cache. Image problems are collected in `builder.errors`."""
     global _FORKED
     total = sum(len(lesson.cards) for lesson in lessons)
     plans = []
@@ -794,11 +806,12 @@ def iter_notes(
         items = _lesson_items(lesson)
         guids = [_note_guid(lesson, item) for item in items]
         keys = _render_keys(lesson, deck, items)
-        cached = reuse is not None and reuse.usable(lesson, guids, keys)
         cache_key = ""
         if cache is not None and not _has_image(lesson):
             cache_key = cache.key(guids, keys)
-        in_cache = not cached and bool(cache_key) and cache is not None and cache.has(cache_key)
+        # The render cache first (reading one file is cheaper than unpacking the old package).
+        in_cache = bool(cache_key) and cache is not None and cache.has(cache_key)
+        cached = not in_cache and reuse is not None and reuse.usable(lesson, guids, keys)
         plans.append((lesson, deck, items, guids, keys, first_due, cached, cache_key, in_cache))
         first_due += len(items)
     to_render = [i for i, plan in enumerate(plans) if not plan[6] and not plan[8]]

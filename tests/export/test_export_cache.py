@@ -132,3 +132,15 @@ def test_an_unwritable_cache_only_costs_rendering(tmp_path: Path) -> None:
                              cache=cache)
     assert summary.cached == 0 and cache.stored == 0
     assert (tmp_path / "a.apkg").is_file()
+
+
+def test_a_re_export_asks_the_cache_before_the_old_package(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    lessons, decks = _lessons(root)
+    out = tmp_path / "deck.apkg"
+    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    before = out.read_bytes()
+    again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    assert again.cached == _cached_cards(lessons) and again.reused == 0
+    assert again.unchanged == again.notes
+    assert out.read_bytes() == before

@@ -277,11 +277,13 @@ def test_unchanged_lessons_are_reused_from_the_previous_package(tmp_path: Path) 
     root = copy_fixtures(tmp_path / "src")
     lessons, decks = _lessons(root)
     rust = next(lesson for lesson in lessons if lesson.slug == "rust-ownership")
+    # Without the render cache (which would otherwise be asked first).
     out = tmp_path / "deck.apkg"
-    first = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    first = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, cache=False)
     assert first.reused == 0
     before = out.read_bytes()
-    again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, workers=2)
+    again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, workers=2,
+                           cache=False)
     # The Go lesson shows an image, so it is rendered again (its media is collected);
     # the Rust lesson's notes come from the old package unchanged.
     assert again.reused == len(rust.cards)
@@ -291,13 +293,13 @@ def test_unchanged_lessons_are_reused_from_the_previous_package(tmp_path: Path) 
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("let w = v;", "let w = v2;"),
                       encoding="utf-8")
     lessons, decks = _lessons(root)
-    edited = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 10)
+    edited = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 10, cache=False)
     assert edited.reused == 0 and edited.updated == 1
     cold = tmp_path / "cold" / "deck.apkg"
     cold.parent.mkdir()
     cold_sidecar = sidecar_path(cold)
     cold_sidecar.write_bytes(b"")  # no usable history: every note counts as new
-    export_lessons(lessons, cold, manifest_decks=decks, timestamp=T0 + 10)
+    export_lessons(lessons, cold, manifest_decks=decks, timestamp=T0 + 10, cache=False)
     assert _note_mods(cold, tmp_path) != _note_mods(out, tmp_path)  # the old times were kept
     with zipfile.ZipFile(cold) as a, zipfile.ZipFile(out) as b:
         assert a.read("media") == b.read("media")
