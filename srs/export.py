@@ -1056,7 +1056,10 @@ def _write_collection(
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
         cursor = conn.cursor()
-        cursor.executescript(APKG_SCHEMA)
+        # Tables first, indexes after the rows (one sort each instead of an index update per
+        # row); sqlite_master lists them in the same order as the schema does.
+        tables, indexes = _split_schema(APKG_SCHEMA)
+        cursor.executescript(tables)
         cursor.executescript(APKG_COL)
         note_rows: list[tuple[Any, ...]] = []
         card_rows: list[tuple[Any, ...]] = []
@@ -1088,6 +1091,7 @@ def _write_collection(
             if len(note_rows) >= 1000:
                 tally.cards += _flush(cursor, note_rows, card_rows)
         tally.cards += _flush(cursor, note_rows, card_rows)
+        cursor.executescript(indexes)
         tally.decks = set(deck_ids)
         for name in sorted(deck_ids):
             deck = genanki.Deck(deck_ids[name], name)
@@ -1098,6 +1102,15 @@ def _write_collection(
     finally:
         conn.close()
     return tally
+
+
+def _split_schema(schema: str) -> tuple[str, str]:
+    """genanki's schema as (its tables, its indexes)."""
+    start = schema.index("CREATE INDEX")
+    tables, indexes = schema[:start], schema[start:]
+    if "CREATE TABLE" in indexes:
+        return schema, ""
+    return tables, indexes
 
 
 def _flush(cursor: Any, note_rows: list[tuple[Any, ...]], card_rows: list[tuple[Any, ...]]) -> int:
@@ -1114,6 +1127,10 @@ def _zip_entry(name: str) -> zipfile.ZipInfo:
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     info.create_system = 3
+    # ZipFile's own `compresslevel` reaches `write`/`writestr` of a name, not an entry given
+    # as a ZipInfo (which would otherwise get zlib's default, 6).
+    level_attribute = "compress_level" if hasattr(info, "compress_level") else "_compresslevel"
+    setattr(info, level_attribute, ZIP_LEVEL)
     return info
 
 
