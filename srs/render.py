@@ -520,7 +520,9 @@ def highlight_fused(lexer: Any, code: str) -> str | None:
             continue
         if plain_from < pos:
             chunk = text[plain_from:pos]
-            append(escape(chunk, quote=False) if needs_escape else chunk)
+            if needs_escape and ("<" in chunk or ">" in chunk or "&" in chunk):
+                chunk = escape(chunk, quote=False)
+            append(chunk)
         if cls is _GAP:
             value = m.group()
             if value == "\n":
@@ -535,7 +537,7 @@ def highlight_fused(lexer: Any, code: str) -> str | None:
             append(format_tokens((t, v) for _, t, v in action(lexer, rexmatch(text, pos))))
         else:
             value = m.group()
-            if needs_escape:
+            if needs_escape and ("<" in value or ">" in value or "&" in value):
                 value = escape(value, quote=False)
             if "\n" in value:
                 append("\n".join(f'<span class="{cls}">{part}</span>' if part else ""
