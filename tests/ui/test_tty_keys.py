@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import termios
+import threading
+import time
 
 import pytest
 
@@ -31,8 +33,29 @@ def test_keys_are_read_one_at_a_time_and_the_terminal_is_restored(pty_pair) -> N
     assert keys() == "é"
     os.write(master, b"\x1b[A")
     assert keys() == "\x1b[A"
-    os.write(master, b"\x03")
-    assert keys() == "\x03"          # raw mode: Ctrl-C arrives as a key, the loop quits on it
+    assert termios.tcgetattr(slave) == before
+
+
+def test_ctrl_c_typed_during_the_read_is_a_key(pty_pair) -> None:  # type: ignore[no-untyped-def]
+    master, slave = pty_pair
+    before = termios.tcgetattr(slave)
+
+    def type_when_raw() -> None:
+        # Between reads the terminal is in its normal mode, where Ctrl-C raises SIGINT in
+        # the reader (a KeyboardInterrupt, which also ends a session); during the read it is
+        # a byte. Wait for the read to start, then type it.
+        for _ in range(500):
+            if not termios.tcgetattr(slave)[3] & termios.ICANON:
+                break
+            time.sleep(0.01)
+        os.write(master, b"\x03")
+
+    typist = threading.Thread(target=type_when_raw)
+    typist.start()
+    try:
+        assert TtyKeys(slave)() == "\x03"
+    finally:
+        typist.join()
     assert termios.tcgetattr(slave) == before
 
 
