@@ -39,6 +39,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX cards_queue ON cards(deck, state, due) WHERE suspended = 0 AND orphaned = 0;
     CREATE INDEX review_log_time ON review_log(time, state_before, rating);
     """,
+    # New cards in reading order: the queue walks lessons by rank and stops after new/day
+    # rows instead of sorting every new card. Partial, so answering a review card never
+    # touches it.
+    """
+    CREATE INDEX cards_new ON cards(deck, lesson, ordinal) WHERE state = 0;
+    CREATE INDEX lessons_rank ON lessons(rank, path);
+    """,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
@@ -514,8 +521,12 @@ class Store:
                 reviews.extend(_queued(row) for row in rows)
             room = max(0, options.new_per_day - introduced)
             if room:
+                # Lessons first (CROSS JOIN fixes the loop order) so that SQLite reads new
+                # cards in rank order through `cards_new` and stops at the limit, instead of
+                # sorting every new card of the deck.
                 rows = conn.execute(
-                    f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
+                    f"SELECT {_CARD_COLUMNS} FROM lessons l CROSS JOIN cards c INDEXED BY "
+                    "cards_new ON l.path = c.lesson JOIN card_content t ON t.card = c.id "
                     f"WHERE c.deck = ? AND c.state = 0 AND {_ACTIVE} AND {unburied} "
                     f"ORDER BY l.rank, l.path, c.ordinal, c.id LIMIT ?",
                     (deck, now_us, room),

@@ -9,7 +9,6 @@ of every lesson, so unchanged lessons need no parsing for that either.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ class SyncReport:
 
 
 def file_digest(path: Path) -> str:
+    import hashlib  # loads OpenSSL (~2.5 ms): only paid when a lesson file changed
+
     digest = hashlib.blake2b(digest_size=16)
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
