@@ -78,9 +78,6 @@ def check(paths: PathsArg = None) -> None:
         raise typer.Exit(1)
 
 
-# -- further commands (verify, review, stats, export) are added below this line --
-
-
 @app.command()
 def verify(
     paths: PathsArg = None,

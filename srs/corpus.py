@@ -56,9 +56,9 @@ def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[Less
         decks_dir = base / "decks"
         manifests = sorted(decks_dir.glob(f"*{MANIFEST_SUFFIX}")) if decks_dir.is_dir() else []
         if manifests:
-            paths = [_relative(m, base) for m in manifests]
+            paths = [_relative(m) for m in manifests]
         elif (base / "lessons").is_dir():
-            paths = [_relative(base / "lessons", base)]
+            paths = [_relative(base / "lessons")]
         else:
             raise SrsError("no PATH given and neither ./decks nor ./lessons exists")
     sources: dict[Path, LessonSource] = {}
@@ -79,7 +79,8 @@ def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[Less
     return list(sources.values())
 
 
-def _relative(path: Path, base: Path) -> Path:
+def _relative(path: Path) -> Path:
+    """As the user would type it from the current folder, for `path:line` messages."""
     try:
         return Path(os.path.relpath(path, Path.cwd()))
     except ValueError:
