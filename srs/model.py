@@ -99,6 +99,7 @@ class Card:
     ordinal: int = 0
     tags: tuple[str, ...] = ()
     deck: str = ""
+    question: str = ""  # MCQ: the front without its choice listing
     choices: tuple[str, ...] = ()
     answer: str | None = None
     explanation: str = ""
@@ -137,6 +138,7 @@ class Card:
             "content_hash": self.content_hash,
         }
         if self.kind is CardKind.MCQ:
+            data["question"] = self.question
             data["choices"] = list(self.choices)
             data["answer"] = self.answer
             data["explanation"] = self.explanation

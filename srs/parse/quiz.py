@@ -130,4 +130,4 @@ def _emit(ctx: LessonContext, q: _Question, title: str, section: str) -> None:
     correct = choices[letters.index(q.answer)]
     back = f"**{q.answer})** {correct}" + (f"\n\n{explanation}" if explanation else "")
     ctx.add(CardKind.MCQ, f"q{q.number}", front, back, q.line, section,
-            choices=choices, answer=q.answer, explanation=explanation)
+            question=prompt, choices=choices, answer=q.answer, explanation=explanation)

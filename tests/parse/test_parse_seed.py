@@ -30,7 +30,8 @@ def test_seed_mcq() -> None:
     )
     assert mcq.answer == "C"
     assert mcq.explanation.startswith("The unsafe package should be used sparingly")
-    assert mcq.front.startswith("When should you use the unsafe package?")
+    assert mcq.question == "When should you use the unsafe package?"
+    assert mcq.front.startswith(mcq.question + "\n\n**A)** Always")
     assert "**C)** Only when necessary" in mcq.back
     assert mcq.key == "q1"
     assert mcq.source.line == 120
