@@ -28,6 +28,8 @@ def load_manifest(path: Path) -> Deck:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ManifestError(f"cannot read deck manifest: {exc.strerror}", path) from exc
+    except UnicodeDecodeError as exc:
+        raise ManifestError("deck manifest is not valid UTF-8", path) from exc
     except tomllib.TOMLDecodeError as exc:
         line = _toml_error_line(str(exc))
         raise ManifestError(f"invalid TOML: {exc}", path, line) from exc
@@ -37,8 +39,12 @@ def load_manifest(path: Path) -> Deck:
     globs = data.get("lessons", ["*.md"])
     if isinstance(globs, str):
         globs = [globs]
-    if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
-        raise ManifestError("`lessons` must be a list of glob strings", path, 1)
+    if not isinstance(globs, list) or not all(isinstance(g, str) and g.strip() for g in globs):
+        raise ManifestError("`lessons` must be a list of non-empty glob strings", path, 1)
+    absolute = next((g for g in globs if Path(g).is_absolute()), None)
+    if absolute is not None:
+        raise ManifestError(
+            f"`lessons` globs are relative to the manifest's folder, not {absolute!r}", path, 1)
     return Deck(name=name.strip(), path=path, lesson_globs=tuple(globs),
                 options=_options(data.get("options", {}), path))
 

@@ -100,3 +100,20 @@ def test_cycle_members_still_ordered(tmp_path: Path) -> None:
     corpus = load_corpus([tmp_path])
     assert [x.slug for x in lesson_order(corpus.lessons)] == ["y", "x"]
     assert sum(d.severity is Severity.ERROR for d in corpus.diagnostics) == 1
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('name = "D"\nlessons = ["/etc/*.md"]\n', "relative to the manifest"),
+    ('name = "D"\nlessons = [""]\n', "non-empty glob"),
+    ('name = "D"\nlessons = [3]\n', "non-empty glob"),
+    (b'name = "\xff"\n', "not valid UTF-8"),
+    ('lessons = ["*.md"]\n', "needs a `name`"),
+])
+def test_bad_manifests_are_clean_errors(tmp_path: Path, text: str | bytes, message: str) -> None:
+    path = tmp_path / "d.toml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    with pytest.raises(ManifestError, match=message):
+        load_manifest(path)
