@@ -71,7 +71,10 @@ def fsrs_card_id(card_id: str) -> int:
 
 
 class _SeededFsrs(fsrs.Scheduler):
-    """py-fsrs with fuzz drawn from a generator we seed per answer, not the global one."""
+    """py-fsrs with fuzz drawn from a generator we seed per answer, not the global one, so
+    that the interval a rating shows before the answer is the one the answer gives. It
+    replaces py-fsrs 6.3's `_get_fuzzed_interval` (same bands, same rounding; pinned in
+    pyproject.toml, and tests/schedule compares both)."""
 
     seed: str = ""
 
