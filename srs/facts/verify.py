@@ -13,6 +13,7 @@ not start the toolchain at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -336,16 +337,26 @@ def _load_cache(path: Path) -> dict[str, dict[str, object]]:
 
 
 def _store_cache(path: Path, key: str, report: Report) -> None:
+    """Keep `report` under `key`; best effort: a cache that cannot be written is skipped."""
     data = _load_cache(path)
     data.pop(key, None)
     data[key] = report.to_json()
     while len(data) > 64:
         data.pop(next(iter(data)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".verify-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".verify-", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+    except OSError:
+        return
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def source_key(lesson_files: Sequence[Path],

@@ -147,3 +147,23 @@ def test_which_targets_run_on_which_host() -> None:
     assert runnable("darwin", "amd64") == {"amd64"}
     assert runnable("darwin", "arm64") == {"arm64"}
     assert runnable("linux", "arm64") == {"arm64"}
+
+
+@needs_go
+def test_cli_verify_with_an_unwritable_cache_still_verifies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # /proc refuses new folders: the cache is skipped, the verification is not.
+    monkeypatch.setenv("SRS_CACHE_DIR", "/proc/nope")
+    result = CliRunner().invoke(app, ["verify", str(SEED)])
+    assert result.exit_code == 0, result.output
+    assert "0 mismatches" in result.output and "(cached)" not in result.output
+
+
+@needs_go
+def test_a_cache_file_that_cannot_be_replaced_leaves_no_scratch_file(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (cache / "verify.json").mkdir(parents=True)  # os.replace onto a folder fails
+    report = verify([analyze(parse_lesson_file(SEED))], cache_dir=cache)
+    assert report.mismatches == [] and report.facts > 0
+    assert sorted(p.name for p in cache.iterdir()) == ["verify.json"]
+    assert list((cache / "verify.json").iterdir()) == []
