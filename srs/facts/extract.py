@@ -265,27 +265,33 @@ def _api_calls(toks: list[Token], text: str, env: Env) -> list[tuple[api.Call, i
         paren = toks[i + 3]
         if a.kind != IDENT or dot.text != "." or b.kind != IDENT or paren.text != "(":
             continue
+        # Decide whether the call is one the registry explains before reading its arguments:
+        # most calls in a lesson's code are not.
+        qualified = i == 0 or toks[i - 1].text != "."
+        receiver: str | None = None
+        if a.text in ("atomic", "unsafe", "syscall", "unix") and qualified:
+            name = f"{a.text}.{b.text}"
+        elif a.text in holders:
+            name = f"atomic.{holders[a.text]}.{b.text}"
+            j = i
+            while j >= 2 and toks[j - 1].text == "." and toks[j - 2].kind == IDENT:
+                j -= 2
+            receiver = text[toks[j].start:a.end]
+        else:
+            continue
+        if name not in api.REGISTRY:
+            continue
         try:
             _, end = _call_args(toks, i + 3)
         except Exception:
             continue
         args = _split_args(text[paren.end:toks[end - 1].start])
-        qualified = i == 0 or toks[i - 1].text != "."
-        if a.text in ("atomic", "unsafe", "syscall", "unix") and qualified:
-            name = f"{a.text}.{b.text}"
-            if name in api.REGISTRY:
-                found.append((api.Call(name, args), a.line))
-                if b.text == "Mmap":
-                    explained_in_calls.update(re.findall(r"\b(?:PROT|MAP)_\w+", " ".join(args)))
-        elif a.text in holders:
-            kind = holders[a.text]
-            name = f"atomic.{kind}.{b.text}"
-            if name in api.REGISTRY:
-                j = i
-                while j >= 2 and toks[j - 1].text == "." and toks[j - 2].kind == IDENT:
-                    j -= 2
-                receiver = text[toks[j].start:a.end]
-                found.append((api.Call(name, args, receiver), a.line))
+        if receiver is None:
+            found.append((api.Call(name, args), a.line))
+            if b.text == "Mmap":
+                explained_in_calls.update(re.findall(r"\b(?:PROT|MAP)_\w+", " ".join(args)))
+        else:
+            found.append((api.Call(name, args, receiver), a.line))
     for flag, line in flags:
         if flag not in explained_in_calls:
             found.append((api.Call(f"syscall.{flag}", ()), line))
