@@ -37,6 +37,7 @@ import hashlib
 import html
 import itertools
 import json
+import math
 import os
 import re
 import secrets
@@ -966,17 +967,34 @@ def _sidecar_bytes(mods: dict[str, Previous], package: str) -> bytes:
 # -- writing the package -------------------------------------------------------------------
 
 
+# Export times are Unix seconds in this range. Note ids count up from the time in
+# milliseconds: Anki's importer refuses note id 0, and past 2**53 seconds the ids no longer
+# fit its 64-bit columns (and floats lose whole seconds).
+MIN_EXPORT_TIME = 1
+MAX_EXPORT_TIME = 2**53
+
+
+def checked_time(value: float, what: str = "the export time") -> float:
+    """`value` if it is a finite number of seconds in 1 .. 2**53, else `ExportError`."""
+    if not math.isfinite(value) or not MIN_EXPORT_TIME <= value <= MAX_EXPORT_TIME:
+        raise ExportError(f"{what} must be a finite number of seconds from 1 to 2**53, "
+                          f"not {value!r}")
+    return float(value)
+
+
 def export_time(timestamp: float | None = None) -> float:
-    """The export time: `timestamp`, else `SRS_EXPORT_TIME`, else `SOURCE_DATE_EPOCH`, else now."""
+    """The export time: `timestamp`, else `SRS_EXPORT_TIME`, else `SOURCE_DATE_EPOCH`, else now.
+    Raises `ExportError` for a value that is not a finite number of seconds in 1 .. 2**53."""
     if timestamp is not None:
-        return float(timestamp)
+        return checked_time(timestamp, "--timestamp")
     for name in ("SRS_EXPORT_TIME", "SOURCE_DATE_EPOCH"):
         value = os.environ.get(name, "").strip()
         if value:
             try:
-                return float(value)
+                number = float(value)
             except ValueError:
                 raise ExportError(f"{name} must be a number of seconds, not {value!r}") from None
+            return checked_time(number, name)
     return time.time()
 
 
@@ -1191,7 +1209,8 @@ def export_lessons(
     `ExportError` and leaves `out` as it was. Notes stream from the renderer into the
     scratch collection, so memory stays flat however many cards there are.
     """
-    when = export_time(timestamp)
+    # A given time is only checked (the CLI resolves it once for all its packages).
+    when = export_time() if timestamp is None else checked_time(timestamp, "the timestamp")
     out = Path(out)
     directory = out.parent
     if not directory.is_dir():
@@ -1203,12 +1222,14 @@ def export_lessons(
         builder.check_lesson_images(lesson)
     _raise_collected(builder)
     previous, previous_package = read_sidecar(out)
-    db_path = _scratch(directory, out.name, ".anki2")
-    zip_path = _scratch(directory, out.name, ".zip")
+    db_path: Path | None = None
+    zip_path: Path | None = None
     reuse: _Reuse | None = None
     render_cache = (RenderCache(default_cache_dir()) if cache is True
                     else cache if isinstance(cache, RenderCache) else None)
     try:
+        db_path = _scratch(directory, out.name, ".anki2")
+        zip_path = _scratch(directory, out.name, ".zip")
         reuse = _Reuse(out, directory, previous, previous_package)
         notes = iter_notes(lessons, builder, manifest_decks, progress, workers, reuse,
                            render_cache)
@@ -1222,8 +1243,9 @@ def export_lessons(
     finally:
         if reuse is not None:
             reuse.close()
-        db_path.unlink(missing_ok=True)
-        zip_path.unlink(missing_ok=True)
+        for scratch in (db_path, zip_path):
+            if scratch is not None:
+                scratch.unlink(missing_ok=True)
     sidecar = sidecar_path(out)
     try:
         _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods, package_digest(out)))
