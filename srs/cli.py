@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -141,13 +142,7 @@ def stats(
     from srs.store import Store, default_db_path
 
     try:
-        now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
-    except ValueError:
-        raise _fail(SrsError(f"--now: not an ISO time: {now_text!r}")) from None
-    if now.tzinfo is None:
-        now = now.astimezone()
-    now = now.astimezone(UTC)
-    try:
+        now = _fixed_time(now_text, "--now") if now_text else datetime.now(UTC)
         with Store.open(db or default_db_path(), now=now, read_only=True) as store:
             numbers = compute_stats(store, now)
     except SrsError as exc:
@@ -206,21 +201,25 @@ def _fast_review(argv: list[str]) -> bool:
     return True
 
 
-def _review_now() -> object:
-    """The fixed instant from `SRS_NOW` (tests only), or None for the wall clock."""
-    import os
+def _fixed_time(text: str, what: str) -> datetime:
+    """A fixed clock (`stats --now`, `SRS_NOW`): an ISO-8601 time with a UTC offset, in UTC."""
     from datetime import UTC, datetime
 
-    fixed = os.environ.get("SRS_NOW")
-    if not fixed:
-        return None
     try:
-        moment = datetime.fromisoformat(fixed)
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        raise SrsError(f"SRS_NOW is not an ISO-8601 time: {fixed!r}") from None
+        raise SrsError(f"{what} is not an ISO-8601 time: {text!r}") from None
     if moment.tzinfo is None:
-        raise SrsError("SRS_NOW needs a UTC offset, e.g. 2026-03-02T09:00:00+00:00")
+        raise SrsError(f"{what} needs a UTC offset, e.g. 2026-03-02T09:00:00+00:00")
     return moment.astimezone(UTC)
+
+
+def _review_now() -> datetime | None:
+    """The fixed instant from `SRS_NOW` (tests only), or None for the wall clock."""
+    import os
+
+    fixed = os.environ.get("SRS_NOW")
+    return _fixed_time(fixed, "SRS_NOW") if fixed else None
 
 
 def _review(paths: list[Path], db: Path | None) -> None:
@@ -238,7 +237,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
     fixed = _review_now()
 
     def clock() -> datetime:
-        return fixed if isinstance(fixed, datetime) else datetime.now(UTC)
+        return fixed if fixed is not None else datetime.now(UTC)
 
     now = clock()
     sources = resolve_sources(paths)
@@ -250,16 +249,18 @@ def _review(paths: list[Path], db: Path | None) -> None:
         if problems:
             typer.echo(f"srs: {problems} lesson errors (see `srs check`)", err=True)
         limits = {source.deck.name: source.deck.options for source in sources}
-        cards = store.queue(now, day_start(now), limits, day_end=day_start_after(now))
+        lessons = {str(source.path.resolve()) for source in sources}
+        cards = store.queue(now, day_start(now), limits, day_end=day_start_after(now),
+                            lessons=lessons)
         console = Console()
         tomorrow = day_start_after(now)
 
         def due_tomorrow() -> int:
             return len(store.queue(tomorrow, tomorrow, limits,
-                                   day_end=day_start_after(tomorrow)))
+                                   day_end=day_start_after(tomorrow), lessons=lessons))
 
         if not cards:
-            upcoming = [d for d in (store.next_due(now),) if d is not None]
+            upcoming = [d for d in (store.next_due(now, limits, lessons),) if d is not None]
             if due_tomorrow():
                 upcoming.append(tomorrow)
             if upcoming:
@@ -277,6 +278,29 @@ def _review(paths: list[Path], db: Path | None) -> None:
             if session.session_id is not None:
                 store.end_session(session.session_id, clock())
         print_summary(console, summary, due_tomorrow=due_tomorrow())
+
+
+@app.command()
+def unsuspend(
+    card_ids: Annotated[list[str], typer.Argument(help="Card ids, as `srs cards` shows them.")],
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Review database (default: $SRS_DB, else the user data folder)."),
+    ] = None,
+) -> None:
+    """Bring suspended cards back into reviews."""
+    from datetime import UTC
+
+    from srs.store import Store, default_db_path
+
+    try:
+        now = _review_now() or datetime.now(UTC)
+        with Store.open(db or default_db_path(), now=now) as store:
+            for card_id in card_ids:
+                back = store.unsuspend(card_id)
+                typer.echo(f"{card_id}: {'unsuspended' if back else 'was not suspended'}")
+    except SrsError as exc:
+        raise _fail(exc) from None
 
 
 @app.command()

@@ -17,7 +17,7 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,6 +87,7 @@ class LessonFileRow:
     size: int
     mtime_ns: int
     hash: str
+    deck: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,15 +210,22 @@ class Store:
         """Open (creating or upgrading) the database at `path` as its single writer.
 
         `read_only` opens an existing, current file for queries only: no lock is taken, so it
-        works while a review runs; a missing or older file is opened as a writer instead.
+        works while a review runs; an older file is opened as a writer (to upgrade it), and a
+        missing one is an error (nothing is created).
         Raises StoreLockedError, StoreVersionError or StoreError.
         """
         path = Path(path)
-        if read_only and path.exists():
+        if read_only:
+            if not path.exists():
+                raise StoreError(f"no review database at {path} yet; run `srs review` first")
             store = cls._open_reader(path)
             if store is not None:
                 return store
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database folder: {exc.strerror}",
+                             path.parent) from exc
         lock_fd = _lock(path)
         try:
             conn = _connect(path)
@@ -237,8 +245,12 @@ class Store:
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
                                    isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the review database: {exc}", path) from exc
+        try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.Error as exc:
+            conn.close()
             raise StoreError(f"cannot read the review database: {exc}", path) from exc
         if version > SCHEMA_VERSION:
             conn.close()
@@ -267,6 +279,9 @@ class Store:
             self._daily_backup(now)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot use the review database: {exc}", self.path) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot write beside the review database: {exc.strerror}",
+                             Path(exc.filename) if exc.filename else self.path) from exc
 
     def _migrate(self, version: int, now: datetime) -> None:
         if version > 0:
@@ -351,8 +366,9 @@ class Store:
     # -- lesson sync ---------------------------------------------------------------------------
 
     def lesson_files(self) -> dict[str, LessonFileRow]:
-        rows = self._conn.execute("SELECT path, size, mtime_ns, hash FROM lessons")
-        return {path: LessonFileRow(size, mtime, digest) for path, size, mtime, digest in rows}
+        rows = self._conn.execute("SELECT path, size, mtime_ns, hash, deck FROM lessons")
+        return {path: LessonFileRow(size, mtime, digest, deck)
+                for path, size, mtime, digest, deck in rows}
 
     def lessons(self) -> list[LessonRow]:
         rows = self._conn.execute(
@@ -366,6 +382,13 @@ class Store:
         with self._write() as conn:
             conn.execute("UPDATE lessons SET size = ?, mtime_ns = ? WHERE path = ?",
                          (size, mtime_ns, path))
+
+    def set_lesson_deck(self, path: str, deck: str) -> None:
+        """The lesson now belongs to `deck` (its manifest changed): move it and its cards."""
+        with self._write() as conn:
+            conn.execute("UPDATE lessons SET deck = ? WHERE path = ?", (deck, path))
+            conn.execute("UPDATE cards SET deck = ? WHERE lesson = ? AND deck != ?",
+                         (deck, path, deck))
 
     def set_lesson_ranks(self, ranks: dict[str, int]) -> None:
         with self._write() as conn:
@@ -487,16 +510,21 @@ class Store:
 
     def queue(
         self, now: datetime, day_start: datetime, limits: dict[str, DeckOptions],
-        *, day_end: datetime | None = None,
+        *, day_end: datetime | None = None, lessons: Collection[str] | None = None,
     ) -> list[QueuedCard]:
-        """Today's cards for the decks in `limits`: learning cards due within the learn-ahead
+        """Today's cards for the decks in `limits` (and, given `lessons`, only the cards of
+        those lesson files, by resolved path): learning cards due within the learn-ahead
         window, then review cards due before `day_end` (default: day_start + 1 day) up to each
         deck's reviews/day less reviews done today, then new cards in lesson rank order up to
         new/day less cards introduced today."""
+        if lessons is not None and not lessons:
+            return []
         conn = self._conn
         now_us, start_us = to_us(now), to_us(day_start)
         end_us = to_us(day_end if day_end is not None else day_start + timedelta(days=1))
         unburied = "(c.buried_until IS NULL OR c.buried_until <= ?)"
+        among, paths = _lesson_filter("c.lesson", lessons)
+        walked, _ = _lesson_filter("l.path", lessons)
         done = self._answered_since(start_us)
         learning: list[QueuedCard] = []
         reviews: list[QueuedCard] = []
@@ -505,8 +533,8 @@ class Store:
             rows = conn.execute(
                 f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
                 f"WHERE c.deck = ? AND c.state IN (1, 3) AND c.due <= ? AND {_ACTIVE} "
-                f"AND {unburied}",
-                (deck, now_us + int(LEARN_AHEAD.total_seconds() * 1e6), now_us),
+                f"AND {unburied}{among}",
+                (deck, now_us + int(LEARN_AHEAD.total_seconds() * 1e6), now_us, *paths),
             )
             learning.extend(_queued(row) for row in rows)
             reviewed, introduced = done.get(deck, (0, 0))
@@ -515,21 +543,24 @@ class Store:
                 rows = conn.execute(
                     f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
                     f"WHERE c.deck = ? AND c.state = 2 AND c.due < ? AND {_ACTIVE} "
-                    f"AND {unburied} ORDER BY c.due, c.id LIMIT ?",
-                    (deck, end_us, now_us, room),
+                    f"AND {unburied}{among} ORDER BY c.due, c.id LIMIT ?",
+                    (deck, end_us, now_us, *paths, room),
                 )
                 reviews.extend(_queued(row) for row in rows)
             room = max(0, options.new_per_day - introduced)
             if room:
                 # Lessons first (CROSS JOIN fixes the loop order) so that SQLite reads new
                 # cards in rank order through `cards_new` and stops at the limit, instead of
-                # sorting every new card of the deck.
+                # sorting every new card of the deck; the lesson filter is checked on the
+                # lessons walked, never used to look them up (that would need a sort).
                 rows = conn.execute(
-                    f"SELECT {_CARD_COLUMNS} FROM lessons l CROSS JOIN cards c INDEXED BY "
-                    "cards_new ON l.path = c.lesson JOIN card_content t ON t.card = c.id "
-                    f"WHERE c.deck = ? AND c.state = 0 AND {_ACTIVE} AND {unburied} "
+                    f"SELECT {_CARD_COLUMNS} FROM lessons l INDEXED BY lessons_rank CROSS JOIN "
+                    "cards c INDEXED BY cards_new ON l.path = c.lesson "
+                    "JOIN card_content t ON t.card = c.id "
+                    f"WHERE c.deck = ? AND c.state = 0 AND {_ACTIVE} AND {unburied}"
+                    f"{walked} "
                     f"ORDER BY l.rank, l.path, c.ordinal, c.id LIMIT ?",
-                    (deck, now_us, room),
+                    (deck, now_us, *paths, room),
                 )
                 new.extend(_queued(row) for row in rows)
         learning.sort(key=lambda q: (q.schedule.due, q.id))
@@ -605,9 +636,14 @@ class Store:
         with self._write() as conn:
             conn.execute("UPDATE cards SET suspended = 1 WHERE id = ?", (card_id,))
 
-    def unsuspend(self, card_id: str) -> None:
+    def unsuspend(self, card_id: str) -> bool:
+        """Bring a suspended card back into reviews; False if it was not suspended.
+        Raises StoreError for an unknown id."""
         with self._write() as conn:
-            conn.execute("UPDATE cards SET suspended = 0 WHERE id = ?", (card_id,))
+            if conn.execute("SELECT 1 FROM cards WHERE id = ?", (card_id,)).fetchone() is None:
+                raise StoreError(f"no card {card_id}", self.path)
+            return conn.execute("UPDATE cards SET suspended = 0 WHERE id = ? AND suspended = 1",
+                                (card_id,)).rowcount > 0
 
     def start_session(self, now: datetime) -> int:
         with self._write() as conn:
@@ -619,10 +655,19 @@ class Store:
         with self._write() as conn:
             conn.execute("UPDATE sessions SET ended = ? WHERE id = ?", (to_us(now), session_id))
 
-    def next_due(self, now: datetime) -> datetime | None:
-        """The earliest due time of any active card that is not new (None: nothing scheduled)."""
+    def next_due(self, now: datetime, decks: Collection[str] | None = None,
+                 lessons: Collection[str] | None = None) -> datetime | None:
+        """The earliest time an active card that is not new comes up again (None: nothing
+        scheduled), among the cards of `decks` and `lessons` when given: a card buried past
+        `now` comes up at the later of its due time and the end of its burial."""
+        if (lessons is not None and not lessons) or (decks is not None and not decks):
+            return None
+        among, paths = _lesson_filter("lesson", lessons)
+        decks_in, names = _lesson_filter("deck", decks)
         row = self._conn.execute(
-            "SELECT min(due) FROM cards WHERE (suspended | orphaned) = 0 AND state != 0"
+            "SELECT min(CASE WHEN buried_until > ? THEN max(due, buried_until) ELSE due END) "
+            f"FROM cards WHERE (suspended | orphaned) = 0 AND state != 0{decks_in}{among}",
+            (to_us(now), *names, *paths),
         ).fetchone()
         return _opt_dt(row[0])
 
@@ -729,6 +774,15 @@ class _Transaction:
             self._conn.execute("ROLLBACK")
         if isinstance(exc, sqlite3.Error):
             raise StoreError(f"cannot write the review database: {exc}", self._path) from exc
+
+
+def _lesson_filter(column: str, values: Collection[str] | None) -> tuple[str, tuple[str, ...]]:
+    """An ` AND column IN (...)` clause (with a unary `+`, so that it never picks the index)
+    and its parameters; nothing for None."""
+    if values is None:
+        return "", ()
+    chosen = tuple(sorted(set(values)))
+    return f" AND +{column} IN ({', '.join('?' * len(chosen))})", chosen
 
 
 def _newer_message(version: int) -> str:

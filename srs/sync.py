@@ -4,7 +4,10 @@ A lesson whose size and mtime match what the store remembers is not opened. Othe
 bytes are hashed; the same hash only refreshes the remembered mtime; a new hash re-parses the
 lesson (loading the parser only then) and applies its cards to the store. Lesson ranks (the
 prerequisite order new cards are introduced in) are recomputed from what the store remembers
-of every lesson, so unchanged lessons need no parsing for that either.
+of every lesson, so unchanged lessons need no parsing for that either. A lesson moved to
+another deck (its manifest changed) has its cards' deck updated without parsing it. Deck
+options and ranks are written only when they differ from what the store holds, so a start
+with nothing changed writes nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from srs import corpus
 from srs.corpus import LessonSource
 from srs.errors import SrsError
 from srs.model import DeckOptions, Diagnostic, Lesson
-from srs.store import Store
+from srs.store import LessonRow, Store
 
 _CHUNK = 1 << 20
 
@@ -52,6 +55,7 @@ def file_digest(path: Path) -> str:
 def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -> SyncReport:
     report = SyncReport()
     known = store.lesson_files()
+    remembered = store.lessons()
     decks: dict[str, DeckOptions] = {}
     changed: list[tuple[str, int, int, str, Lesson]] = []
     present: set[str] = set()
@@ -64,6 +68,8 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
             row = known.get(key)
             if row is not None and (row.size, row.mtime_ns) == (info.st_size, info.st_mtime_ns):
                 report.unchanged += 1
+                if row.deck != source.deck.name:
+                    store.set_lesson_deck(key, source.deck.name)
                 continue
             digest = file_digest(Path(key))
         except OSError as exc:
@@ -71,6 +77,8 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
             continue
         if row is not None and row.hash == digest:
             store.touch_lesson_file(key, info.st_size, info.st_mtime_ns)
+            if row.deck != source.deck.name:
+                store.set_lesson_deck(key, source.deck.name)
             report.touched += 1
             continue
         try:
@@ -81,9 +89,11 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
         report.parsed += 1
         report.diagnostics.extend(lesson.diagnostics)
         changed.append((key, info.st_size, info.st_mtime_ns, digest, _unique_cards(lesson)))
-    if decks:
-        store.set_deck_options(decks)
-    ranks = _ranks(store, {key: lesson for key, *_, lesson in changed})
+    stored_options = store.deck_options()
+    stale = {name: o for name, o in decks.items() if stored_options.get(name) != o}
+    if stale:
+        store.set_deck_options(stale)
+    ranks = _ranks(remembered, {key: lesson for key, *_, lesson in changed})
     for key, size, mtime_ns, digest, lesson in changed:
         applied = store.apply_lesson(key, size, mtime_ns, digest, lesson, ranks[key], now)
         report.added += applied.added
@@ -91,7 +101,12 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
         report.orphaned += applied.orphaned
         report.restored += applied.restored
         report.taken_over += applied.taken_over
-    store.set_lesson_ranks(ranks)
+    applied_keys = {key for key, *_ in changed}
+    old_ranks = {row.path: row.rank for row in remembered}
+    moved = {key: rank for key, rank in ranks.items()
+             if key not in applied_keys and old_ranks.get(key) != rank}
+    if moved:
+        store.set_lesson_ranks(moved)
     for key in known:
         if key not in present and not os.path.exists(key):
             gone = store.orphan_lesson(key)
@@ -111,10 +126,10 @@ def _unique_cards(lesson: Lesson) -> Lesson:
     return dataclasses.replace(lesson, cards=cards)
 
 
-def _ranks(store: Store, parsed: dict[str, Lesson]) -> dict[str, int]:
+def _ranks(remembered: Sequence[LessonRow], parsed: dict[str, Lesson]) -> dict[str, int]:
     """Rank of every lesson the store knows plus the freshly parsed ones, in prerequisite order."""
     lessons: list[Lesson] = []
-    for row in store.lessons():
+    for row in remembered:
         if row.path not in parsed:
             lessons.append(Lesson(path=Path(row.path), title=row.title, slug=row.slug,
                                   number=row.number, level="", tags=(),

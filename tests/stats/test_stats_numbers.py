@@ -220,4 +220,27 @@ def test_cli_json_and_rendering(db: Path) -> None:
         assert expected in text
     result = runner.invoke(app, ["stats", "--db", str(db), "--now", "yesterday"])
     assert result.exit_code == 1
-    assert "not an ISO time" in result.output
+    assert "--now is not an ISO-8601 time: 'yesterday'" in result.output
+
+
+def test_now_without_offset_is_refused_like_srs_now(db: Path) -> None:
+    runner = CliRunner()
+    naive = "2026-03-20T12:00:00"
+    result = runner.invoke(app, ["stats", "--db", str(db), "--now", naive])
+    assert result.exit_code == 1
+    assert "--now needs a UTC offset" in result.output
+    result = runner.invoke(app, ["review", "--db", str(db)], env={"SRS_NOW": naive})
+    assert result.exit_code == 1
+    assert "SRS_NOW needs a UTC offset" in result.output
+
+
+def test_stats_on_a_missing_database_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "srs.sqlite3"
+    result = CliRunner().invoke(app, ["stats", "--db", str(missing), "--now", NOW.isoformat()])
+    assert result.exit_code == 1
+    assert f"no review database at {missing} yet; run `srs review` first" in result.output
+    assert not missing.parent.exists()
+    (tmp_path / "here").mkdir()
+    result = CliRunner().invoke(app, ["stats", "--db", str(tmp_path / "here" / "db")])
+    assert result.exit_code == 1
+    assert list((tmp_path / "here").iterdir()) == []

@@ -1,0 +1,73 @@
+"""`srs review PATH` reviews the lessons named, in the deck they are named through, and
+`srs unsuspend` brings suspended cards back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from review_pty import NOW, copy_lessons
+from typer.testing import CliRunner
+
+from srs.cli import app
+
+
+def _review(tmp_path: Path, *args: str, keys: str = "") -> str:
+    result = CliRunner().invoke(app, ["review", *args, "--db", str(tmp_path / "db")],
+                                input=keys, env={"SRS_NOW": NOW, "COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _tree(tmp_path: Path) -> Path:
+    lessons = copy_lessons(tmp_path)
+    (tmp_path / "decks").mkdir()
+    (tmp_path / "decks" / "go.toml").write_text('name = "Go"\nlessons = ["../lessons/*.md"]\n',
+                                                encoding="utf-8")
+    return lessons
+
+
+def _ids(path: Path) -> list[str]:
+    result = CliRunner().invoke(app, ["cards", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    return [card["id"] for card in json.loads(result.stdout)]
+
+
+def test_reviewing_through_a_manifest_then_the_folder_again(tmp_path: Path) -> None:
+    lessons = _tree(tmp_path)
+    assert "· 6 more" in _review(tmp_path, str(lessons))
+    assert "· 6 more" in _review(tmp_path, str(tmp_path / "decks" / "go.toml"))
+    again = _review(tmp_path, str(lessons))
+    assert "Nothing" not in again
+    assert "· 6 more" in again
+
+
+def test_only_the_named_lesson_is_reviewed(tmp_path: Path) -> None:
+    lessons = _tree(tmp_path)
+    for name, title in (("01. Slices.md", "Slices in Go"), ("02. Maps.md", "Maps in Go")):
+        count = len(_ids(lessons / name))
+        assert 1 < count < len(_ids(lessons))
+        output = _review(tmp_path, str(lessons / name))
+        assert title in output
+        assert f"· {count - 1} more" in output
+
+
+def test_unsuspend(tmp_path: Path) -> None:
+    lessons = _tree(tmp_path)
+    first = lessons / "01. Slices.md"
+    card = _ids(first)[0]
+    front = "What does len(s) return for a nil slice s?"
+    assert front in _review(tmp_path, str(first))
+    assert "Suspended." in _review(tmp_path, str(first), keys="s")
+    assert front not in _review(tmp_path, str(first))
+    db = str(tmp_path / "db")
+    result = CliRunner().invoke(app, ["unsuspend", card, "--db", db], env={"SRS_NOW": NOW})
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{card}: unsuspended\n"
+    assert front in _review(tmp_path, str(first))
+    result = CliRunner().invoke(app, ["unsuspend", card, "--db", db], env={"SRS_NOW": NOW})
+    assert result.output == f"{card}: was not suspended\n"
+    result = CliRunner().invoke(app, ["unsuspend", "ffffffffffffffff", "--db", db],
+                                env={"SRS_NOW": NOW})
+    assert result.exit_code == 1
+    assert "no card ffffffffffffffff" in result.output
