@@ -120,7 +120,7 @@ def run_ours(total: int, out: Path, workers: int | None, repeat: int) -> None:
         "size": summary.size, "notes": summary.notes, "cards": summary.cards,
         "input_rss_mb": input_rss, "peak_rss_mb": cold_rss,
         "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        "cached_hits": cached.cached, "warm_reused": warm.reused,
+        "cached_hits": cached.cached, "warm_cached": warm.cached,
         "peak_rss_after_warm_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "cache_mb": sum(f.stat().st_size for f in Path(os.environ["SRS_CACHE_DIR"]).rglob("*")
                         if f.is_file()) / 1e6,
@@ -223,7 +223,7 @@ def main() -> None:
               f"cached {run['cached_seconds']:.2f} s / {run['cached_cpu']:.2f} s CPU "
               f"({int(run['cached_hits'])} from the cache, {run['cache_mb']:.1f} MB); "
               f"re-export {run['warm_seconds']:.2f} s / {run['warm_cpu']:.2f} s CPU "
-              f"({int(run['warm_reused'])} reused); {run['size'] / 1e6:.2f} MB; RSS: input "
+              f"({int(run['warm_cached'])} from the cache); {run['size'] / 1e6:.2f} MB; RSS: input "
               f"{run['input_rss_mb']:.0f} MB, peak {run['peak_rss_mb']:.0f} MB "
               f"(after warm {run['peak_rss_after_warm_mb']:.0f}), workers "
               f"{run['worker_peak_rss_mb']:.0f} MB")

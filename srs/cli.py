@@ -360,9 +360,7 @@ def export(
         typer.echo(f"  media: {summary.media} file{'s' if summary.media != 1 else ''}")
         typer.echo(f"  since the last export: {summary.updated} changed, "
                    f"{summary.unchanged} unchanged, "
-                   f"{summary.notes - summary.updated - summary.unchanged} new"
-                   + (f" ({summary.reused} notes reused from the previous package)"
-                      if summary.reused else ""))
+                   f"{summary.notes - summary.updated - summary.unchanged} new")
     if corpus.has_errors:
         raise typer.Exit(1)
 

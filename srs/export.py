@@ -10,7 +10,7 @@ Identity:
   shapes (`tests/export` pins a fingerprint per version).
 - A note's `mod` is the time its exported content (fields, tags, note type) last changed.
   The exporter remembers it in a sidecar next to the package, `<FILE>.srs-mod.json`
-  (`guid -> [content digest, mod, render key]`, plus the package's digest): unchanged notes
+  (`guid -> [content digest, mod]`): unchanged notes
   keep their old `mod`, so Anki's importer leaves them alone, and changed ones get the
   export time (at least old mod + 1), so Anki updates them and keeps their review history.
   Without the sidecar every note gets the export time: a first import is unaffected, a
@@ -22,9 +22,8 @@ scratch SQLite file beside the target (so this module uses `sqlite3` directly; g
 own `write_to_file` leaves a temporary file behind and stores the zip uncompressed). The
 collection is deflated into a zip beside the target and moved into place with
 `os.replace`; scratch files are removed whatever happens. A lesson is rendered only when
-neither the render cache (`RenderCache`, in the user's cache folder) holds its notes nor
-the previous package does (every note with the render key the sidecar remembers). With a
-fixed `timestamp` the same input gives byte-identical files, from whichever source.
+the render cache (`RenderCache`, in the user's cache folder) does not hold its notes. With
+a fixed `timestamp` the same input gives byte-identical files, with or without the cache.
 
 genanki, markdown-it and Pygments are imported inside the functions that use them.
 """
@@ -41,7 +40,6 @@ import math
 import os
 import re
 import secrets
-import shutil
 import sqlite3
 import time
 import zipfile
@@ -59,7 +57,7 @@ from srs.model import Card, CardKind, Lesson, card_id, stable_digest
 ProgressFn = Callable[[int, int], None]
 
 SIDECAR_SUFFIX = ".srs-mod.json"
-SIDECAR_VERSION = 2
+SIDECAR_VERSION = 3
 DEFAULT_DECK = "srs"
 ANKI_ID_LOW = 1 << 30
 ANKI_ID_SPAN = 1 << 30
@@ -67,7 +65,7 @@ ANKI_ID_SPAN = 1 << 30
 NOTE_TYPE_MOD = 1_700_000_000
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp"})
 # Raise when the code below that builds a note's fields from its cards changes what it
-# makes (notes reused from the previous package are matched on this too).
+# makes (it is part of the render cache's keys).
 FIELDS_VERSION = "1"
 # Fixed zip entry time (the earliest a zip can hold), for byte-identical packages.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -211,7 +209,6 @@ class NoteData:
     deck: str
     digest: str
     due: int
-    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +228,6 @@ class ExportSummary:
     size: int
     updated: int = 0
     unchanged: int = 0
-    reused: int = 0  # notes taken from the previous package without rendering
     cached: int = 0  # notes taken from the render cache without rendering
 
 
@@ -536,14 +532,14 @@ class RenderCache:
         return self.path(key).is_file()
 
     def load(self, key: str, deck: str, kinds: Sequence[CardKind], guids: Sequence[str],
-             keys: Sequence[str], first_due: int) -> list[NoteData] | None:
+             first_due: int) -> list[NoteData] | None:
         """The lesson's notes, or None when the entry is missing or does not check out."""
         path = self.path(key)
         try:
             data = path.read_bytes()
         except OSError:
             return None
-        notes = self._decode(data, deck, kinds, guids, keys, first_due)
+        notes = self._decode(data, deck, kinds, guids, first_due)
         if notes is None:
             path.unlink(missing_ok=True)
             return None
@@ -554,7 +550,7 @@ class RenderCache:
 
     @staticmethod
     def _decode(data: bytes, deck: str, kinds: Sequence[CardKind], guids: Sequence[str],
-                keys: Sequence[str], first_due: int) -> list[NoteData] | None:
+                first_due: int) -> list[NoteData] | None:
         head = len(RENDER_CACHE_FORMAT)
         if not data.startswith(RENDER_CACHE_FORMAT) or len(data) < head + 33:
             return None
@@ -568,8 +564,8 @@ class RenderCache:
         if len(records) != len(guids):
             return None
         notes = []
-        for index, (record, kind, guid, key) in enumerate(
-                zip(records, kinds, guids, keys, strict=True)):
+        for index, (record, kind, guid) in enumerate(
+                zip(records, kinds, guids, strict=True)):
             parts = record.split("\x1d")
             if len(parts) != 4 or parts[0] != guid:
                 return None
@@ -578,7 +574,7 @@ class RenderCache:
                 return None
             notes.append(NoteData(guid=guid, kind=kind, fields=fields,
                                   tags=parts[2].split(" ") if parts[2] else [], deck=deck,
-                                  digest=parts[1], due=first_due + index, key=key))
+                                  digest=parts[1], due=first_due + index))
         return notes
 
     def store(self, key: str, notes: Sequence[NoteData]) -> None:
@@ -703,101 +699,18 @@ def _has_image(lesson: Lesson) -> bool:
                for text in (c.front, c.back, c.explanation, *c.choices))
 
 
-class _Reuse:
-    """The previous package as a render cache: a lesson whose every note has the render key
-    the sidecar remembers takes its fields from the old collection instead of being rendered
-    again (each note checked against its remembered content digest). Lessons with images are
-    always rendered, so their media is collected."""
-
-    def __init__(self, out: Path, directory: Path, previous: dict[str, Previous],
-                 package: str) -> None:
-        self.previous = previous
-        self.path: Path | None = None
-        self.conn: sqlite3.Connection | None = None
-        self.reused = 0
-        # The package the sidecar was written with: its rows need no check one by one.
-        self.trusted = False
-        self._source = (out, directory, package)
-        self._opened = False
-
-    def _open(self) -> None:
-        """Unpack the old collection, the first time a lesson could use it."""
-        self._opened = True
-        out, directory, package = self._source
-        if not self.previous or not out.is_file():
-            return
-        try:
-            self.trusted = bool(package) and package_digest(out) == package
-            with zipfile.ZipFile(out) as zf:
-                info = zf.getinfo("collection.anki2")
-                self.path = _scratch(directory, out.name, ".old.anki2")
-                with zf.open(info) as src, self.path.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-            self.conn = sqlite3.connect(self.path)
-            self.conn.execute("CREATE INDEX srs_reuse_guid ON notes (guid)")
-        except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error):
-            self.close()
-
-    def usable(self, lesson: Lesson, guids: list[str], keys: list[str]) -> bool:
-        if _has_image(lesson):
-            return False
-        empty = ("", 0, "")
-        if not all(self.previous.get(g, empty)[2] == k for g, k in zip(guids, keys, strict=True)):
-            return False
-        if not self._opened:
-            self._open()
-        return self.conn is not None
-
-    def notes(self, lesson: Lesson, deck: str, items: list[Card | list[Card]],
-              guids: list[str], keys: list[str], first_due: int) -> list[NoteData] | None:
-        assert self.conn is not None
-        rows: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(guids), 500):
-            chunk = guids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for guid, flds, tags in self.conn.execute(
-                f"SELECT guid, flds, tags FROM notes WHERE guid IN ({marks})", chunk
-            ):
-                rows[str(guid)] = (str(flds), str(tags))
-        found = []
-        for index, (item, guid, key) in enumerate(zip(items, guids, keys, strict=True)):
-            kind = item[0].kind if isinstance(item, list) else item.kind
-            row = rows.get(guid)
-            if row is None:
-                return None
-            fields, tags = row[0].split("\x1f"), row[1].split()
-            digest = self.previous[guid][0]
-            if len(fields) != len(NOTE_TYPES[kind].fields) or (
-                not self.trusted and _digest(NOTE_TYPES[kind], fields, tags) != digest
-            ):
-                return None
-            found.append(NoteData(guid=guid, kind=kind, fields=fields, tags=tags, deck=deck,
-                                  digest=digest, due=first_due + index, key=key))
-        self.reused += len(found)
-        return found
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-            self.path = None
-
-
 def iter_notes(
     lessons: Sequence[Lesson],
     builder: _Builder,
     manifest_decks: dict[Path, str] | None = None,
     progress: ProgressFn | None = None,
     workers: int | None = 1,
-    reuse: _Reuse | None = None,
     cache: RenderCache | None = None,
 ) -> Iterator[NoteData]:
     """The notes of the lessons, in lesson order, one lesson at a time: taken from the
-    render `cache` when it has them, else from the previous package when `reuse` can, else
-    rendered -- in forked processes when `workers` > 1 (same notes, same order) -- and then
-    kept in the cache. Image problems are collected in `builder.errors`."""
+    render `cache` when it has them, else rendered -- in forked processes when `workers` > 1
+    (same notes, same order) -- and then kept in the cache. Image problems are collected
+    in `builder.errors`."""
     global _FORKED
     total = sum(len(lesson.cards) for lesson in lessons)
     plans = []
@@ -806,16 +719,13 @@ def iter_notes(
         deck = deck_name(lesson, (manifest_decks or {}).get(lesson.path))
         items = _lesson_items(lesson)
         guids = [_note_guid(lesson, item) for item in items]
-        keys = _render_keys(lesson, deck, items)
         cache_key = ""
         if cache is not None and not _has_image(lesson):
-            cache_key = cache.key(guids, keys)
-        # The render cache first (reading one file is cheaper than unpacking the old package).
+            cache_key = cache.key(guids, _render_keys(lesson, deck, items))
         in_cache = bool(cache_key) and cache is not None and cache.has(cache_key)
-        cached = not in_cache and reuse is not None and reuse.usable(lesson, guids, keys)
-        plans.append((lesson, deck, items, guids, keys, first_due, cached, cache_key, in_cache))
+        plans.append((lesson, deck, items, guids, first_due, cache_key, in_cache))
         first_due += len(items)
-    to_render = [i for i, plan in enumerate(plans) if not plan[6] and not plan[8]]
+    to_render = [i for i, plan in enumerate(plans) if not plan[6]]
     count = _workers(sum(len(lessons[i].cards) for i in to_render), workers)
     done = 0
     rendered: Iterator[_LessonResult] | None = None
@@ -826,17 +736,14 @@ def iter_notes(
         _FORKED = (lessons, manifest_decks, cache)
         pool = multiprocessing.get_context("fork").Pool(count)
         rendered = pool.imap(_render_in_worker,
-                             [(i, plans[i][5], plans[i][7]) for i in to_render])
+                             [(i, plans[i][4], plans[i][5]) for i in to_render])
     try:
-        for lesson, deck, items, guids, keys, first, cached, cache_key, in_cache in plans:
+        for lesson, deck, items, guids, first, cache_key, in_cache in plans:
             notes = None
-            if cached:
-                assert reuse is not None
-                notes = reuse.notes(lesson, deck, items, guids, keys, first)
-            elif in_cache:
+            if in_cache:
                 assert cache is not None
                 notes = cache.load(cache_key, deck, [_item_kind(i) for i in items], guids,
-                                   keys, first)
+                                   first)
             elif rendered is not None:
                 notes, media, errors = next(rendered)
                 for item in media:
@@ -849,8 +756,6 @@ def iter_notes(
                 notes = _lesson_notes(lesson, builder, manifest_decks, first)
                 if cache is not None and cache_key and len(builder.errors) == errors_before:
                     cache.store(cache_key, notes)
-            for note, key in zip(notes, keys, strict=True):
-                note.key = key
             yield from notes
             done += len(lesson.cards)
             if progress is not None:
@@ -914,36 +819,29 @@ def sidecar_path(out: Path) -> Path:
     return out.with_name(out.name + SIDECAR_SUFFIX)
 
 
-Previous = tuple[str, int, str]  # (content digest, mod, render key) of a note
+Previous = tuple[str, int]  # (content digest, mod) of a note
 
 
-def package_digest(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
-
-
-def read_sidecar(out: Path) -> tuple[dict[str, Previous], str]:
-    """`guid -> (digest, mod, render key)` from the previous export to `out`, and the digest
-    of the package it was written with; empty when there is none or it is unreadable (every
-    note then counts as changed, which is safe)."""
+def read_sidecar(out: Path) -> dict[str, Previous]:
+    """`guid -> (digest, mod)` from the previous export to `out`; empty when there is none
+    or it is unreadable (every note then counts as changed, which is safe). Entries of
+    older sidecars, which carried a third item, are read the same way."""
     try:
         data = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}, ""
+        return {}
     notes = data.get("notes") if isinstance(data, dict) else None
     if not isinstance(notes, dict):
-        return {}, ""
-    package = data.get("package")
+        return {}
     found: dict[str, Previous] = {}
     for guid, entry in notes.items():
         if (isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str)
                 and isinstance(entry[1], int)):
-            key = entry[2] if len(entry) == 3 and isinstance(entry[2], str) else ""
-            found[guid] = (entry[0], entry[1], key)
-    return found, package if isinstance(package, str) else ""
+            found[guid] = (entry[0], entry[1])
+    return found
 
 
-def note_mod(digest: str, before: tuple[str, int] | Previous | None, now: int) -> int:
+def note_mod(digest: str, before: Previous | None, now: int) -> int:
     """When a note last changed: its old time if the digest is the same, else `now` (and
     always later than the old time, so Anki sees the change as newer)."""
     if before is None:
@@ -953,12 +851,11 @@ def note_mod(digest: str, before: tuple[str, int] | Previous | None, now: int) -
     return max(now, before[1] + 1)
 
 
-def _sidecar_bytes(mods: dict[str, Previous], package: str) -> bytes:
+def _sidecar_bytes(mods: dict[str, Previous]) -> bytes:
     data = {
         "version": SIDECAR_VERSION,
-        "package": package,
         "about": "srs export: when each note's content last changed "
-                 "(guid: [content digest, mod, render key])",
+                 "(guid: [content digest, mod])",
         "notes": {guid: list(mods[guid]) for guid in sorted(mods)},
     }
     return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
@@ -1086,8 +983,8 @@ def _write_collection(
             if data.guid in tally.mods:
                 raise _duplicate(data)
             before = previous.get(data.guid)
-            mod = note_mod(data.digest, before[:2] if before else None, now)
-            tally.mods[data.guid] = (data.digest, mod, data.key)
+            mod = note_mod(data.digest, before, now)
+            tally.mods[data.guid] = (data.digest, mod)
             if before is not None:
                 if before[0] == data.digest:
                     tally.unchanged += 1
@@ -1221,18 +1118,15 @@ def export_lessons(
     for lesson in lessons:
         builder.check_lesson_images(lesson)
     _raise_collected(builder)
-    previous, previous_package = read_sidecar(out)
+    previous = read_sidecar(out)
     db_path: Path | None = None
     zip_path: Path | None = None
-    reuse: _Reuse | None = None
     render_cache = (RenderCache(default_cache_dir()) if cache is True
                     else cache if isinstance(cache, RenderCache) else None)
     try:
         db_path = _scratch(directory, out.name, ".anki2")
         zip_path = _scratch(directory, out.name, ".zip")
-        reuse = _Reuse(out, directory, previous, previous_package)
-        notes = iter_notes(lessons, builder, manifest_decks, progress, workers, reuse,
-                           render_cache)
+        notes = iter_notes(lessons, builder, manifest_decks, progress, workers, render_cache)
         tally = _write_collection(notes, db_path, when, previous)
         _raise_collected(builder)
         media = _used_media(builder)
@@ -1241,14 +1135,12 @@ def export_lessons(
     except OSError as exc:
         raise ExportError(f"cannot write the package: {exc.strerror or exc}", out) from exc
     finally:
-        if reuse is not None:
-            reuse.close()
         for scratch in (db_path, zip_path):
             if scratch is not None:
                 scratch.unlink(missing_ok=True)
     sidecar = sidecar_path(out)
     try:
-        _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods, package_digest(out)))
+        _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods))
     except OSError as exc:
         raise ExportError(f"cannot write {sidecar.name}: {exc.strerror or exc}", out) from exc
     if render_cache is not None:
@@ -1263,7 +1155,6 @@ def export_lessons(
         size=out.stat().st_size,
         updated=tally.changed,
         unchanged=tally.unchanged,
-        reused=reuse.reused if reuse is not None else 0,
         cached=render_cache.hits if render_cache is not None else 0,
     )
 

@@ -273,39 +273,60 @@ def test_image_problem_found_in_a_worker_is_reported(tmp_path: Path) -> None:
     assert not (tmp_path / "w.apkg").exists()
 
 
-def test_unchanged_lessons_are_reused_from_the_previous_package(tmp_path: Path) -> None:
+def test_re_export_keeps_mod_times_from_the_sidecar_alone(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     lessons, decks = _lessons(root)
-    rust = next(lesson for lesson in lessons if lesson.slug == "rust-ownership")
-    # Without the render cache (which would otherwise be asked first).
+    # Without the render cache: every note is rendered again, the sidecar keeps the times.
     out = tmp_path / "deck.apkg"
-    first = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, cache=False)
-    assert first.reused == 0
+    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, cache=False)
     before = out.read_bytes()
     again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, workers=2,
                            cache=False)
-    # The Go lesson shows an image, so it is rendered again (its media is collected);
-    # the Rust lesson's notes come from the old package unchanged.
-    assert again.reused == len(rust.cards)
+    assert again.cached == 0 and again.unchanged == again.notes
     assert out.read_bytes() == before
+    later = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 5, cache=False)
+    assert later.unchanged == later.notes
+    assert set(_note_mods(out, tmp_path).values()) == {int(T0)}  # unchanged: old mod kept
 
     lesson = root / "rust" / "03. Ownership.md"
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("let w = v;", "let w = v2;"),
                       encoding="utf-8")
     lessons, decks = _lessons(root)
     edited = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 10, cache=False)
-    assert edited.reused == 0 and edited.updated == 1
+    assert edited.updated == 1 and edited.unchanged == edited.notes - 1
+    mods = _note_mods(out, tmp_path)
+    assert sorted(set(mods.values())) == [int(T0), int(T0) + 10]
+    assert list(mods.values()).count(int(T0) + 10) == 1
     cold = tmp_path / "cold" / "deck.apkg"
     cold.parent.mkdir()
-    cold_sidecar = sidecar_path(cold)
-    cold_sidecar.write_bytes(b"")  # no usable history: every note counts as new
+    sidecar_path(cold).write_bytes(b"")  # no usable history: every note counts as new
     export_lessons(lessons, cold, manifest_decks=decks, timestamp=T0 + 10, cache=False)
-    assert _note_mods(cold, tmp_path) != _note_mods(out, tmp_path)  # the old times were kept
+    assert set(_note_mods(cold, tmp_path).values()) == {int(T0) + 10}
     with zipfile.ZipFile(cold) as a, zipfile.ZipFile(out) as b:
         assert a.read("media") == b.read("media")
 
 
-def test_a_replaced_old_package_is_not_trusted(tmp_path: Path) -> None:
+def test_sidecar_of_an_older_version_is_still_read(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    lessons, decks = _lessons(root)
+    out = tmp_path / "deck.apkg"
+    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, cache=False)
+    before = out.read_bytes()
+    data = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
+    assert all(len(entry) == 2 for entry in data["notes"].values())
+    # Version 2 kept a render key per note and the package digest: both are ignored now.
+    data["version"], data["package"] = 2, "0" * 32
+    data["notes"] = {guid: [*entry, "old render key"] for guid, entry in data["notes"].items()}
+    sidecar_path(out).write_text(json.dumps(data), encoding="utf-8")
+    summary = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, cache=False)
+    assert summary.unchanged == summary.notes
+    assert out.read_bytes() == before
+    later = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 60, cache=False)
+    assert later.unchanged == later.notes
+    assert set(_note_mods(out, tmp_path).values()) == {int(T0)}
+
+
+def test_a_replaced_old_package_changes_nothing(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     lessons, decks = _lessons(root)
     out = tmp_path / "deck.apkg"
@@ -320,8 +341,7 @@ def test_a_replaced_old_package_is_not_trusted(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere.apkg"
     export_lessons(other_lessons, elsewhere, manifest_decks=other_decks, timestamp=T0)
     out.write_bytes(elsewhere.read_bytes())
-    summary = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
-    assert summary.reused < summary.notes
+    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
     assert out.read_bytes() == reference
 
 
