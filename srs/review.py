@@ -138,25 +138,18 @@ class _Answer(NamedTuple):
 
 def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int
                ) -> tuple[str, tuple[Choice, ...]]:
-    """The prompt and the shuffled choices of a self-grading MCQ, or ("", ()) if it cannot
-    grade itself (no valid answer letter, fewer than two choices, or a front whose choice list
-    is not the one the parser writes, so the letters shown could not be trusted)."""
+    """The prompt (the card's `question`: its front without the choice listing) and the
+    shuffled choices of a self-grading MCQ, or ("", ()) if it cannot grade itself (no valid
+    answer letter, fewer than two choices, or no `question` in its content)."""
     raw = content.get("choices")
     answer = content.get("answer")
-    front = str(content.get("front", ""))
+    prompt = content.get("question")
     if not isinstance(raw, list) or len(raw) < 2 or len(raw) > len(LETTERS):
         return "", ()
     texts = [str(t) for t in raw]
-    if not isinstance(answer, str) or len(answer) != 1:
+    if not isinstance(answer, str) or len(answer) != 1 or not isinstance(prompt, str):
         return "", ()
     if answer.upper() not in LETTERS[: len(texts)]:
-        return "", ()
-    listing = "\n".join(f"**{LETTERS[i]})** {t}  " for i, t in enumerate(texts)).rstrip()
-    if front.endswith("\n\n" + listing):
-        prompt = front[: -len(listing) - 2].rstrip()
-    elif front.strip() == listing:
-        prompt = ""
-    else:
         return "", ()
     right = LETTERS.index(answer.upper())
     order = list(range(len(texts)))

@@ -46,6 +46,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX cards_new ON cards(deck, lesson, ordinal) WHERE state = 0;
     CREATE INDEX lessons_rank ON lessons(rank, path);
     """,
+    # MCQ content gained a `question` key (the front without its choice listing): forget
+    # every lesson's size and hash so that the next sync re-parses it and stores the key.
+    """
+    UPDATE lessons SET size = -1, hash = '';
+    """,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

@@ -81,12 +81,14 @@ def test_code_in_answers_is_shown_as_a_block() -> None:
     assert "  go worker(jobs)" in back and "```" not in back
 
 
-def test_mcq_with_an_edited_front_is_rated_by_hand() -> None:
+def test_mcq_stored_without_its_question_is_rated_by_hand() -> None:
     from review_support import fixture_cards
 
     mcq = next(c for c in fixture_cards() if c.kind is CardKind.MCQ)
     edited = dataclasses.replace(mcq, front=mcq.front.replace("**A)**", "**A.**"))
-    queued = new_cards([edited])
+    queued = [dataclasses.replace(q, content={k: v for k, v in q.content.items()
+                                              if k != "question"})
+              for q in new_cards([edited])]
     sink = MemorySink({c.id: c.schedule for c in queued})
     session = ReviewSession(queued, schedulers(), sink, Clock())
     showing = session.current()

@@ -122,7 +122,18 @@ def test_mcq_layout_refuses_what_it_cannot_grade() -> None:
     content = MCQ[0].to_json()
     assert mcq_layout("x", {**content, "answer": None}, 1) == ("", ())
     assert mcq_layout("x", {**content, "answer": "Z"}, 1) == ("", ())
-    assert mcq_layout("x", {**content, "front": "edited by hand"}, 1) == ("", ())
+    without_question = {k: v for k, v in content.items() if k != "question"}
+    assert mcq_layout("x", without_question, 1) == ("", ())
+
+
+def test_mcq_prompt_is_the_stored_question() -> None:
+    content = {**MCQ[0].to_json(), "question": "Which pair does it print?"}
+    prompt, choices = mcq_layout("x", content, 1)
+    assert prompt == "Which pair does it print?"
+    assert len(choices) == 4
+    # The front is what Anki shows; the review screen never reads the choices back off it.
+    prompt, choices = mcq_layout("x", {**content, "front": "edited by hand"}, 1)
+    assert prompt == "Which pair does it print?" and len(choices) == 4
 
 
 def _pick(session: ReviewSession, right: bool) -> str:
