@@ -130,133 +130,18 @@ class Renderer:
             lexer: Any = get_lexer_by_name(name, stripnl=False, ensurenl=True)
         except ClassNotFound:
             lexer = None
-        if lexer is not None:
-            speed_up(lexer)
         self._lexers[name] = lexer
         return lexer
 
 
-# -- faster Pygments ------------------------------------------------------------------------
+# -- highlighting -----------------------------------------------------------------------------
 #
-# Pygments' RegexLexer tries a state's rules one after another in Python. The same choice
-# -- the first rule, in order, that matches at the position -- is what one alternation of
-# all the rules makes in C: `(?:r0)|(?:r1)|...` anchored with `match`. `speed_up` gives a
-# lexer a tokenizer that uses one such pattern per state and otherwise does exactly what
-# `RegexLexer.get_tokens_unprocessed` does (callbacks such as `bygroups` get the match of
-# their own rule). States whose rules cannot be joined (back-references, group names used
-# twice, inline flags) keep Pygments' rule-by-rule loop. `tests/export` checks that the
-# tokens are identical to Pygments' own.
+# One-state lexers (Go's, and the others `highlight_fused` accepts) are highlighted in one
+# pass below; every other lexer goes through Pygments' own tokenizer and `format_tokens`.
 
 # The highlight cache holds at most this much HTML (a block repeated across cards, such as
 # an example shown by several of them, is highlighted once).
 HIGHLIGHT_CACHE_CHARS = 16_000_000
-
-
-def speed_up(lexer: Any) -> bool:
-    """Give a RegexLexer instance the joined-pattern tokenizer; False if it is not one."""
-    from pygments.lexer import RegexLexer  # type: ignore[import-untyped]
-
-    if type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
-        return False
-    states = {name: _join_state(rules) for name, rules in lexer._tokens.items()}
-
-    def get_tokens_unprocessed(text: str, stack: tuple[str, ...] = ("root",)) -> Any:
-        return _tokenize(lexer, states, text, stack)
-
-    lexer.get_tokens_unprocessed = get_tokens_unprocessed
-    return True
-
-
-def _join_state(rules: list[tuple[Any, Any, Any]]) -> Any:
-    import re
-
-    parts: list[str] = []
-    flags = None
-    for rexmatch, _action, _new_state in rules:
-        pattern = getattr(rexmatch, "__self__", None)
-        if pattern is None or not hasattr(pattern, "pattern"):
-            return None
-        source = pattern.pattern
-        if flags is None:
-            flags = pattern.flags
-        if pattern.flags != flags or pattern.groupindex or "(?P=" in source or re.search(
-            r"\\[1-9]|^\(\?[aiLmsux]+\)|\(\?[aiLmsux]+\)", source
-        ):
-            return None
-        parts.append(f"(?P<_r{len(parts)}>{source})")
-    if not parts:
-        return None
-    try:
-        joined = re.compile("|".join(parts), flags or 0)
-    except re.error:
-        return None
-    index = {joined.groupindex[f"_r{i}"]: i for i in range(len(parts))}
-    return joined.match, index
-
-
-def _tokenize(lexer: Any, states: dict[str, Any], text: str, stack: tuple[str, ...]) -> Any:
-    from pygments.lexer import _TokenType
-    from pygments.token import Error, Whitespace  # type: ignore[import-untyped]
-
-    pos = 0
-    tokendefs = lexer._tokens
-    statestack = list(stack)
-    statetokens = tokendefs[statestack[-1]]
-    joined = states[statestack[-1]]
-    while True:
-        rule = None
-        if joined is not None:
-            m = joined[0](text, pos)
-            if m is not None:
-                rule = statetokens[joined[1][m.lastindex]]
-                rexmatch, action, new_state = rule
-                if action is not None and type(action) is not _TokenType:
-                    m = rexmatch(text, pos)
-        else:
-            for rule in statetokens:  # noqa: B007 - Pygments' own loop
-                m = rule[0](text, pos)
-                if m:
-                    break
-            else:
-                rule = None
-        if rule is not None:
-            _rexmatch, action, new_state = rule
-            if action is not None:
-                if type(action) is _TokenType:
-                    yield pos, action, m.group()
-                else:
-                    yield from action(lexer, m)
-            pos = m.end()
-            if new_state is not None:
-                if isinstance(new_state, tuple):
-                    for state in new_state:
-                        if state == "#pop":
-                            if len(statestack) > 1:
-                                statestack.pop()
-                        elif state == "#push":
-                            statestack.append(statestack[-1])
-                        else:
-                            statestack.append(state)
-                elif isinstance(new_state, int):
-                    if abs(new_state) >= len(statestack):
-                        del statestack[1:]
-                    else:
-                        del statestack[new_state:]
-                elif new_state == "#push":
-                    statestack.append(statestack[-1])
-                statetokens = tokendefs[statestack[-1]]
-                joined = states[statestack[-1]]
-            continue
-        if pos >= len(text):
-            break
-        if text[pos] == "\n":
-            statestack = ["root"]
-            statetokens = tokendefs["root"]
-            joined = states["root"]
-            yield pos, Whitespace, "\n"
-        else:
-            yield pos, Error, text[pos]
-        pos += 1
 
 
 def _tokens(lexer: Any, code: str) -> Any:
@@ -275,7 +160,7 @@ def _looks_plain(ttype: Any) -> bool:
     """True when neither the light nor the night style draws `ttype` differently from the
     code block's own text colour."""
     from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
-    from pygments.token import Token
+    from pygments.token import Token  # type: ignore[import-untyped]
 
     if ttype in Token.Text.Whitespace:
         return True  # only its colour would differ, and blank space shows none
@@ -331,26 +216,53 @@ def format_tokens(tokens: Any) -> str:
 
 _NO_FUSION = object()
 _GAP = object()
+# Plans per lexer class (the rules are the class's, whatever the instance's options).
+_FUSED_PLANS: dict[type, Any] = {}
 
 
 def _fused_plan(lexer: Any) -> Any:
-    plan = getattr(lexer, "_srs_fused", None)
-    if plan is not None:
-        return plan
-    plan = _make_fused_plan(lexer)
-    lexer._srs_fused = plan
+    """The one-pass plan for `lexer`'s class, or `_NO_FUSION`; the lexer is not modified."""
+    plan = _FUSED_PLANS.get(type(lexer))
+    if plan is None:
+        plan = _FUSED_PLANS[type(lexer)] = _make_fused_plan(lexer)
     return plan
 
 
+def _joinable(rules: list[tuple[Any, Any, Any]]) -> bool:
+    """True when the rules' patterns can be joined into one alternation that picks the same
+    first matching rule (no back-references, named groups or inline flags, one flag set)."""
+    parts: list[str] = []
+    flags = None
+    for rexmatch, _action, _new_state in rules:
+        pattern = getattr(rexmatch, "__self__", None)
+        if pattern is None or not hasattr(pattern, "pattern"):
+            return False
+        source = pattern.pattern
+        if flags is None:
+            flags = pattern.flags
+        if pattern.flags != flags or pattern.groupindex or "(?P=" in source or re.search(
+            r"\\[1-9]|^\(\?[aiLmsux]+\)|\(\?[aiLmsux]+\)", source
+        ):
+            return False
+        parts.append(f"(?P<_r{len(parts)}>{source})")
+    if not parts:
+        return False
+    try:
+        re.compile("|".join(parts), flags or 0)
+    except re.error:
+        return False
+    return True
+
+
 def _make_fused_plan(lexer: Any) -> Any:
-    from pygments.lexer import RegexLexer, _TokenType
+    from pygments.lexer import RegexLexer, _TokenType  # type: ignore[import-untyped]
 
     tokens = getattr(lexer, "_tokens", None)
-    if (not isinstance(lexer, RegexLexer) or lexer.filters or not isinstance(tokens, dict)
+    if (not isinstance(lexer, RegexLexer) or not isinstance(tokens, dict)
             or list(tokens) != ["root"]):
         return _NO_FUSION
     rules = tokens["root"]
-    if any(new_state is not None for _m, _a, new_state in rules) or _join_state(rules) is None:
+    if any(new_state is not None for _m, _a, new_state in rules) or not _joinable(rules):
         return _NO_FUSION
     actions: list[Any] = []
     firsts: list[frozenset[str] | None] = []
@@ -492,7 +404,10 @@ def _token_class(ttype: Any) -> str:
 
 def highlight_fused(lexer: Any, code: str) -> str | None:
     """`format_tokens(lexer.get_tokens(code))` in one pass, for one-state lexers; None when
-    the lexer is not one (or a rule matches nothing, which Pygments itself never gets past)."""
+    the lexer is not one or has filters (or a rule matches nothing, which Pygments itself
+    never gets past)."""
+    if lexer.filters:
+        return None
     plan = _fused_plan(lexer)
     if plan is _NO_FUSION:
         return None
