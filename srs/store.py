@@ -364,10 +364,6 @@ class Store:
             raise StoreError("the review database is open read-only", self.path)
         return _Transaction(self._conn, self.path)
 
-    @property
-    def schema_version(self) -> int:
-        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-
     # -- lesson sync ---------------------------------------------------------------------------
 
     def lesson_files(self) -> dict[str, LessonFileRow]:

@@ -30,7 +30,7 @@ def _env() -> dict[str, str]:
 
 def test_new_file_is_current_wal_full_with_foreign_keys(tmp_path: Path) -> None:
     with Store.open(tmp_path / "srs.sqlite3", now=T0) as store:
-        assert store.schema_version == SCHEMA_VERSION
+        assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION
         assert store.scalar("PRAGMA journal_mode") == "wal"
         assert store.scalar("PRAGMA synchronous") == 2  # FULL
         assert store.scalar("PRAGMA foreign_keys") == 1
@@ -48,7 +48,7 @@ def test_second_writer_in_the_same_process_is_refused(tmp_path: Path) -> None:
         with pytest.raises(StoreLockedError, match="another srs is using"):
             Store.open(path, now=T0)
     with Store.open(path, now=T0) as again:  # released on close
-        assert again.schema_version == SCHEMA_VERSION
+        assert again.scalar("PRAGMA user_version") == SCHEMA_VERSION
 
 
 def test_second_writer_in_another_process_is_refused_and_kill_9_releases(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_second_writer_in_another_process_is_refused_and_kill_9_releases(tmp_pat
         assert str(caught.value) == f"another srs is using {path}"
         # A reader (srs stats) still works while the writer holds the file.
         with Store.open(path, now=T0, read_only=True) as reader:
-            assert reader.schema_version == SCHEMA_VERSION
+            assert reader.scalar("PRAGMA user_version") == SCHEMA_VERSION
             with pytest.raises(StoreError, match="read-only"):
                 reader.suspend("x")
     finally:
@@ -132,7 +132,7 @@ def test_migration_leaves_a_backup_of_the_old_file(tmp_path: Path) -> None:
     path = tmp_path / "srs.sqlite3"
     _version_1_file(path)
     with Store.open(path, now=T0) as store:
-        assert store.schema_version == SCHEMA_VERSION
+        assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION
         indexes = {name for (name,) in store.rows(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
         assert {"cards_queue", "review_log_time"} <= indexes
