@@ -313,7 +313,7 @@ def export(
     ] = None,
     timestamp: Annotated[
         float | None,
-        typer.Option("--timestamp", help="Export time in Unix seconds (default: "
+        typer.Option("--timestamp", help="Export time in Unix seconds, 1 to 2**53 (default: "
                      "$SRS_EXPORT_TIME, $SOURCE_DATE_EPOCH, else now); fixed, it makes the "
                      "output byte-identical for the same input."),
     ] = None,
