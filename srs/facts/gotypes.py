@@ -801,6 +801,11 @@ class Selection:
     base: GoType
 
 
+# The type an untyped constant takes when nothing else decides it.
+_LITERAL_DEFAULT_TYPE = {INT: "int", FLOAT: "float64", IMAG: "complex128", CHAR: "rune",
+                         STRING: "string"}
+
+
 class _Expr:
     def __init__(self, p: Parser, env: Env):
         self.p = p
@@ -814,21 +819,9 @@ class _Expr:
         if t is None:
             raise Unresolved("empty expression")
         result: GoType
-        if t.kind == INT:
+        if t.kind in _LITERAL_DEFAULT_TYPE:
             p.next()
-            result = Basic("int")
-        elif t.kind == FLOAT:
-            p.next()
-            result = Basic("float64")
-        elif t.kind == IMAG:
-            p.next()
-            result = Basic("complex128")
-        elif t.kind == CHAR:
-            p.next()
-            result = Basic("rune")
-        elif t.kind == STRING:
-            p.next()
-            result = Basic("string")
+            result = Basic(_LITERAL_DEFAULT_TYPE[t.kind])
         elif t.text == "&":
             p.next()
             inner = self.primary()
