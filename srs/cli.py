@@ -260,11 +260,11 @@ def _review(paths: list[Path], db: Path | None) -> None:
                                    day_end=day_start_after(tomorrow), lessons=lessons))
 
         if not cards:
-            upcoming = [d for d in (store.next_due(now, limits, lessons),) if d is not None]
-            if due_tomorrow():
-                upcoming.append(tomorrow)
-            if upcoming:
-                typer.echo(f"Nothing due. Next card due {format_when(min(upcoming), now)}.")
+            next_due = store.next_due(now, limits, lessons)
+            if due_tomorrow() and (next_due is None or tomorrow < next_due):
+                next_due = tomorrow
+            if next_due is not None:
+                typer.echo(f"Nothing due. Next card due {format_when(next_due, now)}.")
             else:
                 typer.echo("Nothing to review: no cards in these lessons.")
             return

@@ -249,8 +249,7 @@ def format_duration(elapsed: timedelta) -> str:
     return f"{hours}h {minutes:02d}m"
 
 
-def print_summary(console: Console, summary: Summary, *, due_tomorrow: int | None = None,
-                  next_due: datetime | None = None) -> None:
+def print_summary(console: Console, summary: Summary, *, due_tomorrow: int | None = None) -> None:
     noun = "card" if summary.reviewed == 1 else "cards"
     line = Text()
     line.append(f"Reviewed {summary.reviewed} {noun}", style="bold")
@@ -269,8 +268,6 @@ def print_summary(console: Console, summary: Summary, *, due_tomorrow: int | Non
         extra.append(f"due tomorrow: {due_tomorrow}")
     if extra:
         console.print(Text(" · ".join(extra)))
-    if next_due is not None:
-        console.print(Text(f"Next card due {format_when(next_due)}."))
 
 
 def format_when(moment: datetime, now: datetime | None = None) -> str:
