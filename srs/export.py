@@ -36,6 +36,7 @@ import hashlib
 import html
 import itertools
 import json
+import marshal
 import math
 import os
 import re
@@ -85,7 +86,8 @@ def anki_id(*parts: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class NoteType:
-    """One note type: its fields, templates and a version that names a shape for good."""
+    """One note type: its fields (the last one is `Sort`), templates and a version that
+    names a shape for good."""
 
     family: str
     version: int
@@ -102,9 +104,13 @@ class NoteType:
     def id(self) -> int:
         return anki_id("notetype", self.family, str(self.version))
 
+    def __post_init__(self) -> None:
+        if self.fields[-1] != "Sort":
+            raise ValueError(f"note type {self.family}: the last field must be Sort")
+
     @property
     def sort_index(self) -> int:
-        return self.fields.index("Sort")
+        return len(self.fields) - 1
 
     @functools.cache  # noqa: B019 - a handful of module-level constants
     def fingerprint(self) -> str:
@@ -198,17 +204,40 @@ def note_type_css() -> str:
 # -- what gets exported --------------------------------------------------------------------
 
 
+# Anki keeps a note's fields in one column, separated by this character.
+FIELD_SEPARATOR = "\x1f"
+_FIELD_SEPARATOR_UTF8 = FIELD_SEPARATOR.encode()
+
+
 @dataclass(slots=True)
 class NoteData:
-    """One Anki note, rendered: fields as HTML, ready for genanki."""
+    """One Anki note, rendered: its fields as HTML, joined as Anki stores them, in UTF-8
+    (`flds`: what goes into the collection and the render cache as it is, never decoded
+    on the way)."""
 
     guid: str
     kind: CardKind
-    fields: list[str]
+    flds: bytes
     tags: list[str]
     deck: str
     digest: str
     due: int
+
+    @property
+    def fields(self) -> list[str]:
+        return self.flds.decode("utf-8").split(FIELD_SEPARATOR)
+
+    @property
+    def sort_field(self) -> bytes:
+        return self.flds.rpartition(_FIELD_SEPARATOR_UTF8)[2]  # Sort: every type's last field
+
+
+def _note_data(guid: str, note_type: NoteType, kind: CardKind, fields: list[str],
+               tags: list[str], deck: str, due: int) -> NoteData:
+    # A field separator inside a field would shift every field after it: it is dropped.
+    fields = [f.replace(FIELD_SEPARATOR, "") if FIELD_SEPARATOR in f else f for f in fields]
+    return NoteData(guid=guid, kind=kind, flds=FIELD_SEPARATOR.join(fields).encode("utf-8"),
+                    tags=tags, deck=deck, digest=_digest(note_type, fields, tags), due=due)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,9 +410,7 @@ class _Builder:
         else:
             fields = [self.md(card.front, lesson, card), self.md(card.back, lesson, card)]
         fields += [source, html.escape(sort)]
-        tags = anki_tags(card.tags)
-        return NoteData(guid=card.id, kind=card.kind, fields=fields, tags=tags, deck=deck,
-                        digest=_digest(note_type, fields, tags), due=due)
+        return _note_data(card.id, note_type, card.kind, fields, anki_tags(card.tags), deck, due)
 
     def cloze_note(self, lesson: Lesson, cards: Sequence[Card], deck: str, due: int) -> NoteData:
         first = min(cards, key=lambda c: (c.cloze, c.ordinal))
@@ -396,8 +423,7 @@ class _Builder:
         fields = [text, extra, self.source_field(lesson, first), html.escape(sort)]
         tags = anki_tags(t for c in cards for t in c.tags)
         guid = card_id(lesson.root, CardKind.CLOZE, first.note_key)
-        return NoteData(guid=guid, kind=CardKind.CLOZE, fields=fields, tags=tags, deck=deck,
-                        digest=_digest(note_type, fields, tags), due=due)
+        return _note_data(guid, note_type, CardKind.CLOZE, fields, tags, deck, due)
 
     def _mcq_fields(self, lesson: Lesson, card: Card) -> list[str]:
         question = self.md(mcq_prompt(card), lesson, card)
@@ -488,7 +514,7 @@ def _lesson_notes(
 RENDER_CACHE_FORMAT = b"srs-export-cache 1\n"
 # At most this many bytes of cache files (the least recently used lessons go first).
 RENDER_CACHE_BYTES = 512 * 1024 * 1024
-_CACHE_SEPARATORS = ("\x1d", "\x1e")
+_CACHE_SEPARATORS = (b"\x1d", b"\x1e")
 
 
 def default_cache_dir() -> Path:
@@ -502,9 +528,9 @@ def default_cache_dir() -> Path:
 
 
 class RenderCache:
-    """Rendered notes of whole lessons, on disk, one file per lesson, named by a digest of
-    the lesson's render keys (which cover the card contents, lesson, deck, note types,
-    renderer and library versions) and GUIDs. Any export -- to any file, with or without a
+    """Rendered notes of whole lessons, on disk, one file per lesson, named by the lesson's
+    render key (`_lesson_render_key`: a digest of its GUIDs, card contents, deck, note
+    types, renderer and library versions). Any export -- to any file, with or without a
     sidecar -- takes a lesson from here instead of rendering it again.
 
     Files are written to a scratch name and moved into place, carry a checksum, and are
@@ -517,13 +543,6 @@ class RenderCache:
         self.limit = limit
         self.hits = 0
         self.stored = 0
-
-    @staticmethod
-    def key(guids: Sequence[str], keys: Sequence[str]) -> str:
-        h = hashlib.blake2b(RENDER_CACHE_FORMAT, digest_size=20)
-        for guid, key in zip(guids, keys, strict=True):
-            h.update(f"{guid}\x1f{key}\x1e".encode())
-        return h.hexdigest()
 
     def path(self, key: str) -> Path:
         return self.directory / f"{key}.srsc"
@@ -558,35 +577,39 @@ class RenderCache:
         if hashlib.blake2b(body, digest_size=16).hexdigest().encode() != checksum:
             return None
         try:
-            records = zlib.decompress(body).decode("utf-8").split("\x1e")
-        except (zlib.error, UnicodeDecodeError):
+            records = zlib.decompress(body).split(b"\x1e")
+        except zlib.error:
             return None
         if len(records) != len(guids):
             return None
         notes = []
-        for index, (record, kind, guid) in enumerate(
-                zip(records, kinds, guids, strict=True)):
-            parts = record.split("\x1d")
-            if len(parts) != 4 or parts[0] != guid:
-                return None
-            fields = parts[3].split("\x1f")
-            if len(fields) != len(NOTE_TYPES[kind].fields):
-                return None
-            notes.append(NoteData(guid=guid, kind=kind, fields=fields,
-                                  tags=parts[2].split(" ") if parts[2] else [], deck=deck,
-                                  digest=parts[1], due=first_due + index))
+        try:
+            for index, (record, kind, guid) in enumerate(
+                    zip(records, kinds, guids, strict=True)):
+                parts = record.split(b"\x1d")
+                if len(parts) != 4 or parts[0].decode("utf-8") != guid:
+                    return None
+                flds = parts[3]
+                if flds.count(_FIELD_SEPARATOR_UTF8) != len(NOTE_TYPES[kind].fields) - 1:
+                    return None
+                tags = parts[2].decode("utf-8")
+                notes.append(NoteData(guid=guid, kind=kind, flds=flds,
+                                      tags=tags.split(" ") if tags else [], deck=deck,
+                                      digest=parts[1].decode("utf-8"), due=first_due + index))
+        except UnicodeDecodeError:
+            return None
         return notes
 
     def store(self, key: str, notes: Sequence[NoteData]) -> None:
         """Keep the lesson's notes (best effort: a cache that cannot be written is skipped)."""
         records = []
         for note in notes:
-            parts = [note.guid, note.digest, " ".join(note.tags), "\x1f".join(note.fields)]
-            if any(sep in part for part in parts for sep in _CACHE_SEPARATORS) or any(
-                    "\x1f" in f for f in note.fields):
+            parts = [note.guid.encode(), note.digest.encode(), " ".join(note.tags).encode(),
+                     note.flds]
+            if any(sep in part for part in parts for sep in _CACHE_SEPARATORS):
                 return  # cannot be told apart on reading: render this lesson every time
-            records.append("\x1d".join(parts))
-        body = zlib.compress("\x1e".join(records).encode("utf-8"), 1)
+            records.append(b"\x1d".join(parts))
+        body = zlib.compress(b"\x1e".join(records), 1)
         checksum = hashlib.blake2b(body, digest_size=16).hexdigest().encode()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -659,18 +682,13 @@ def _note_guid(lesson: Lesson, item: Card | list[Card]) -> str:
     return item.id
 
 
-def _render_keys(lesson: Lesson, deck: str, items: list[Card | list[Card]]) -> list[str]:
-    """Per note, a digest of everything its rendered fields depend on: the card contents,
-    where they come from, the lesson and deck, the note type and the renderer."""
-    base = (_render_fingerprint(), FIELDS_VERSION, deck, lesson.title, lesson.number, lesson.root,
-            lesson.slug, lesson.path.as_posix())
-    # The lesson-wide part is hashed once; each note's hash continues from a copy of it.
-    # repr() of strings, numbers and tuples of them is unambiguous, and the base's repr is
-    # length-prefixed so it cannot run into a note's part.
-    head = repr(base).encode("utf-8")
-    lesson_hash = hashlib.blake2b(len(head).to_bytes(8, "little") + head, digest_size=16)
+def _lesson_render_key(lesson: Lesson, deck: str, items: list[Card | list[Card]],
+                       guids: Sequence[str]) -> str:
+    """The render cache's key for a lesson: a digest of everything its notes depend on --
+    their GUIDs, the card contents and where they come from, the lesson and deck, the note
+    types and the renderer."""
     paths: dict[Path, str] = {}
-    keys = []
+    notes = []
     for item in items:
         cards = item if isinstance(item, list) else [item]
         note_parts = []
@@ -681,10 +699,13 @@ def _render_keys(lesson: Lesson, deck: str, items: list[Card | list[Card]]) -> l
             note_parts.append((c.kind.value, c.front, c.back, c.choices, c.answer, c.explanation,
                                c.tags, where, c.source.line, c.ordinal, c.key, c.lesson_title,
                                c.cloze))
-        h = lesson_hash.copy()
-        h.update(repr((NOTE_TYPES[cards[0].kind].fingerprint(), note_parts)).encode("utf-8"))
-        keys.append(h.hexdigest())
-    return keys
+        notes.append((NOTE_TYPES[cards[0].kind].fingerprint(), tuple(note_parts)))
+    whole = (_render_fingerprint(), FIELDS_VERSION, deck, lesson.title, lesson.number,
+             lesson.root, lesson.slug, lesson.path.as_posix(), tuple(guids), tuple(notes))
+    # marshal's version 2 writes strings, numbers, None and tuples by value alone (later
+    # versions add back-references that depend on object identity), C-fast and unambiguous.
+    return hashlib.blake2b(RENDER_CACHE_FORMAT + marshal.dumps(whole, 2),
+                           digest_size=20).hexdigest()
 
 
 @functools.cache
@@ -721,7 +742,7 @@ def iter_notes(
         guids = [_note_guid(lesson, item) for item in items]
         cache_key = ""
         if cache is not None and not _has_image(lesson):
-            cache_key = cache.key(guids, _render_keys(lesson, deck, items))
+            cache_key = _lesson_render_key(lesson, deck, items, guids)
         in_cache = bool(cache_key) and cache is not None and cache.has(cache_key)
         plans.append((lesson, deck, items, guids, first_due, cache_key, in_cache))
         first_due += len(items)
@@ -852,13 +873,14 @@ def note_mod(digest: str, before: Previous | None, now: int) -> int:
 
 
 def _sidecar_bytes(mods: dict[str, Previous]) -> bytes:
+    # Notes in export order (the same input gives the same bytes); keys in a fixed order.
     data = {
-        "version": SIDECAR_VERSION,
         "about": "srs export: when each note's content last changed "
                  "(guid: [content digest, mod])",
-        "notes": {guid: list(mods[guid]) for guid in sorted(mods)},
+        "notes": mods,
+        "version": SIDECAR_VERSION,
     }
-    return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+    return (json.dumps(data, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 # -- writing the package -------------------------------------------------------------------
@@ -930,7 +952,9 @@ def _genanki_models(css: str) -> dict[CardKind, Any]:
 
 
 _CLOZE_REF = re.compile(r"{{c(\d+)::")
-_NOTE_SQL = "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)"
+# `flds` and `sfld` arrive as UTF-8 bytes: CAST makes them TEXT without a round trip
+# through Python strings (the collection's encoding is UTF-8).
+_NOTE_SQL = "INSERT INTO notes VALUES(?,?,?,?,?,?,CAST(? AS TEXT),CAST(? AS TEXT),?,?,?)"
 _CARD_SQL = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 
@@ -939,7 +963,8 @@ def _card_ords(data: NoteData) -> list[int]:
     the one template of every other note type."""
     if data.kind is not CardKind.CLOZE:
         return [0]
-    numbers = {int(n) for n in _CLOZE_REF.findall(data.fields[0]) if int(n) > 0}
+    text = data.flds.partition(_FIELD_SEPARATOR_UTF8)[0].decode("utf-8")
+    numbers = {int(n) for n in _CLOZE_REF.findall(text) if int(n) > 0}
     return sorted(n - 1 for n in numbers) or [0]
 
 
@@ -959,7 +984,6 @@ def _write_collection(
 
     models = _genanki_models(note_type_css())
     model_ids = {kind: NOTE_TYPES[kind].id for kind in NOTE_TYPES}
-    sort_index = {kind: NOTE_TYPES[kind].sort_index for kind in NOTE_TYPES}
     deck_ids: dict[str, int] = {}
     tally = _Tally()
     now = int(timestamp)
@@ -996,8 +1020,7 @@ def _write_collection(
             note_id = next(id_gen)
             note_rows.append((
                 note_id, data.guid, model_ids[data.kind], mod, -1,
-                f" {' '.join(data.tags)} ", "\x1f".join(data.fields),
-                data.fields[sort_index[data.kind]], 0, 0, "",
+                f" {' '.join(data.tags)} ", data.flds, data.sort_field, 0, 0, "",
             ))
             for ord_ in _card_ords(data):
                 card_rows.append((next(id_gen), note_id, deck_id, ord_, mod, -1, 0, 0,

@@ -249,6 +249,27 @@ def test_hostile_lesson_exports_as_inert_text(tmp_path: Path) -> None:
         assert all(" " not in t for t in tags)
 
 
+def test_field_separator_in_lesson_text_cannot_shift_fields(tmp_path: Path) -> None:
+    # Anki joins a note's fields with U+001F; one inside a field would start a new field.
+    lesson = tmp_path / "sep.md"
+    lesson.write_text(
+        "---\ntitle: Separators\ncanonical_id: separators\n---\n\n# Separators\n\n"
+        "## Cards\n\nQ: Which byte is this: \x1f? {#sep}\n"
+        "A: The unit separator:\n\n```go\nconst us = '\x1f'\n```\n",
+        encoding="utf-8",
+    )
+    corpus = load_corpus([lesson])
+    out = tmp_path / "sep.apkg"
+    export_lessons(corpus.lessons, out, timestamp=T0)
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        assert len(import_package(col, out).new) == 1
+        note = col.get_note(col.find_notes("")[0])
+        assert note.keys() == list(NOTE_TYPES[CardKind.QA].fields)
+        assert "Which byte is this: ?" in visible_text(note["Front"])
+        assert "const us = ''" in visible_text(note["Back"])
+        assert note["Sort"].endswith(" separators 00000")
+
+
 def _image_lesson(folder: Path, ref: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     lesson = folder / "lesson.md"
