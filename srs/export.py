@@ -218,7 +218,7 @@ class NoteData:
     guid: str
     kind: CardKind
     flds: bytes
-    tags: list[str]
+    tags: tuple[str, ...]
     deck: str
     digest: str
     due: int
@@ -233,7 +233,7 @@ class NoteData:
 
 
 def _note_data(guid: str, note_type: NoteType, kind: CardKind, fields: list[str],
-               tags: list[str], deck: str, due: int) -> NoteData:
+               tags: tuple[str, ...], deck: str, due: int) -> NoteData:
     # A field separator inside a field would shift every field after it: it is dropped.
     fields = [f.replace(FIELD_SEPARATOR, "") if FIELD_SEPARATOR in f else f for f in fields]
     return NoteData(guid=guid, kind=kind, flds=FIELD_SEPARATOR.join(fields).encode("utf-8"),
@@ -268,14 +268,14 @@ def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
     return f"{parent}::{leaf}"
 
 
-def anki_tags(tags: Iterable[str]) -> list[str]:
+def anki_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Anki tags: no spaces (they separate tags), each once, in the lesson's order."""
     seen: dict[str, None] = {}
     for tag in tags:
         clean = re.sub(r"\s+", "_", tag.strip())
         if clean:
             seen.setdefault(clean, None)
-    return list(seen)
+    return tuple(seen)
 
 
 class _Builder:
@@ -290,6 +290,7 @@ class _Builder:
         self.errors: list[ExportError] = []
         self._reported: set[tuple[str, Path]] = set()
         self._lesson_text: dict[Path, list[str]] = {}
+        self._tags: dict[tuple[str, ...], tuple[str, ...]] = {}  # a lesson's cards share theirs
 
     # -- images ------------------------------------------------------------------------------
 
@@ -410,7 +411,10 @@ class _Builder:
         else:
             fields = [self.md(card.front, lesson, card), self.md(card.back, lesson, card)]
         fields += [source, html.escape(sort)]
-        return _note_data(card.id, note_type, card.kind, fields, anki_tags(card.tags), deck, due)
+        tags = self._tags.get(card.tags)
+        if tags is None:
+            tags = self._tags[card.tags] = anki_tags(card.tags)
+        return _note_data(card.id, note_type, card.kind, fields, tags, deck, due)
 
     def cloze_note(self, lesson: Lesson, cards: Sequence[Card], deck: str, due: int) -> NoteData:
         first = min(cards, key=lambda c: (c.cloze, c.ordinal))
@@ -594,7 +598,7 @@ class RenderCache:
                     return None
                 tags = parts[2].decode("utf-8")
                 notes.append(NoteData(guid=guid, kind=kind, flds=flds,
-                                      tags=tags.split(" ") if tags else [], deck=deck,
+                                      tags=tuple(tags.split(" ")) if tags else (), deck=deck,
                                       digest=parts[1].decode("utf-8"), due=first_due + index))
         except UnicodeDecodeError:
             return None

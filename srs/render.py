@@ -16,13 +16,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from srs.model import stable_digest
-
 ImageResolver = Callable[[str], str]
 
 # Raise when the HTML made from the same Markdown changes (the exporter reuses fields it
 # rendered before while this, the libraries' versions and the input are unchanged).
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
@@ -34,14 +32,14 @@ _ANKI_MARKERS = (("[sound:", "&#91;sound:"), ("[anki:", "&#91;anki:"))
 
 
 class Renderer:
-    """Renders Markdown; keeps a highlight cache keyed by a digest of (language, code)."""
+    """Renders Markdown; keeps a highlight cache keyed by (language, code)."""
 
     def __init__(self) -> None:
         from markdown_it import MarkdownIt
 
         self._md = MarkdownIt("commonmark", {"html": False, "highlight": self._highlight})
         self._md.validateLink = _validate_link  # type: ignore[method-assign]
-        self._highlighted: dict[str, str] = {}
+        self._highlighted: dict[tuple[str, str], str] = {}
         self._cached_chars = 0
         self._lexers: dict[str, Any] = {}
         self._formatter: Any = None
@@ -97,7 +95,7 @@ class Renderer:
     # -- highlighting ---------------------------------------------------------------------
 
     def _highlight(self, code: str, lang: str, _attrs: str) -> str:
-        key = stable_digest(lang, code)
+        key = (lang, code)
         hit = self._highlighted.get(key)
         if hit is not None:
             self.highlight_hits += 1
@@ -112,9 +110,10 @@ class Renderer:
             body = fused if fused is not None else format_tokens(_tokens(lexer, code))
         label = f' data-lang="{html.escape(lang.strip(), quote=True)}"' if lang.strip() else ""
         out = f'<pre class="{HIGHLIGHT_CLASS}"{label}><code>{body}</code></pre>'
-        if self._cached_chars + len(out) <= HIGHLIGHT_CACHE_CHARS:
+        size = len(out) + len(code)
+        if self._cached_chars + size <= HIGHLIGHT_CACHE_CHARS:
             self._highlighted[key] = out
-            self._cached_chars += len(out)
+            self._cached_chars += size
         return out
 
     def _lexer(self, lang: str) -> Any:
@@ -478,14 +477,14 @@ def _validate_link(url: str) -> bool:
     return lowered.startswith(("http:", "https:", "mailto:"))
 
 
-_SPECIAL = frozenset("\\`*_[]<>!&#|~=+-{}\n\r\t") | frozenset("0123456789")
+_SPECIAL = re.compile(r"[\\`*_\[\]<>!&#|~=+\-{}\n\r\t0-9]")
 
 
 def _is_plain(text: str) -> bool:
     """One line of text, no Markdown syntax in it: CommonMark renders it as a paragraph of
     itself (trailing spaces trimmed), escaped."""
     return (bool(text.strip(" ")) and not text.startswith(" ")
-            and not _SPECIAL.intersection(text) and not _ODD_SPACE.search(text))
+            and not _SPECIAL.search(text) and not _ODD_SPACE.search(text))
 
 
 _FENCE_OPEN = re.compile(r"(`{3,}|~{3,})([^\n]*)\n")
@@ -495,21 +494,25 @@ def _lone_fence(text: str) -> tuple[str, str] | None:
     """(language, code) when `text` is one fenced code block and nothing else, as markdown-it
     would read it; None otherwise (the caller then lets markdown-it decide)."""
     opening = _FENCE_OPEN.match(text)
-    if opening is None:
-        return None
+    if opening is None or "\0" in text or _ODD_SPACE.search(text):
+        return None  # markdown-it rewrites NUL and CR, and strips only blanks and tabs
     marker, info = opening.group(1), opening.group(2)
     if (marker[0] == "`" and "`" in info) or "\\" in info or "&" in info:
         return None
-    lines = text[opening.end():].rstrip().split("\n")
-    last = lines[-1] if lines else ""
-    if last.rstrip() != marker[0] * len(last.rstrip()) or len(last.rstrip()) < len(marker):
+    body, newline, last = text[opening.end():].rstrip().rpartition("\n")
+    last = last.rstrip()
+    if last != marker[0] * len(last) or len(last) < len(marker):
         return None
-    closer = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}[ \t]*$")
-    body = lines[:-1]
-    if any(closer.match(line) for line in body):
-        return None
+    if newline and _fence_closer(marker[0], len(marker)).search(body):
+        return None  # the block closes earlier: something follows it
     words = info.strip().split(maxsplit=1)
-    return (words[0] if words else ""), "".join(line + "\n" for line in body)
+    return (words[0] if words else ""), body + newline
+
+
+@functools.cache
+def _fence_closer(char: str, length: int) -> re.Pattern[str]:
+    """A line that closes a fence opened by `length` times `char`."""
+    return re.compile(r"^ {0,3}" + re.escape(char) + "{" + str(length) + r",}[ \t]*$", re.M)
 
 
 # A line that could start (or be) anything but a paragraph: indentation, headings, quotes,

@@ -113,6 +113,21 @@ def test_lone_fence_shortcut_renders_as_markdown_it_does(lang: str, code: str) -
     assert RENDERER.render(text) == RENDERER._md.render(text).rstrip("\n")
 
 
+fence_lines = st.lists(
+    st.sampled_from(["```", "````", "  ```", "    ```", "```go", "``` ", "~~~", "x := 1", "",
+                     "\t```", "`` `", "}", "```\xa0", "x\r", "\0"]),
+    max_size=6,
+).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["```", "````", "~~~"]), fence_lines, st.sampled_from(["", "\n", "  \n"]))
+def test_lone_fence_shortcut_finds_early_closers_as_markdown_it_does(
+        marker: str, body: str, tail: str) -> None:
+    text = f"{marker}go\n{body}\n{marker}{tail}"
+    assert RENDERER.render(text) == RENDERER._md.render(text).rstrip("\n")
+
+
 def test_highlighting_is_cached_by_content() -> None:
     renderer = Renderer()
     first = renderer.render("```go\nx := 1\n```")
