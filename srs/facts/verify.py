@@ -223,6 +223,25 @@ def _go() -> str:
     return go
 
 
+# Variables that choose or steer the toolchain `go` runs.
+_TOOLCHAIN_VARIABLES = ("GOROOT", "GOTOOLCHAIN", "GOFLAGS")
+
+
+def toolchain_identity() -> str:
+    """What tells one Go toolchain from another without starting it: the `go` found on PATH
+    (resolved path, size, modification time) and the variables that steer it. An upgraded
+    or replaced Go gives another identity, so results cached for the old one are not used."""
+    go = shutil.which("go")
+    try:
+        real = os.path.realpath(go) if go is not None else ""
+        info = os.stat(real) if real else None
+    except OSError:
+        info = None
+    binary = f"{real}|{info.st_size}|{info.st_mtime_ns}" if info is not None else "no go"
+    steer = "|".join(f"{name}={os.environ.get(name, '')}" for name in _TOOLCHAIN_VARIABLES)
+    return f"{binary}|{steer}"
+
+
 def _host(go: str) -> tuple[str, str]:
     """(GOHOSTOS, GOHOSTARCH) of the toolchain."""
     proc = subprocess.run([go, "env", "GOHOSTOS", "GOHOSTARCH"], capture_output=True,
@@ -361,9 +380,9 @@ def _store_cache(path: Path, key: str, report: Report) -> None:
 
 def source_key(lesson_files: Sequence[Path],
                arches: Sequence[str] = ALL_ARCHES) -> str:
-    """A key for the lesson files as they are, and the srs code that reads them: when it
-    is in the cache, nothing needs parsing."""
-    h = hashlib.sha256(f"{CACHE_VERSION}|{','.join(arches)}".encode())
+    """A key for the lesson files as they are, the srs code that reads them and the Go
+    toolchain: when it is in the cache, nothing needs parsing."""
+    h = hashlib.sha256(f"{CACHE_VERSION}|{','.join(arches)}|{toolchain_identity()}".encode())
     package = Path(__file__).resolve().parent.parent
     code = sorted([*package.glob("facts/*.py"), *package.glob("parse/*.py"),
                    package / "model.py"])
@@ -391,11 +410,13 @@ def verify(analyses: Sequence[Analysis], cache_dir: Path | None = None,
            arches: Sequence[str] = ALL_ARCHES,
            also_key: str | None = None) -> Report:
     """Check every numeric fact of the lessons against the Go toolchain. With a cache
-    directory, the result is stored under the hash of the generated program (and under
-    `also_key`, e.g. a `source_key`), and an earlier result for the same hash is reused."""
+    directory, the result is stored under the hash of the generated program and the
+    toolchain's identity (and under `also_key`, e.g. a `source_key`), and an earlier result
+    for the same hash is reused."""
     program = build_program(analyses)
     count = sum(len(p.facts) for p in program.packages)
-    key = hashlib.sha256((program.digest + "|" + ",".join(arches)).encode()).hexdigest()
+    key = hashlib.sha256(
+        f"{program.digest}|{','.join(arches)}|{toolchain_identity()}".encode()).hexdigest()
     report = cached_report(cache_dir, key) if cache_dir is not None else None
     if report is None:
         report = Report(count, tuple(arches))

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from srs.cli import app
 from srs.corpus import load_corpus
 from srs.facts.extract import analyze
-from srs.facts.verify import runnable, verify
+from srs.facts.verify import runnable, source_key, toolchain_identity, verify
 from srs.parse import parse_lesson_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,6 +139,51 @@ def test_a_declaration_go_rejects_fails_verify(tmp_path: Path,
     assert result.exit_code == 1, result.output
     assert f"{lesson}:12: type D on amd64: ours compiles, go compile error:" in result.output
     assert "redeclared" in result.output
+
+
+def test_toolchain_identity_follows_the_go_binary_and_its_settings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "bin" / "go"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho go1.0\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    for name in ("GOROOT", "GOTOOLCHAIN", "GOFLAGS"):
+        monkeypatch.delenv(name, raising=False)
+    first = toolchain_identity(), source_key([SEED])
+    assert str(fake) in first[0]
+    assert (toolchain_identity(), source_key([SEED])) == first  # nothing changed
+    link = tmp_path / "other" / "go"
+    link.parent.mkdir()
+    link.symlink_to(fake)
+    monkeypatch.setenv("PATH", str(link.parent))
+    assert toolchain_identity() == first[0]  # another way to the same binary
+    fake.write_text("#!/bin/sh\necho go1.1, a newer release\n", encoding="utf-8")
+    upgraded = toolchain_identity()
+    assert upgraded != first[0] and source_key([SEED]) != first[1]
+    monkeypatch.setenv("GOTOOLCHAIN", "go1.22.0")
+    assert toolchain_identity() != upgraded
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert "no go" in toolchain_identity()
+
+
+@needs_go
+def test_results_cached_for_one_toolchain_setting_are_not_used_for_another(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GOFLAGS", raising=False)
+    runner = CliRunner()
+
+    def run() -> str:
+        result = runner.invoke(app, ["verify", str(SEED)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "(cached)" not in run()
+    assert "(cached)" in run()
+    monkeypatch.setenv("GOFLAGS", "-trimpath")
+    out = run()
+    assert "(cached)" not in out and "0 mismatches" in out
 
 
 def test_which_targets_run_on_which_host() -> None:
