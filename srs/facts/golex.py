@@ -7,13 +7,14 @@ character becomes a one-character operator token.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 IDENT, INT, FLOAT, IMAG, CHAR, STRING, OP = "ident", "int", "float", "imag", "char", "string", "op"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    # A tuple: lessons are tokenized on every load, and tuples are made several times
+    # faster than frozen dataclass instances.
     kind: str
     text: str
     start: int  # offset into the block text
@@ -26,9 +27,11 @@ _OPS = sorted(
     "+ - * / % & | ^ < > = ! ( ) [ ] { } , ; . : ~".split(),
     key=len, reverse=True,
 )
+# Blanks before a token are part of its match (one match a token, not two); possessive,
+# so blanks at the very end are never given back to the one-character fallback.
 _TOKEN = re.compile(
-    r"(?P<ws>[ \t\r\f\v]+)"
-    r"|(?P<nl>\n)"
+    r"[ \t\r\f\v]*+(?:"
+    r"(?P<nl>\n)"
     r"|(?P<ident>[^\W\d]\w*)"
     r"|(?P<lc>//[^\n]*)"
     r"|(?P<bc>/\*.*?(?:\*/|\Z))"
@@ -38,7 +41,7 @@ _TOKEN = re.compile(
     r"|(?P<int>0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|\d[\d_]*)"
     r"|(?P<char>'(?:\\.|[^'\\\n])*'?)"
     r"|(?P<string>\"(?:\\.|[^\"\\\n])*\"?|`[^`]*`?)"
-    r"|(?P<op2>" + "|".join(re.escape(o) for o in _OPS) + r"|.)",
+    r"|(?P<op2>" + "|".join(re.escape(o) for o in _OPS) + r"|.))",
     re.DOTALL,
 )
 _ENDS_STATEMENT = {IDENT, INT, FLOAT, IMAG, CHAR, STRING}
@@ -68,21 +71,20 @@ def tokenize(text: str) -> list[Token]:
         return last_kind in ends_kinds or (last_kind == OP and last_text in ends_ops)
 
     for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or OP
-        if kind == "op2":
-            kind = OP
-        if kind == "ws" or kind == "lc":
+        group = m.lastgroup or "op2"
+        if group == "lc":
             continue
-        value = m.group()
+        value = m.group(group)
+        kind = OP if group == "op2" else group
         if kind == "nl" or kind == "bc":
             if "\n" in value:
                 if last_kind and needs_semicolon():
-                    start = m.start()
+                    start = m.start(group)
                     append(Token(OP, ";", start, start, line))
                     last_kind, last_text = OP, ";"
                 line += value.count("\n")
             continue
-        append(Token(kind, value, m.start(), m.end(), line))
+        append(Token(kind, value, m.start(group), m.end(), line))
         last_kind, last_text = kind, value
         if kind == STRING and "\n" in value:
             line += value.count("\n")  # raw strings
