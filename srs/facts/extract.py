@@ -223,12 +223,18 @@ def _split_args(text: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+_ATOMIC_TYPE = re.compile(r"\*?\s*atomic\s*\.\s*(\w+)(\s*\[.*\])?")
+_ATOMIC_LITERAL = re.compile(r"&?\s*(atomic \. \w+(?: \[ .* \])?) \{")
+
+
 def _atomic_holders(env: Env) -> dict[str, str]:
     """Names (variables and struct fields) declared with a sync/atomic type -> the kind."""
     holders: dict[str, str] = {}
 
     def kind_of(text: str) -> str | None:
-        m = re.fullmatch(r"\*?\s*atomic\s*\.\s*(\w+)(\s*\[.*\])?", text.strip())
+        if "atomic" not in text:
+            return None
+        m = _ATOMIC_TYPE.fullmatch(text.strip())
         return m.group(1) if m and m.group(1) in api.ATOMIC_TYPES else None
 
     for name, decl in env.vars.items():
@@ -236,9 +242,9 @@ def _atomic_holders(env: Env) -> dict[str, str]:
             continue
         if decl.texpr is not None and (k := kind_of(decl.texpr.text)):
             holders[name] = k
-        elif decl.init:
+        elif decl.init and any(t.text == "atomic" for t in decl.init[:2]):
             init = " ".join(t.text for t in decl.init)
-            m = re.match(r"&?\s*(atomic \. \w+(?: \[ .* \])?) \{", init)
+            m = _ATOMIC_LITERAL.match(init)
             if m and (k := kind_of(m.group(1))):
                 holders[name] = k
     for tdecl in env.types.values():
@@ -255,7 +261,8 @@ def _api_calls(toks: list[Token], text: str, env: Env) -> list[tuple[api.Call, i
     found: list[tuple[api.Call, int]] = []
     explained_in_calls: set[str] = set()
     flags: list[tuple[str, int]] = []
-    for i in range(len(toks) - 2):
+    # Every pattern below is `name . name`: only the tokens before a dot are looked at.
+    for i in [k - 1 for k, t in enumerate(toks) if t.text == "." and 0 < k < len(toks) - 1]:
         a, dot, b = toks[i], toks[i + 1], toks[i + 2]
         if (a.kind == IDENT and a.text in ("syscall", "unix") and dot.text == "."
                 and b.text in api.FLAGS):

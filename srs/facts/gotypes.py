@@ -748,6 +748,8 @@ def build_envs(blocks: list[BlockDecls]) -> list[Env]:
             per_block.append(own)
 
         def pick(name: str, decls: list[object]) -> object:
+            if len(decls) == 1:
+                return decls[0]
             sigs = {_decl_sig(d) for d in decls}
             if len(sigs) == 1:
                 return decls[0]
