@@ -263,14 +263,13 @@ def _api_calls(toks: list[Token], text: str, env: Env) -> list[tuple[api.Call, i
     flags: list[tuple[str, int]] = []
     # Every pattern below is `name . name`: only the tokens before a dot are looked at.
     for i in [k - 1 for k, t in enumerate(toks) if t.text == "." and 0 < k < len(toks) - 1]:
-        a, dot, b = toks[i], toks[i + 1], toks[i + 2]
-        if (a.kind == IDENT and a.text in ("syscall", "unix") and dot.text == "."
-                and b.text in api.FLAGS):
+        a, b = toks[i], toks[i + 2]
+        if a.kind == IDENT and a.text in ("syscall", "unix") and b.text in api.FLAGS:
             flags.append((b.text, a.line))
         if i + 3 >= len(toks):
             continue
         paren = toks[i + 3]
-        if a.kind != IDENT or dot.text != "." or b.kind != IDENT or paren.text != "(":
+        if a.kind != IDENT or b.kind != IDENT or paren.text != "(":
             continue
         # Decide whether the call is one the registry explains before reading its arguments:
         # most calls in a lesson's code are not.
