@@ -102,18 +102,22 @@ def test_cross_arch_only_check_writes_no_cache_without_a_dir(
     assert os.listdir(tmp_path) == []
 
 
+def _verify_passes(lesson: Path) -> str:
+    """`srs verify LESSON`'s output, after checking it exits 0."""
+    result = CliRunner().invoke(app, ["verify", str(lesson)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 @needs_go
 def test_cache_follows_the_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lesson = tmp_path / "seed.md"
     text = SEED.read_text(encoding="utf-8")
     lesson.write_text(text, encoding="utf-8")
     monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
-    runner = CliRunner()
 
     def run() -> str:
-        result = runner.invoke(app, ["verify", str(lesson)])
-        assert result.exit_code == 0, result.output
-        return result.output
+        return _verify_passes(lesson)
 
     assert "(cached)" not in run()
     assert "(cached)" in run()
@@ -172,17 +176,10 @@ def test_results_cached_for_one_toolchain_setting_are_not_used_for_another(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("GOFLAGS", raising=False)
-    runner = CliRunner()
-
-    def run() -> str:
-        result = runner.invoke(app, ["verify", str(SEED)])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    assert "(cached)" not in run()
-    assert "(cached)" in run()
+    assert "(cached)" not in _verify_passes(SEED)
+    assert "(cached)" in _verify_passes(SEED)
     monkeypatch.setenv("GOFLAGS", "-trimpath")
-    out = run()
+    out = _verify_passes(SEED)
     assert "(cached)" not in out and "0 mismatches" in out
 
 
