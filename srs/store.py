@@ -734,12 +734,13 @@ class Store:
         return _opt_dt(self._conn.execute("SELECT min(time) FROM review_log").fetchone()[0])
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """One value from a read-only query (for stats and tests)."""
+        """One value from a read-only query on this store's own connection (tests and
+        benchmarks read its settings, such as `PRAGMA synchronous`, through it)."""
         row = self._conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """All rows of a read-only query (for stats and tests)."""
+        """All rows of a read-only query on this store's own connection."""
         return [tuple(row) for row in self._conn.execute(sql, params)]
 
     def integrity_check(self) -> str:
