@@ -107,8 +107,9 @@ def analyze(lesson: Lesson) -> Analysis:
             lesson_line = blk.line + line
             arg_text = " ".join(t.text for t in arg_toks)
             snippet = _uncomment(lines[line]).strip() if line < len(lines) else ""
+            here = env.with_locals(blk.params_at(arg_toks[0].start)) if arg_toks else env
             try:
-                _numeric(name, arg_toks, env, blk.index, lesson, out, add, lesson_line,
+                _numeric(name, arg_toks, here, blk.index, lesson, out, add, lesson_line,
                          snippet, blk.headings)
             except (Unresolved, SyntaxIssue) as exc:
                 warn(lesson_line, f"no fact card for unsafe.{name}({_compact(arg_text)}): {exc}")
@@ -367,8 +368,11 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
         if values["386"] != values["amd64"]:
             why = _size_reason(t, I386) if name == "Sizeof" else _align_reason(t, I386)
             back += f" On 386: {why}"
-    if key in {f.key for f in out.facts}:
-        return
+    same = [f for f in out.facts if f.key == key or f.key.startswith(f"{key}#")]
+    if any(f.values == values for f in same):
+        return  # the same expression with the same answer: one card
+    if same:
+        key = f"{key}#{len(same) + 1}"  # the same text means another thing here (a parameter)
     out.facts.append(NumericFact(key, expr, values, SourcePos(lesson.path, line), env_key,
                                  locals_))
     add(key, front, back, line, headings)

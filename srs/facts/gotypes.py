@@ -195,6 +195,45 @@ class Parser:
 
     def params(self) -> list[TExpr]:
         """A parenthesised parameter list: the types it names."""
+        groups, named = self._param_entries()
+        types: list[TExpr] = []
+        for a, b in groups:
+            if named and b - a == 1:
+                continue  # a name whose type follows in a later entry
+            types.append(self._entry_type(a + 1 if named else a, b))
+        return types
+
+    def named_params(self) -> list[tuple[str, TExpr]]:
+        """A parenthesised parameter list: (name, type) of each named parameter, `...T` as
+        `[]T`; nothing for a list of bare types."""
+        groups, named = self._param_entries()
+        if not named:
+            return []
+        found: list[tuple[str, TExpr]] = []
+        waiting: list[str] = []  # `a, b int`: names whose type comes with the last of them
+        for a, b in groups:
+            waiting.append(self.toks[a].text)
+            if b - a == 1:
+                continue
+            texpr = self._entry_type(a + 1, b)
+            if self.toks[a + 1].text == "...":
+                texpr = TExpr("slice", f"[ ] {texpr.text}", parts=(texpr,))
+            found += [(name, texpr) for name in waiting]
+            waiting = []
+        return found
+
+    def _entry_type(self, a: int, b: int) -> TExpr:
+        sub = Parser(self.toks, a, b)
+        if sub.at("..."):
+            sub.next()
+        texpr = sub.type_expr()
+        if sub.pos != b:
+            raise SyntaxIssue("unexpected tokens in parameter list")
+        return texpr
+
+    def _param_entries(self) -> tuple[list[list[int]], bool]:
+        """The comma-separated entries of the parameter list here, as token ranges, and
+        whether they name their parameters."""
         self.expect("(")
         groups: list[list[int]] = []
         starts: list[int] = []
@@ -217,18 +256,7 @@ class Parser:
             if self.at(","):
                 self.next()
         self.expect(")")
-        named = any(self._named_entry(a, b) for a, b in groups)
-        types: list[TExpr] = []
-        for a, b in groups:
-            if named and b - a == 1:
-                continue  # a name whose type follows in a later entry
-            sub = Parser(self.toks, a + 1 if named else a, b)
-            if sub.at("..."):
-                sub.next()
-            types.append(sub.type_expr())
-            if sub.pos != b:
-                raise SyntaxIssue("unexpected tokens in parameter list")
-        return types
+        return groups, any(self._named_entry(a, b) for a, b in groups)
 
     def _named_entry(self, a: int, b: int) -> bool:
         """`name T` rather than a bare type; `Name[X]` alone is a generic type."""
@@ -338,6 +366,16 @@ class ConstDecl:
     value: tuple[Token, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class FuncScope:
+    """The named parameters and results of a function with a body, visible between the
+    body's braces (`start` .. `end`, offsets into the block text)."""
+
+    params: tuple[VarDecl, ...]
+    start: int
+    end: int
+
+
 @dataclass
 class BlockDecls:
     index: int
@@ -349,9 +387,18 @@ class BlockDecls:
     vars: list[VarDecl] = field(default_factory=list)
     consts: list[ConstDecl] = field(default_factory=list)
     imports: dict[str, str] = field(default_factory=dict)
+    funcs: list[FuncScope] = field(default_factory=list)
 
     def lesson_line(self, tok: Token) -> int:
         return self.line + tok.line
+
+    def params_at(self, offset: int) -> dict[str, VarDecl]:
+        """The parameters visible at `offset` in the block text, inner functions' last."""
+        found: dict[str, VarDecl] = {}
+        for scope in self.funcs:  # in source order: an enclosing function comes first
+            if scope.start <= offset < scope.end:
+                found.update((d.name, d) for d in scope.params)
+        return found
 
 
 def _statement_end(p: Parser) -> int:
@@ -422,7 +469,47 @@ def scan_block(index: int, text: str, line: int, headings: tuple[str, ...]) -> B
             i = end
             continue
         i += 1
+    for i, t in enumerate(toks):
+        if t.kind == IDENT and t.text == "func":
+            scope = _func_scope(blk, i)
+            if scope is not None:
+                blk.funcs.append(scope)
     return blk
+
+
+def _func_scope(blk: BlockDecls, func_index: int) -> FuncScope | None:
+    """The scope of the function declared or written as a literal at `func_index`; None
+    for a function type (no body) or a signature this parser does not follow."""
+    toks = blk.tokens
+    p = Parser(toks, func_index + 1)
+    line = blk.lesson_line(toks[func_index])
+    try:
+        named: list[tuple[str, TExpr]] = []
+        if p.at("("):  # a method's receiver, or a function literal's parameters
+            named += p.named_params()
+            if (t := p.peek()) is not None and t.kind == IDENT and p.at("(", k=1):
+                p.next()  # the method's name
+                named += p.named_params()
+        elif (t := p.peek()) is not None and t.kind == IDENT:  # the function's name
+            p.next()
+            if p.at("["):
+                p.skip_balanced()  # type parameters
+            named += p.named_params()
+        else:
+            return None
+        if p.at("("):
+            named += p.named_params()  # named results
+        elif not p.at("{") and p.peek() is not None:
+            p.type_expr()  # one unnamed result
+        if not p.at("{"):
+            return None
+        body = p.pos
+        p.skip_balanced()
+    except (SyntaxIssue, RecursionError):
+        return None
+    params = tuple(VarDecl(name, blk.index, line, texpr) for name, texpr in named
+                   if name != "_")
+    return FuncScope(params, toks[body].start, toks[p.pos - 1].end) if params else None
 
 
 def _imports(blk: BlockDecls, toks: list[Token], i: int) -> int:
@@ -635,6 +722,13 @@ class Env:
 
     # variables
 
+    def with_locals(self, decls: dict[str, VarDecl]) -> Env:
+        """This environment with `decls` (a function's parameters) over its variables."""
+        if not decls:
+            return self
+        return Env(types=self.types, consts=self.consts, vars={**self.vars, **decls},
+                   imports=self.imports, refs=self.refs, _memo=self._memo)
+
     def var_type(self, name: str) -> GoType:
         decl = self.vars.get(name)
         if decl is None:
@@ -654,8 +748,8 @@ class Env:
 
 def _compact(text: str) -> str:
     out = text
-    for a, b in (("[ ]", "[]"), ("[ ", "["), (" ]", "]"), ("* ", "*"), (" .", "."),
-                 (". ", "."), ("( ", "("), (" )", ")"), (" ,", ",")):
+    for a, b in (("[ ]", "[]"), ("[ ", "["), (" ]", "]"), ("] ", "]"), ("map [", "map["),
+                 ("* ", "*"), (" .", "."), (". ", "."), ("( ", "("), (" )", ")"), (" ,", ",")):
         out = out.replace(a, b)
     return out
 

@@ -198,3 +198,25 @@ def test_mmap_flags_outside_the_call_get_their_own_cards() -> None:
     assert "MAP_PRIVATE: copy-on-write" in backs["api:syscall.Mmap"]
     seed = {c.key for c in fact_cards(parse_lesson_file(SEED))[0]}
     assert not {k for k in seed if "PROT_" in k or "MAP_" in k}
+
+
+PARAMS = Path(__file__).resolve().parent / "fixtures" / "params.md"
+
+
+def test_parameters_receivers_and_named_results_are_typed_in_their_function() -> None:
+    result = analyze(parse_lesson_file(PARAMS))
+    amd64 = {f.key: f.values["amd64"] for f in result.facts}
+    assert amd64["sizeof:s"] == 16 and amd64["sizeof:p"] == 8  # parameters
+    assert amd64["sizeof:r.b"] == 8  # a method's receiver
+    assert amd64["sizeof:xs"] == 24  # `...int32` is a []int32 inside the function
+    assert amd64["sizeof:label"] == 16
+    # The literal's `buf []byte` hides the package's `buf [10]byte` only inside it.
+    assert amd64["sizeof:buf"] == 24 and amd64["sizeof:buf#2"] == 10
+    locals_ = {f.key: f.locals for f in result.facts}
+    assert locals_["sizeof:xs"] == (("xs", "[]int32"),)
+    assert locals_["sizeof:buf#2"] == (("buf", "[10]byte"),)
+    # A named result is visible in its own function only; a function type's parameter
+    # names declare nothing.
+    warnings = sorted(d.message for d in result.diagnostics)
+    assert len(warnings) == 2
+    assert "Alignof(total)" in warnings[0] and "Sizeof(n)" in warnings[1]

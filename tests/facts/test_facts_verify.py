@@ -183,6 +183,12 @@ def test_results_cached_for_one_toolchain_setting_are_not_used_for_another(
     assert "(cached)" not in out and "0 mismatches" in out
 
 
+@needs_go
+def test_facts_about_parameters_agree_with_go() -> None:
+    report = verify([analyze(parse_lesson_file(ZOO.with_name("params.md")))], None)
+    assert report.facts >= 8 and report.mismatches == []
+
+
 def test_which_targets_run_on_which_host() -> None:
     assert runnable("linux", "amd64") == {"amd64", "386"}
     assert runnable("windows", "amd64") == {"amd64", "386"}
