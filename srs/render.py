@@ -477,7 +477,7 @@ def _validate_link(url: str) -> bool:
     return lowered.startswith(("http:", "https:", "mailto:"))
 
 
-_SPECIAL = re.compile(r"[\\`*_\[\]<>!&#|~=+\-{}\n\r\t0-9]")
+_SPECIAL = re.compile(r"[\\`*_\[\]<>!&#|~=+\-{}\n\r\t0-9\0]")  # markdown-it rewrites NUL
 
 
 def _is_plain(text: str) -> bool:

@@ -28,7 +28,8 @@ _OPS = sorted(
     key=len, reverse=True,
 )
 # Blanks before a token are part of its match (one match a token, not two); possessive,
-# so blanks at the very end are never given back to the one-character fallback.
+# so blanks at the very end are never given back to the one-character fallback, and matched
+# by `end` instead (without it each of their positions would be tried again, in turn).
 _TOKEN = re.compile(
     r"[ \t\r\f\v]*+(?:"
     r"(?P<nl>\n)"
@@ -41,7 +42,8 @@ _TOKEN = re.compile(
     r"|(?P<int>0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|\d[\d_]*)"
     r"|(?P<char>'(?:\\.|[^'\\\n])*'?)"
     r"|(?P<string>\"(?:\\.|[^\"\\\n])*\"?|`[^`]*`?)"
-    r"|(?P<op2>" + "|".join(re.escape(o) for o in _OPS) + r"|.))",
+    r"|(?P<op2>" + "|".join(re.escape(o) for o in _OPS) + r"|.)"
+    r"|(?P<end>\Z))",
     re.DOTALL,
 )
 _ENDS_STATEMENT = {IDENT, INT, FLOAT, IMAG, CHAR, STRING}
@@ -72,7 +74,7 @@ def tokenize(text: str) -> list[Token]:
 
     for m in _TOKEN.finditer(text):
         group = m.lastgroup or "op2"
-        if group == "lc":
+        if group == "lc" or group == "end":
             continue
         value = m.group(group)
         kind = OP if group == "op2" else group

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -223,23 +224,44 @@ def _go() -> str:
     return go
 
 
-# Variables that choose or steer the toolchain `go` runs.
-_TOOLCHAIN_VARIABLES = ("GOROOT", "GOTOOLCHAIN", "GOFLAGS")
+# Variables that choose the toolchain `go` runs (GOFLAGS is not one: `_env` sets its own).
+_TOOLCHAIN_VARIABLES = ("GOROOT", "GOTOOLCHAIN", "GOENV")
+
+
+def _go_env_file() -> Path | None:
+    """Where `go env -w` keeps its settings, found as Go finds it (`GOENV`, else the
+    user's configuration folder), without starting `go`."""
+    named = os.environ.get("GOENV", "")
+    if named:
+        return None if named == "off" else Path(named)
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA", "")
+    elif sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Application Support")
+    else:
+        base = os.environ.get("XDG_CONFIG_HOME", "") or os.path.expanduser("~/.config")
+    return Path(base) / "go" / "env" if base else None
+
+
+def _file_identity(path: str | Path | None) -> str:
+    """Path, size and modification time of a file, or "none"."""
+    try:
+        info = os.stat(path) if path else None
+    except OSError:
+        info = None
+    return f"{path}|{info.st_size}|{info.st_mtime_ns}" if info is not None else "none"
 
 
 def toolchain_identity() -> str:
     """What tells one Go toolchain from another without starting it: the `go` found on PATH
-    (resolved path, size, modification time) and the variables that steer it. An upgraded
-    or replaced Go gives another identity, so results cached for the old one are not used."""
+    (resolved path, size, modification time), the variables that choose a toolchain and
+    the `go env -w` settings file. An upgraded or replaced Go gives another identity, so
+    results cached for the old one are not used. (A version manager's shim that picks the
+    Go version from a file of its own hides the switch: `srs verify --no-cache` then.)"""
     go = shutil.which("go")
-    try:
-        real = os.path.realpath(go) if go is not None else ""
-        info = os.stat(real) if real else None
-    except OSError:
-        info = None
-    binary = f"{real}|{info.st_size}|{info.st_mtime_ns}" if info is not None else "no go"
+    binary = _file_identity(os.path.realpath(go) if go is not None else None)
     steer = "|".join(f"{name}={os.environ.get(name, '')}" for name in _TOOLCHAIN_VARIABLES)
-    return f"{binary}|{steer}"
+    return f"go={binary}|{steer}|env={_file_identity(_go_env_file())}"
 
 
 def _host(go: str) -> tuple[str, str]:

@@ -180,7 +180,7 @@ def test_paragraph_shortcut_is_taken_for_typical_card_fronts() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list("ab Z.,:;'\"?/()%$@^\u00a0\u2003") + ["word", "  "]),
+@given(st.lists(st.sampled_from(list("ab Z.,:;'\"?/()%$@^\u00a0\u2003\0") + ["word", "  "]),
                 min_size=1, max_size=20).map("".join))
 def test_plain_text_shortcut_renders_as_markdown_it_does(text: str) -> None:
     assert RENDERER.render(text) == RENDERER._md.render(text).rstrip("\n")

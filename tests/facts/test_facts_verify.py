@@ -152,8 +152,10 @@ def test_toolchain_identity_follows_the_go_binary_and_its_settings(
     fake.write_text("#!/bin/sh\necho go1.0\n", encoding="utf-8")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake.parent))
-    for name in ("GOROOT", "GOTOOLCHAIN", "GOFLAGS"):
+    for name in ("GOROOT", "GOTOOLCHAIN"):
         monkeypatch.delenv(name, raising=False)
+    settings = tmp_path / "go-env"
+    monkeypatch.setenv("GOENV", str(settings))
     first = toolchain_identity(), source_key([SEED])
     assert str(fake) in first[0]
     assert (toolchain_identity(), source_key([SEED])) == first  # nothing changed
@@ -167,18 +169,24 @@ def test_toolchain_identity_follows_the_go_binary_and_its_settings(
     assert upgraded != first[0] and source_key([SEED]) != first[1]
     monkeypatch.setenv("GOTOOLCHAIN", "go1.22.0")
     assert toolchain_identity() != upgraded
+    chosen = toolchain_identity()
+    settings.write_text("GOTOOLCHAIN=go1.23.0\n", encoding="utf-8")  # as `go env -w` does
+    written = toolchain_identity()
+    assert written != chosen
+    monkeypatch.setenv("GOFLAGS", "-trimpath")  # srs runs go with GOFLAGS of its own
+    assert toolchain_identity() == written
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert "no go" in toolchain_identity()
+    assert toolchain_identity().startswith("go=none|")
 
 
 @needs_go
 def test_results_cached_for_one_toolchain_setting_are_not_used_for_another(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("GOFLAGS", raising=False)
+    monkeypatch.delenv("GOTOOLCHAIN", raising=False)
     assert "(cached)" not in _verify_passes(SEED)
     assert "(cached)" in _verify_passes(SEED)
-    monkeypatch.setenv("GOFLAGS", "-trimpath")
+    monkeypatch.setenv("GOTOOLCHAIN", "local")  # the installed Go, named explicitly
     out = _verify_passes(SEED)
     assert "(cached)" not in out and "0 mismatches" in out
 
