@@ -15,6 +15,7 @@ from srs.errors import SrsError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode="markdown",
     help="Spaced-repetition flashcards from programming lessons.",
 )
 
