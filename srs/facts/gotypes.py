@@ -369,11 +369,13 @@ class ConstDecl:
 @dataclass(frozen=True, slots=True)
 class FuncScope:
     """The named parameters and results of a function with a body, visible between the
-    body's braces (`start` .. `end`, offsets into the block text)."""
+    body's braces (`start` .. `end`, offsets into the block text; `lines`, the lesson lines
+    the body spans)."""
 
     params: tuple[VarDecl, ...]
     start: int
     end: int
+    lines: range
 
 
 @dataclass
@@ -392,12 +394,17 @@ class BlockDecls:
     def lesson_line(self, tok: Token) -> int:
         return self.line + tok.line
 
-    def params_at(self, offset: int) -> dict[str, VarDecl]:
-        """The parameters visible at `offset` in the block text, inner functions' last."""
-        found: dict[str, VarDecl] = {}
+    def params_at(self, offset: int) -> dict[str, VarDecl | str]:
+        """The parameters visible at `offset` in the block text, inner functions' last. A
+        parameter whose name the body declares again is a reason, not a type: which of the
+        two a use means depends on nested blocks this reading does not follow."""
+        found: dict[str, VarDecl | str] = {}
         for scope in self.funcs:  # in source order: an enclosing function comes first
             if scope.start <= offset < scope.end:
-                found.update((d.name, d) for d in scope.params)
+                for d in scope.params:
+                    again = any(v.name == d.name and v.line in scope.lines for v in self.vars)
+                    found[d.name] = (f"{d.name} is a parameter and is declared again in its "
+                                     "function" if again else d)
         return found
 
 
@@ -509,7 +516,11 @@ def _func_scope(blk: BlockDecls, func_index: int) -> FuncScope | None:
         return None
     params = tuple(VarDecl(name, blk.index, line, texpr) for name, texpr in named
                    if name != "_")
-    return FuncScope(params, toks[body].start, toks[p.pos - 1].end) if params else None
+    if not params:
+        return None
+    last = toks[p.pos - 1]
+    return FuncScope(params, toks[body].start, last.end,
+                     range(blk.lesson_line(toks[body]), blk.lesson_line(last) + 1))
 
 
 def _imports(blk: BlockDecls, toks: list[Token], i: int) -> int:
@@ -722,7 +733,7 @@ class Env:
 
     # variables
 
-    def with_locals(self, decls: dict[str, VarDecl]) -> Env:
+    def with_locals(self, decls: dict[str, VarDecl | str]) -> Env:
         """This environment with `decls` (a function's parameters) over its variables."""
         if not decls:
             return self

@@ -220,3 +220,13 @@ def test_parameters_receivers_and_named_results_are_typed_in_their_function() ->
     warnings = sorted(d.message for d in result.diagnostics)
     assert len(warnings) == 2
     assert "Alignof(total)" in warnings[0] and "Sizeof(n)" in warnings[1]
+
+
+def test_a_parameter_declared_again_in_its_function_makes_no_card() -> None:
+    src = ("type S struct {\n    a int64\n}\n"
+           "func f(p S) uintptr {\n    if true {\n        p := int8(1)\n"
+           "        return unsafe.Sizeof(p)\n    }\n    return unsafe.Sizeof(p)\n}\n")
+    result = analyze(lesson_of(src))
+    assert not any(f.key.startswith("sizeof:p") for f in result.facts)
+    messages = [d.message for d in result.diagnostics]
+    assert len(messages) == 2 and all("declared again" in m for m in messages)
