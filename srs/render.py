@@ -52,13 +52,18 @@ class Renderer:
         """HTML for one Markdown text; `resolve_image(src)` gives each image's new `src`."""
         if not text:
             return ""
-        if _is_plain(text):
-            return _finish(f"<p>{_escape_text(text.rstrip(' '))}</p>")
-        fence = _lone_fence(text)
-        if fence is not None:
-            return _finish(self._highlight(fence[1], fence[0], ""))
         env: dict[str, Any] = {}
-        paragraphs = _one_line_paragraphs(text)
+        # The shortcuts below read text as written; markdown-it first rewrites NUL and CR,
+        # and strips only blanks and tabs, so text holding those goes to it directly.
+        if not _NEEDS_MARKDOWN_IT.search(text):
+            if _is_plain(text):
+                return _finish(f"<p>{_escape_text(text.rstrip(' '))}</p>")
+            fence = _lone_fence(text)
+            if fence is not None:
+                return _finish(self._highlight(fence[1], fence[0], ""))
+            paragraphs = _one_line_paragraphs(text)
+        else:
+            paragraphs = None
         if paragraphs is not None:
             # Block structure known: only the inline parser is needed, paragraph by paragraph.
             parts = []
@@ -477,14 +482,18 @@ def _validate_link(url: str) -> bool:
     return lowered.startswith(("http:", "https:", "mailto:"))
 
 
-_SPECIAL = re.compile(r"[\\`*_\[\]<>!&#|~=+\-{}\n\r\t0-9\0]")  # markdown-it rewrites NUL
+# NUL, and whitespace other than space, tab and newline (CR, form feed, no-break and other
+# Unicode spaces): markdown-it rewrites or trims it where the shortcuts would not.
+_NEEDS_MARKDOWN_IT = re.compile(r"\x00|[^\S \t\n]")
+
+
+_SPECIAL = re.compile(r"[\\`*_\[\]<>!&#|~=+\-{}\n\t0-9]")
 
 
 def _is_plain(text: str) -> bool:
     """One line of text, no Markdown syntax in it: CommonMark renders it as a paragraph of
     itself (trailing spaces trimmed), escaped."""
-    return (bool(text.strip(" ")) and not text.startswith(" ")
-            and not _SPECIAL.search(text) and not _ODD_SPACE.search(text))
+    return bool(text.strip(" ")) and not text.startswith(" ") and not _SPECIAL.search(text)
 
 
 _FENCE_OPEN = re.compile(r"(`{3,}|~{3,})([^\n]*)\n")
@@ -494,8 +503,8 @@ def _lone_fence(text: str) -> tuple[str, str] | None:
     """(language, code) when `text` is one fenced code block and nothing else, as markdown-it
     would read it; None otherwise (the caller then lets markdown-it decide)."""
     opening = _FENCE_OPEN.match(text)
-    if opening is None or "\0" in text or _ODD_SPACE.search(text):
-        return None  # markdown-it rewrites NUL and CR, and strips only blanks and tabs
+    if opening is None:
+        return None
     marker, info = opening.group(1), opening.group(2)
     if (marker[0] == "`" and "`" in info) or "\\" in info or "&" in info:
         return None
@@ -522,17 +531,10 @@ _BLOCK_START = re.compile(
 )
 
 
-# Whitespace other than space, tab and newline (CR, form feed, no-break and other Unicode
-# spaces): markdown-it trims some of it where this shortcut would not.
-_ODD_SPACE = re.compile(r"[^\S \t\n]")
-
-
 def _one_line_paragraphs(text: str) -> list[str] | None:
     """The paragraphs of `text` when it is nothing but one-line paragraphs separated by
     blank lines (the shape of most card fronts), each stripped as markdown-it strips it;
     None for anything else."""
-    if "\0" in text or _ODD_SPACE.search(text):
-        return None
     paragraphs: list[str] = []
     after_blank = True
     for line in text.split("\n"):
