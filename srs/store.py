@@ -2,8 +2,9 @@
 
 One SQLite file in WAL mode with `synchronous=FULL`; every write is one explicit transaction
 committed before the method returns, so a kill -9 loses nothing acknowledged. One writer at a
-time, enforced by an exclusive `flock` on `<db>.lock` (the kernel drops it when the process
-dies, however it dies). Schema upgrades run in one exclusive transaction after a backup taken
+time, enforced by an exclusive `flock` on `<db>.lock` beside the file a symlink leads to (the
+kernel drops it when the process dies, however it dies); a file with hard links is refused, as
+SQLite keeps a separate journal per name. Schema upgrades run in one exclusive transaction after a backup taken
 with SQLite's backup API; a file from a newer srs is refused without being written.
 
 Times are stored as integer microseconds since the epoch (UTC), so a schedule read back equals
@@ -231,9 +232,13 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the database folder: {exc.strerror}",
                              path.parent) from exc
-        lock_fd = _lock(path)
+        # Every name of the file must take the same lock and the same WAL: symlinks are
+        # followed, hard links refused.
+        real = Path(os.path.realpath(path))
+        lock_fd = _lock(real, path)
         try:
-            conn = _connect(path)
+            _refuse_hard_links(real, path)
+            conn = _connect(real)
         except BaseException:
             _unlock(lock_fd)
             raise
@@ -792,8 +797,9 @@ def _newer_message(version: int) -> str:
             f"understands ({SCHEMA_VERSION}); upgrade srs")
 
 
-def _lock(path: Path) -> int:
-    lock_path = path.with_name(path.name + ".lock")
+def _lock(real: Path, path: Path) -> int:
+    """Lock the database at `real` (the resolved form of `path`, the name the user gave)."""
+    lock_path = real.with_name(real.name + ".lock")
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
@@ -804,6 +810,20 @@ def _lock(path: Path) -> int:
         os.close(fd)
         raise StoreLockedError(f"another srs is using {path}") from None
     return fd
+
+
+def _refuse_hard_links(real: Path, path: Path) -> None:
+    try:
+        links = os.stat(real).st_nlink
+    except FileNotFoundError:
+        return  # a new database
+    except OSError as exc:
+        raise StoreError(f"cannot read the review database: {exc.strerror}", path) from exc
+    if links > 1:
+        raise StoreError(
+            f"the review database has {links} names (hard links); SQLite keeps a separate "
+            "journal for each, so answers given under one could be lost: keep one name "
+            "(a symlink is fine)", path)
 
 
 def _unlock(fd: int) -> None:

@@ -51,6 +51,36 @@ def test_second_writer_in_the_same_process_is_refused(tmp_path: Path) -> None:
         assert again.scalar("PRAGMA user_version") == SCHEMA_VERSION
 
 
+def test_a_symlink_to_the_database_takes_the_same_lock(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    link = tmp_path / "link.sqlite3"
+    link.symlink_to(path)
+    with Store.open(path, now=T0):
+        with pytest.raises(StoreLockedError, match=f"another srs is using {link}"):
+            Store.open(link, now=T0)
+    with Store.open(link, now=T0) as through_link:  # one file, one WAL: writes land in it
+        through_link.start_session(T0)
+        assert (tmp_path / "srs.sqlite3-wal").exists()
+        assert not (tmp_path / "link.sqlite3-wal").exists()
+    with Store.open(path, now=T0) as direct:
+        assert direct.scalar("SELECT count(*) FROM sessions") == 1
+
+
+def test_a_hard_linked_database_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    with Store.open(path, now=T0):
+        pass
+    os.link(path, tmp_path / "other.sqlite3")
+    before = path.read_bytes()
+    for name in (path, tmp_path / "other.sqlite3"):
+        with pytest.raises(StoreError, match="has 2 names") as caught:
+            Store.open(name, now=T0)
+        assert caught.value.path == name
+    assert path.read_bytes() == before
+    with Store.open(path, now=T0, read_only=True) as reader:  # reading is harmless
+        assert reader.scalar("PRAGMA user_version") == SCHEMA_VERSION
+
+
 def test_second_writer_in_another_process_is_refused_and_kill_9_releases(tmp_path: Path) -> None:
     path = tmp_path / "srs.sqlite3"
     holder = subprocess.Popen(
