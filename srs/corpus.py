@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from srs.decks import default_deck, load_manifest, manifest_lessons
-from srs.errors import SrsError
+from srs.errors import LessonError, SrsError
 from srs.model import Card, Deck, Diagnostic, Lesson, Severity, SourcePos
 
 MANIFEST_SUFFIX = ".toml"
@@ -101,10 +101,20 @@ def load_lesson(source: LessonSource) -> Lesson:
 
 
 def load_corpus(paths: Sequence[Path], cwd: Path | None = None) -> Corpus:
+    """Every lesson the PATHs name; a lesson that cannot be read at all (too large,
+    unreadable) is an error diagnostic, and the rest are still loaded."""
     sources = resolve_sources(paths, cwd)
-    lessons = [load_lesson(source) for source in sources]
+    lessons: list[Lesson] = []
+    unreadable: list[Diagnostic] = []
+    for source in sources:
+        try:
+            lessons.append(load_lesson(source))
+        except LessonError as exc:
+            unreadable.append(Diagnostic(SourcePos(source.path, exc.line or 1), Severity.ERROR,
+                                         exc.message))
     decks = list({id(s.deck): s.deck for s in sources}.values())
-    corpus = Corpus(decks=decks, lessons=lessons, deck_of={s.path: s.deck for s in sources})
+    corpus = Corpus(decks=decks, lessons=lessons, deck_of={s.path: s.deck for s in sources},
+                    diagnostics=unreadable)
     for lesson in lessons:
         corpus.diagnostics.extend(lesson.diagnostics)
     corpus.diagnostics.extend(cross_lesson_diagnostics(lessons))

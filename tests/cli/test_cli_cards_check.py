@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from srs.cli import app
+from srs.parse.lesson import MAX_LESSON_BYTES
 from tests.conftest import SEED
 
 runner = CliRunner()
@@ -54,6 +55,27 @@ def test_check_reports_and_exits(tmp_path: Path) -> None:
     assert listed.exit_code == 1
     kinds = [card["kind"] for card in json.loads(listed.stdout)]
     assert len(kinds) - kinds.count("fact") == 7 and "fact" in kinds
+
+
+def test_a_lesson_too_large_to_read_is_reported_and_the_rest_still_run(tmp_path: Path) -> None:
+    good = tmp_path / "a.md"
+    good.write_text("---\ntitle: Ok\nslug: ok\ncanonical_id: ok-1\n---\n# Ok\n\n## Cards\n\nQ: yes?\nA: yes\n")
+    huge = tmp_path / "z_huge.md"
+    with huge.open("wb") as sparse:
+        sparse.truncate(MAX_LESSON_BYTES + 1)
+    result = runner.invoke(app, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [f"{huge}:1: error: lesson is larger than 16 MiB"]
+    assert "1 lessons, 1 cards: 1 errors, 0 warnings" in result.stderr
+    listed = runner.invoke(app, ["cards", "--json", str(tmp_path)])
+    assert listed.exit_code == 1
+    assert [card["front"] for card in json.loads(listed.stdout)] == ["yes?"]
+    out = tmp_path / "out.apkg"
+    exported = runner.invoke(app, ["export", str(tmp_path), "-o", str(out),
+                                   "--timestamp", "1750000000"])
+    assert exported.exit_code == 1
+    assert f"{huge}:1: error: lesson is larger than 16 MiB" in exported.stderr
+    assert out.exists()
 
 
 def test_check_clean_exits_zero(tmp_path: Path) -> None:
