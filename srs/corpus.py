@@ -190,12 +190,15 @@ def lesson_order(lessons: Sequence[Lesson]) -> list[Lesson]:
         number = lesson.number if lesson.number is not None else float("inf")
         return (0, number, lesson.path.as_posix())
 
-    cyclic = {id(lesson) for cycle in prerequisite_cycles(lessons) for lesson in cycle}
-    needs: dict[int, set[int]] = {}
-    for lesson in lessons:
-        deps = {id(by_slug[s]) for s in lesson.prerequisites if s in by_slug}
-        deps.discard(id(lesson))
-        needs[id(lesson)] = set() if id(lesson) in cyclic else deps
+    needs: dict[int, set[int]] = {
+        id(lesson): {id(by_slug[s]) for s in lesson.prerequisites if s in by_slug}
+        for lesson in lessons
+    }
+    # An edge inside a cycle cannot be honoured; every other edge, even of a lesson on a
+    # cycle, still can.
+    component = _components(needs)
+    for lesson, deps in needs.items():
+        deps -= {dep for dep in deps if component[dep] == component[lesson]}
     unlocks: dict[int, list[Lesson]] = {id(lesson): [] for lesson in lessons}
     for lesson in lessons:
         for dep in needs[id(lesson)]:
@@ -212,3 +215,39 @@ def lesson_order(lessons: Sequence[Lesson]) -> list[Lesson]:
             if not needs[id(nxt)]:
                 heapq.heappush(ready, (rank(nxt), index[id(nxt)], nxt))
     return ordered
+
+
+def _components(edges: dict[int, set[int]]) -> dict[int, int]:
+    """Each node's strongly connected component (Kosaraju's algorithm, without recursion)."""
+    finished: list[int] = []
+    seen: set[int] = set()
+    for root in edges:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(edges[root]))]
+        while stack:
+            node, pending = stack[-1]
+            nxt = next((n for n in pending if n not in seen), None)
+            if nxt is None:
+                stack.pop()
+                finished.append(node)
+            else:
+                seen.add(nxt)
+                stack.append((nxt, iter(edges[nxt])))
+    reverse: dict[int, list[int]] = {node: [] for node in edges}
+    for node, targets in edges.items():
+        for target in targets:
+            reverse[target].append(node)
+    component: dict[int, int] = {}
+    for root in reversed(finished):
+        if root in component:
+            continue
+        component[root] = root
+        todo = [root]
+        while todo:
+            for other in reverse[todo.pop()]:
+                if other not in component:
+                    component[other] = root
+                    todo.append(other)
+    return component

@@ -534,7 +534,7 @@ class Store:
         done = self._answered_since(start_us)
         learning: list[QueuedCard] = []
         reviews: list[QueuedCard] = []
-        new: list[QueuedCard] = []
+        new: list[tuple[tuple[int, str, int, str], QueuedCard]] = []
         for deck, options in limits.items():
             rows = conn.execute(
                 f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
@@ -560,7 +560,8 @@ class Store:
                 # sorting every new card of the deck; the lesson filter is checked on the
                 # lessons walked, never used to look them up (that would need a sort).
                 rows = conn.execute(
-                    f"SELECT {_CARD_COLUMNS} FROM lessons l INDEXED BY lessons_rank CROSS JOIN "
+                    f"SELECT {_CARD_COLUMNS}, l.rank, c.ordinal FROM lessons l "
+                    "INDEXED BY lessons_rank CROSS JOIN "
                     "cards c INDEXED BY cards_new ON l.path = c.lesson "
                     "JOIN card_content t ON t.card = c.id "
                     f"WHERE c.deck = ? AND c.state = 0 AND {_ACTIVE} AND {unburied}"
@@ -568,10 +569,13 @@ class Store:
                     f"ORDER BY l.rank, l.path, c.ordinal, c.id LIMIT ?",
                     (deck, now_us, *paths, room),
                 )
-                new.extend(_queued(row) for row in rows)
+                new.extend(((row[-2], row[2], row[-1], row[0]), _queued(row)) for row in rows)
         learning.sort(key=lambda q: (q.schedule.due, q.id))
         reviews.sort(key=lambda q: (q.schedule.due, q.id))
-        return learning + reviews + new
+        # Each deck's limit picks its new cards; prerequisites order them across decks, as the
+        # lesson ranks are worked out over every lesson at once.
+        new.sort(key=lambda ranked: ranked[0])
+        return learning + reviews + [card for _, card in new]
 
     def _answered_since(self, since_us: int) -> dict[str, tuple[int, int]]:
         """Per deck: review-state answers and new cards introduced since `since_us`."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from srs.corpus import lesson_order, load_corpus, resolve_sources
 from srs.decks import load_manifest
 from srs.errors import ManifestError, SrsError
-from srs.model import Severity
+from srs.model import Lesson, Severity
 
 
 def lesson(slug: str, number: int, prereqs: list[str], canonical: str | None = None) -> str:
@@ -100,6 +102,42 @@ def test_cycle_members_still_ordered(tmp_path: Path) -> None:
     corpus = load_corpus([tmp_path])
     assert [x.slug for x in lesson_order(corpus.lessons)] == ["y", "x"]
     assert sum(d.severity is Severity.ERROR for d in corpus.diagnostics) == 1
+
+
+def test_a_cycle_drops_only_its_own_edges(tmp_path: Path) -> None:
+    # c and d need each other; c also needs a, which is outside the cycle and still first.
+    make(tmp_path, {"a.md": lesson("a", 3, []), "c.md": lesson("c", 1, ["a", "d"]),
+                    "d.md": lesson("d", 2, ["c"]), "e.md": lesson("e", 0, ["d"])})
+    order = [x.slug for x in lesson_order(load_corpus([tmp_path]).lessons)]
+    assert order.index("a") < order.index("c")
+    assert order.index("e") > order.index("d")
+    assert order == ["d", "e", "a", "c"]
+
+
+@given(st.dictionaries(st.integers(0, 7), st.sets(st.integers(0, 7), max_size=3), max_size=8))
+def test_lesson_order_keeps_every_edge_outside_a_cycle(graph: dict[int, set[int]]) -> None:
+    lessons = [Lesson(path=Path(f"{n}.md"), title=str(n), slug=f"s{n}", number=n, level="",
+                      tags=(), prerequisites=tuple(f"s{d}" for d in sorted(graph.get(n, ()))),
+                      canonical_id=None) for n in range(8)]
+    order = [int(x.slug[1:]) for x in lesson_order(lessons)]
+    assert sorted(order) == list(range(8))
+
+    def reaches(start: int, goal: int) -> bool:
+        todo, seen = [start], {start}
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            for nxt in graph.get(node, ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    for lesson_n, deps in graph.items():
+        for dep in deps:
+            if not reaches(dep, lesson_n):  # not on a cycle: the prerequisite comes first
+                assert order.index(dep) < order.index(lesson_n)
 
 
 @pytest.mark.parametrize(("text", "message"), [

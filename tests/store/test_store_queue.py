@@ -102,6 +102,20 @@ def test_limits_are_per_deck_and_only_named_decks_are_queued(tmp_path: Path) -> 
         assert fronts == [f"y{i}" for i in range(5)]
 
 
+def test_new_cards_follow_the_lesson_ranks_across_decks(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db", now=T0) as store:
+        # The manifest lists deck "advanced" first, but its lesson needs "basics" (rank 0).
+        store.apply_lesson("/lessons/adv.md", 1, 1, "h",
+                           lesson("adv", questions("adv", ["adv1", "adv2"], deck="advanced")),
+                           1, T0)
+        store.apply_lesson("/lessons/basics.md", 1, 1, "h",
+                           lesson("basics", questions("basics", ["b1", "b2", "b3"],
+                                                      deck="basics")), 0, T0)
+        limits = {"advanced": DeckOptions(new_per_day=1), "basics": DeckOptions(new_per_day=2)}
+        fronts = [c.content["front"] for c in store.queue(T0, T0, limits)]
+        assert fronts == ["b1", "b2", "adv1"]  # each deck's limit, prerequisite order
+
+
 def test_buried_suspended_and_orphaned_cards_are_left_out(tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
         store.apply_lesson("/lessons/a.md", 1, 1, "h",
