@@ -53,9 +53,9 @@ def split_front_matter(lines: list[str], path: Path) -> FrontMatter:
     try:
         loaded = load_yaml(raw)
     except YamlError as exc:
-        front.diagnostics.append(Diagnostic(
-            SourcePos(path, exc.line + 2 if exc.line is not None else 1), Severity.ERROR,
-            f"invalid front matter: {exc}"))
+        # One bad value must not cost the lesson its identity (canonical_id, slug, ...):
+        # every top-level key is read on its own and only the broken ones are dropped.
+        front.data, front.diagnostics[:] = _read_key_by_key(raw_lines, path, exc)
         return front
     if loaded is None:
         return front
@@ -66,6 +66,43 @@ def split_front_matter(lines: list[str], path: Path) -> FrontMatter:
         return front
     front.data = {str(k): v for k, v in loaded.items()}
     return front
+
+
+_TOP_LEVEL_KEY = re.compile(r"([A-Za-z_][\w-]*)\s*:")
+
+
+def _read_key_by_key(raw_lines: list[str], path: Path,
+                     whole: YamlError) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """The keys that load on their own, and an error for each part that does not.
+
+    A part is a line starting (unindented) with `key:` and the lines up to the next such
+    line; text before the first key is a part of its own."""
+    starts = [i for i, line in enumerate(raw_lines) if _TOP_LEVEL_KEY.match(line)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    data: dict[str, Any] = {}
+    diagnostics: list[Diagnostic] = []
+    for begin, end in zip(starts, [*starts[1:], len(raw_lines)], strict=True):
+        key = _TOP_LEVEL_KEY.match(raw_lines[begin])
+        what = f"`{key.group(1)}` ignored" if key else "ignored"
+        try:
+            loaded = load_yaml("\n".join(raw_lines[begin:end]))
+        except YamlError as exc:
+            line = begin + (exc.line if exc.line is not None else 0) + 2
+            diagnostics.append(Diagnostic(SourcePos(path, line), Severity.ERROR,
+                                          f"invalid front matter: {exc}; {what}"))
+            continue
+        if isinstance(loaded, dict):
+            data.update((str(k), v) for k, v in loaded.items())
+        elif loaded is not None:
+            diagnostics.append(Diagnostic(SourcePos(path, begin + 2), Severity.ERROR,
+                                          f"invalid front matter: expected `key: value` lines; "
+                                          f"{what}"))
+    if not diagnostics:  # only the whole fails (no part alone does): report it as it is
+        line = whole.line + 2 if whole.line is not None else 1
+        diagnostics.append(Diagnostic(SourcePos(path, line), Severity.ERROR,
+                                      f"invalid front matter: {whole}"))
+    return data, diagnostics
 
 
 class YamlError(Exception):

@@ -116,6 +116,24 @@ def test_invalid_yaml_points_at_its_line_and_body_still_parses() -> None:
     assert len(lesson.cards) == 1
 
 
+def test_one_broken_key_leaves_the_others_and_every_card_id() -> None:
+    clean = "---\ntitle: T\nslug: s\ncanonical_id: c-1\nminutes: 45\ntags: [a, b]\n---\n"
+    broken = clean.replace("minutes: 45", "minutes: 45 minutes: approx")
+    body = quiz("**Answer: A** - x") + "\n## Cards\n\nQ: why?\nA: because\n"
+    before, after = parse(body, front=clean), parse(body, front=broken)
+    assert messages(after, Severity.ERROR) == [
+        "5: invalid front matter: mapping values are not allowed in this context; "
+        "`minutes` ignored"]
+    assert (after.canonical_id, after.slug, after.tags) == ("c-1", "s", before.tags)
+    assert [(c.id, c.content_hash) for c in after.cards] == [
+        (c.id, c.content_hash) for c in before.cards]
+    # Text before the first key is a part of its own.
+    stray = parse(body, front="---\njust words\ncanonical_id: c-1\n---\n")
+    assert stray.canonical_id == "c-1"
+    assert messages(stray, Severity.ERROR) == [
+        "2: invalid front matter: expected `key: value` lines; ignored"]
+
+
 def test_wrong_types_in_front_matter() -> None:
     lesson = parse("# T\n", front="---\ntitle: T\nnumber: six\ntags: {a: 1}\n---\n")
     assert messages(lesson, Severity.ERROR) == [
