@@ -27,6 +27,7 @@ class Block:
     title: str = ""  # heading text
     info: str = ""  # fence info string
     content: str = ""  # fence content
+    closed: bool = True  # False: a fence without its closing line, running to the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,10 @@ def blocks_of(body: str) -> list[Block]:
             title = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
             blocks.append(Block("heading", start, end, level=int(token.tag[1:]), title=title))
         elif token.type == "fence":
+            # A closed fence spans its opening line, its content and its closing line.
+            closed = end - start == token.content.count("\n") + 2
             blocks.append(Block("fence", start, end, info=token.info.strip(),
-                                content=token.content))
+                                content=token.content, closed=closed))
         elif token.nesting >= 0:
             blocks.append(Block("text", start, end))
         i += 1

@@ -63,6 +63,10 @@ def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
 
     meta = front.data
     diagnostics = list(front.diagnostics)
+    diagnostics.extend(
+        Diagnostic(SourcePos(path, front.body_line + block.start + 1), Severity.WARNING,
+                   "code fence is never closed; the rest of the lesson is read as its code")
+        for block in blocks if not block.closed)
     fields = _fields(meta, front, path, diagnostics)
     title = fields["title"] or _first_h1(root_section) or _title_from_name(path)
     slug = fields["slug"] or slugify(_title_from_name(path))

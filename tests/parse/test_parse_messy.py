@@ -162,6 +162,18 @@ def test_unterminated_front_matter() -> None:
     assert "never ends" in messages(lesson, Severity.ERROR)[0]
 
 
+@pytest.mark.parametrize(("body", "line"), [
+    ("# T\n\n## Deep Explanation\n\n```go\nx := 1\n\nQ: inside?\nA: no\n", 10),
+    ("# T\n\n```go\na := 1\n```\n\n````\n```\n", 12),
+    ("# T\n\n```", 8),
+])
+def test_a_fence_never_closed_is_a_warning_at_its_line(body: str, line: int) -> None:
+    lesson = parse(body)
+    assert messages(lesson) == [
+        f"{line}: code fence is never closed; the rest of the lesson is read as its code"]
+    assert not parse(body + "\n" + "`" * 4 + "\n").diagnostics  # closing it ends the warning
+
+
 def test_html_and_non_ascii() -> None:
     body = ("# Über\n\n<div class=\"note\">Aufmerksamkeit: <b>wichtig</b></div>\n\n"
             "## Cards\n\nQ: Was zählt `unsafe.Sizeof`? <script>x</script> {#größe}\n"
