@@ -273,12 +273,25 @@ def _review(paths: list[Path], db: Path | None) -> None:
         session = ReviewSession(cards, schedulers, store, clock,
                                 begin=lambda: store.start_session(now))
         keys = TtyKeys() if sys.stdin.isatty() else stream_keys(sys.stdin)
+        _exit_on_termination()
         try:
             summary = run_review(session, console, keys)
         finally:
             if session.session_id is not None:
                 store.end_session(session.session_id, clock())
         print_summary(console, summary, due_tomorrow=due_tomorrow())
+
+
+def _exit_on_termination() -> None:
+    """SIGTERM and SIGHUP end the review as an exception would: the terminal gets its
+    settings back and the session its end time (answers are already saved one by one)."""
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 @app.command()

@@ -13,6 +13,7 @@ and `s` may be choices), `q`, Ctrl-C or Ctrl-D quit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -316,7 +317,9 @@ class TtyKeys:
                         break
                     data += more
         finally:
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
+            # A terminal that hung up has nothing left to restore.
+            with contextlib.suppress(termios.error):
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
         return data.decode("utf-8", "replace")
 
     def _pending(self) -> bytes:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,3 +60,39 @@ def answer_one_acknowledged(run: Review, rating: str) -> None:
         run.send(rating)
     # The next screen starts with a clear; its panel top proves the answer was committed.
     run.child.expect_exact("╭")
+
+
+def _child_of(parent: int) -> int:
+    """The pid of `parent`'s one child process (Linux /proc)."""
+    for _ in range(200):
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                return int(stat.parent.name)
+        time.sleep(0.05)
+    raise AssertionError(f"no child of {parent}")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_terminating_signal_restores_the_terminal_and_ends_the_session(
+        tmp_path: Path, signum: int) -> None:
+    lessons = copy_lessons(tmp_path)
+    db = tmp_path / "review.sqlite3"
+    # A shell runs the review, then prints the terminal's settings once srs has gone.
+    script = f"{sys.executable} -m srs review {lessons}; echo STATUS $?; stty -a"
+    run = Review(lessons, db, program="/bin/sh", argv=["-c", script])
+    answer_one_acknowledged(run, "3")
+    run.child.expect_exact([FRONT, MCQ_FRONT])
+    os.kill(_child_of(run.child.pid), signum)
+    run.wait(f"STATUS {128 + signum}")
+    settings, status = run.finish()
+    assert status == 0
+    assert re.search(r"(?<!-)icanon\b", settings) and re.search(r"(?<!-)echo\b", settings)
+    assert re.search(r"(?<!-)isig\b", settings) and re.search(r"(?<!-)opost\b", settings)
+    with read_db(db) as conn:
+        assert conn.execute("SELECT count(*) FROM review_log").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM sessions WHERE ended IS NOT NULL"
+                            ).fetchone() == (1,)
