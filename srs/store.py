@@ -4,8 +4,9 @@ One SQLite file in WAL mode with `synchronous=FULL`; every write is one explicit
 committed before the method returns, so a kill -9 loses nothing acknowledged. One writer at a
 time, enforced by an exclusive `flock` on `<db>.lock` beside the file a symlink leads to (the
 kernel drops it when the process dies, however it dies); a file with hard links is refused, as
-SQLite keeps a separate journal per name. Schema upgrades run in one exclusive transaction after a backup taken
-with SQLite's backup API; a file from a newer srs is refused without being written.
+SQLite keeps a separate journal per name. Schema upgrades run in one exclusive transaction
+after a backup taken with SQLite's backup API; a file from a newer srs is refused without
+being written.
 
 Times are stored as integer microseconds since the epoch (UTC), so a schedule read back equals
 the one written, to the microsecond.

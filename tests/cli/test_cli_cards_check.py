@@ -59,7 +59,8 @@ def test_check_reports_and_exits(tmp_path: Path) -> None:
 
 def test_a_lesson_too_large_to_read_is_reported_and_the_rest_still_run(tmp_path: Path) -> None:
     good = tmp_path / "a.md"
-    good.write_text("---\ntitle: Ok\nslug: ok\ncanonical_id: ok-1\n---\n# Ok\n\n## Cards\n\nQ: yes?\nA: yes\n")
+    good.write_text("---\ntitle: Ok\nslug: ok\ncanonical_id: ok-1\n---\n# Ok\n\n"
+                    "## Cards\n\nQ: yes?\nA: yes\n")
     huge = tmp_path / "z_huge.md"
     with huge.open("wb") as sparse:
         sparse.truncate(MAX_LESSON_BYTES + 1)
