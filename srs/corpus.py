@@ -197,8 +197,8 @@ def lesson_order(lessons: Sequence[Lesson]) -> list[Lesson]:
     # An edge inside a cycle cannot be honoured; every other edge, even of a lesson on a
     # cycle, still can.
     component = _components(needs)
-    for lesson, deps in needs.items():
-        deps -= {dep for dep in deps if component[dep] == component[lesson]}
+    for key, deps in needs.items():
+        deps -= {dep for dep in deps if component[dep] == component[key]}
     unlocks: dict[int, list[Lesson]] = {id(lesson): [] for lesson in lessons}
     for lesson in lessons:
         for dep in needs[id(lesson)]:
