@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -48,8 +49,7 @@ def cards(
         typer.echo(str(diagnostic), err=True)
     if as_json:
         cards_json = [card.to_json() for card in corpus.cards]
-        sys.stdout.write(json.dumps(cards_json, ensure_ascii=False, indent=2))
-        sys.stdout.write("\n")
+        _write_json(cards_json)
     else:
         from srs.ui.tables import print_cards
 
@@ -149,7 +149,7 @@ def stats(
     except SrsError as exc:
         raise _fail(exc) from None
     if as_json:
-        sys.stdout.write(json.dumps(numbers.to_json(), ensure_ascii=False, indent=2) + "\n")
+        _write_json(numbers.to_json())
     else:
         from srs.ui.stats import print_stats
 
@@ -388,7 +388,19 @@ def _size(size: int) -> str:
     return f"{size} B"
 
 
+def _utf(stream: TextIO) -> bool:
+    return (getattr(stream, "encoding", None) or "").lower().replace("-", "").startswith("utf")
+
+
+def _write_json(value: object) -> None:
+    """As UTF-8 where the output takes it, else with `\\u` escapes: lossless either way."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=not _utf(sys.stdout), indent=2) + "\n")
+
 
 def main() -> None:
+    # A Latin-1 or ASCII locale cannot show every character of a lesson (or srs's own `›`):
+    # those print as `?` instead of ending the program.
+    if isinstance(sys.stdout, io.TextIOWrapper) and not _utf(sys.stdout):
+        sys.stdout.reconfigure(errors="replace")
     if not _fast_review(sys.argv[1:]):
         app()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from srs.cli import app
 from srs.parse.lesson import MAX_LESSON_BYTES
 from tests.conftest import SEED
+
+REPO = Path(__file__).resolve().parents[2]
 
 runner = CliRunner()
 
@@ -93,3 +99,28 @@ def test_missing_path_is_a_clean_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["cards", str(tmp_path / "nope")])
     assert result.exit_code == 1
     assert result.stderr.strip() == f"srs: {tmp_path / 'nope'}: no such file or directory"
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_narrow_output_encoding_prints_question_marks_not_a_crash(
+        tmp_path: Path, encoding: str) -> None:
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "SRS_DB": str(tmp_path / "db"),
+           "SRS_NOW": "2026-03-02T09:00:00+00:00", "PYTHONPATH": str(REPO), "COLUMNS": "80"}
+
+    def srs(*args: str, keys: str = "") -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "srs", *args], env=env, input=keys.encode(),
+                              capture_output=True, cwd=tmp_path, check=False)
+
+    listed = srs("cards", str(SEED))
+    assert listed.returncode == 0, listed.stderr
+    assert b"?" in listed.stdout  # the table's ellipses
+    as_json = srs("cards", "--json", str(SEED))
+    assert as_json.returncode == 0 and as_json.stdout.isascii()
+    utf8 = runner.invoke(app, ["cards", "--json", str(SEED)])
+    assert json.loads(as_json.stdout) == json.loads(utf8.stdout)  # \u escapes: nothing lost
+    reviewed = srs("review", str(SEED), keys=" 3q")
+    assert reviewed.returncode == 0, reviewed.stderr
+    assert b"Reviewed 1 card" in reviewed.stdout
+    for args in (("stats",), ("stats", "--json")):
+        shown = srs(*args, "--now", "2026-03-02T10:00:00+00:00")
+        assert shown.returncode == 0, shown.stderr
