@@ -22,6 +22,8 @@ _NOT_EXPLANATION = re.compile(
     re.IGNORECASE,
 )
 _FILE_NUMBER = re.compile(r"^(\d+)[.\s_-]+")
+# C0 and C1 control characters but tab and newline: NUL, ESC, CSI and the like.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def parse_lesson_file(path: Path, deck: str = "") -> Lesson:
@@ -54,7 +56,13 @@ def _with_diagnostics(lesson: Lesson, extra: list[Diagnostic]) -> Lesson:
 def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
     """Parse lesson text; never raises for bad content: problems become diagnostics."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\x00", "\ufffd")
+    control = _CONTROL.search(text)
+    if control:
+        # An escape sequence in a card would reach the terminal during review.
+        first = Diagnostic(
+            SourcePos(path, text.count("\n", 0, control.start()) + 1), Severity.WARNING,
+            f"control character U+{ord(control.group()):04X} in the text; shown as U+FFFD")
+        text = _CONTROL.sub("\ufffd", text)
     lines = text.split("\n")
     front = split_front_matter(lines, path)
     body_lines = lines[front.body_line:]
@@ -62,7 +70,7 @@ def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
     root_section = sections_of(blocks)[0]
 
     meta = front.data
-    diagnostics = list(front.diagnostics)
+    diagnostics = [first, *front.diagnostics] if control else list(front.diagnostics)
     diagnostics.extend(
         Diagnostic(SourcePos(path, front.body_line + block.start + 1), Severity.WARNING,
                    "code fence is never closed; the rest of the lesson is read as its code")

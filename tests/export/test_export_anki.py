@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -249,18 +250,23 @@ def test_hostile_lesson_exports_as_inert_text(tmp_path: Path) -> None:
         assert all(" " not in t for t in tags)
 
 
-def test_field_separator_in_lesson_text_cannot_shift_fields(tmp_path: Path) -> None:
+def test_field_separator_in_card_text_cannot_shift_fields(tmp_path: Path) -> None:
     # Anki joins a note's fields with U+001F; one inside a field would start a new field.
+    # The parser already replaces control characters; cards built another way still
+    # must not break the package.
     lesson = tmp_path / "sep.md"
     lesson.write_text(
         "---\ntitle: Separators\ncanonical_id: separators\n---\n\n# Separators\n\n"
-        "## Cards\n\nQ: Which byte is this: \x1f? {#sep}\n"
-        "A: The unit separator:\n\n```go\nconst us = '\x1f'\n```\n",
+        "## Cards\n\nQ: Which byte is this: US? {#sep}\n"
+        "A: The unit separator:\n\n```go\nconst us = 'US'\n```\n",
         encoding="utf-8",
     )
-    corpus = load_corpus([lesson])
+    [parsed] = load_corpus([lesson]).lessons
+    cards = tuple(dataclasses.replace(card, front=card.front.replace("US", "\x1f"),
+                                      back=card.back.replace("US", "\x1f"))
+                  for card in parsed.cards)
     out = tmp_path / "sep.apkg"
-    export_lessons(corpus.lessons, out, timestamp=T0)
+    export_lessons([dataclasses.replace(parsed, cards=cards)], out, timestamp=T0)
     with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
         assert len(import_package(col, out).new) == 1
         note = col.get_note(col.find_notes("")[0])

@@ -174,6 +174,16 @@ def test_a_fence_never_closed_is_a_warning_at_its_line(body: str, line: int) -> 
     assert not parse(body + "\n" + "`" * 4 + "\n").diagnostics  # closing it ends the warning
 
 
+def test_control_characters_are_replaced_with_a_warning_at_the_first() -> None:
+    body = "# T\n\n## Cards\n\nQ: red \x1b[31mtext\x07?\nA: \x9b2J and \x00 and\ttab\n"
+    lesson = parse(body)
+    assert messages(lesson) == [
+        "10: control character U+001B in the text; shown as U+FFFD"]
+    [card] = lesson.cards
+    assert card.front == "red \ufffd[31mtext\ufffd?"
+    assert card.back == "\ufffd2J and \ufffd and\ttab"
+
+
 def test_html_and_non_ascii() -> None:
     body = ("# Über\n\n<div class=\"note\">Aufmerksamkeit: <b>wichtig</b></div>\n\n"
             "## Cards\n\nQ: Was zählt `unsafe.Sizeof`? <script>x</script> {#größe}\n"
