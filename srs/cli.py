@@ -283,8 +283,9 @@ def _review(paths: list[Path], db: Path | None) -> None:
 
 
 def _exit_on_termination() -> None:
-    """SIGTERM and SIGHUP end the review as an exception would: the terminal gets its
-    settings back and the session its end time (answers are already saved one by one)."""
+    """SIGTERM and SIGHUP end the command as an exception would, so its clean-up runs: the
+    review gives the terminal its settings back and the session its end time (answers are
+    saved one by one anyway); an export removes its scratch files."""
     import signal
 
     def stop(signum: int, _frame: object) -> None:
@@ -343,6 +344,7 @@ def export(
     from srs.model import Lesson
     from srs.ui.progress import progress_bar
 
+    _exit_on_termination()
     try:
         corpus = load_corpus(paths or [])
         when = export_time(timestamp)
@@ -375,6 +377,9 @@ def export(
         typer.echo(f"  since the last export: {summary.updated} changed, "
                    f"{summary.unchanged} unchanged, "
                    f"{summary.notes - summary.updated - summary.unchanged} new")
+        if summary.skipped:
+            typer.echo(f"  left out: {summary.skipped} note{'s' if summary.skipped != 1 else ''}"
+                       " whose card id an earlier note has (see the errors above)")
     if corpus.has_errors:
         raise typer.Exit(1)
 

@@ -264,6 +264,7 @@ class ExportSummary:
     updated: int = 0
     unchanged: int = 0
     cached: int = 0  # notes taken from the render cache without rendering
+    skipped: int = 0  # notes left out: an earlier note has the same GUID (card id)
 
 
 def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
@@ -675,6 +676,16 @@ def _render_in_worker(task: tuple[int, int, str]) -> _LessonResult:
     return notes, media, errors
 
 
+def _worker_signals() -> None:
+    """Ctrl-C is the parent's to handle: a worker interrupted while it sends a result would
+    leave the pool waiting forever for the rest of the message. SIGTERM (how the pool stops
+    its workers) ends a worker at once, whatever handler the parent had installed."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _workers(total_cards: int, workers: int | None) -> int:
     import multiprocessing
 
@@ -765,7 +776,7 @@ def iter_notes(
         import multiprocessing
 
         _FORKED = (lessons, manifest_decks, cache)
-        pool = multiprocessing.get_context("fork").Pool(count)
+        pool = multiprocessing.get_context("fork").Pool(count, initializer=_worker_signals)
         rendered = pool.imap(_render_in_worker,
                              [(i, plans[i][4], plans[i][5]) for i in to_render])
     try:
@@ -822,25 +833,18 @@ def build_notes(
     manifest_decks: dict[Path, str] | None = None,
     progress: ProgressFn | None = None,
 ) -> tuple[list[NoteData], list[MediaFile]]:
-    """Every note of the lessons, rendered, in memory (the exporter itself streams them).
-    Raises `ExportError` for a bad image reference or a duplicate GUID."""
+    """Every note of the lessons, rendered, in memory (the exporter itself streams them);
+    a note whose GUID an earlier one has is left out, as in the package. Raises
+    `ExportError` for a bad image reference."""
     builder = _Builder()
     for lesson in lessons:
         builder.check_lesson_images(lesson)
     _raise_collected(builder)
-    notes = list(iter_notes(lessons, builder, manifest_decks, progress))
+    unique: dict[str, NoteData] = {}
+    for note in iter_notes(lessons, builder, manifest_decks, progress):
+        unique.setdefault(note.guid, note)
     _raise_collected(builder)
-    seen: set[str] = set()
-    for note in notes:
-        if note.guid in seen:
-            raise _duplicate(note)
-        seen.add(note.guid)
-    return notes, _used_media(builder)
-
-
-def _duplicate(note: NoteData) -> ExportError:
-    return ExportError(f"two notes share the GUID {note.guid} (duplicate card id); "
-                       "run `srs check` to find them")
+    return list(unique.values()), _used_media(builder)
 
 
 # -- modification times --------------------------------------------------------------------
@@ -933,6 +937,7 @@ class _Tally:
     cards: int = 0
     changed: int = 0
     unchanged: int = 0
+    skipped: int = 0
     per_type: Counter[str] = field(default_factory=Counter)
     decks: set[str] = field(default_factory=set)
     mods: dict[str, Previous] = field(default_factory=dict)
@@ -1015,7 +1020,10 @@ def _write_collection(
         card_rows: list[tuple[Any, ...]] = []
         for data in notes:
             if data.guid in tally.mods:
-                raise _duplicate(data)
+                # A duplicate card id, reported with its place by the lesson checks; the
+                # first note keeps the GUID, as Anki could not tell the two apart.
+                tally.skipped += 1
+                continue
             before = previous.get(data.guid)
             mod = note_mod(data.digest, before, now)
             tally.mods[data.guid] = (data.digest, mod)
@@ -1156,6 +1164,7 @@ def export_lessons(
     zip_path: Path | None = None
     render_cache = (RenderCache(default_cache_dir()) if cache is True
                     else cache if isinstance(cache, RenderCache) else None)
+    sidecar = sidecar_path(out)
     try:
         db_path = _scratch(directory, out.name, ".anki2")
         zip_path = _scratch(directory, out.name, ".zip")
@@ -1164,6 +1173,12 @@ def export_lessons(
         _raise_collected(builder)
         media = _used_media(builder)
         _zip_package(zip_path, db_path, media)
+        # The sidecar first: if it cannot be written, the old package is left as it was.
+        try:
+            _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods))
+        except OSError as exc:
+            raise ExportError(f"cannot write {sidecar.name}: {exc.strerror or exc}",
+                              out) from exc
         os.replace(zip_path, out)
     except OSError as exc:
         raise ExportError(f"cannot write the package: {exc.strerror or exc}", out) from exc
@@ -1171,11 +1186,6 @@ def export_lessons(
         for scratch in (db_path, zip_path):
             if scratch is not None:
                 scratch.unlink(missing_ok=True)
-    sidecar = sidecar_path(out)
-    try:
-        _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods))
-    except OSError as exc:
-        raise ExportError(f"cannot write {sidecar.name}: {exc.strerror or exc}", out) from exc
     if render_cache is not None:
         render_cache.trim()
     return ExportSummary(
@@ -1189,6 +1199,7 @@ def export_lessons(
         updated=tally.changed,
         unchanged=tally.unchanged,
         cached=render_cache.hits if render_cache is not None else 0,
+        skipped=tally.skipped,
     )
 
 

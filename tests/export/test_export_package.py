@@ -104,13 +104,29 @@ def test_failure_mid_export_keeps_the_old_package_and_cleans_up(tmp_path: Path) 
     out_dir.mkdir()
     out = out_dir / "deck.apkg"
     _export(root, out)
-    before = out.read_bytes(), sidecar_path(out).read_bytes()
-    lessons, decks = _lessons(root)
-    # The same lesson twice: every card id repeats, found while notes are being written.
-    with pytest.raises(ExportError, match="share the GUID"):
-        export_lessons([*lessons, lessons[0]], out, manifest_decks=decks, timestamp=T0 + 5)
-    assert (out.read_bytes(), sidecar_path(out).read_bytes()) == before
+    before = out.read_bytes()
+    # The sidecar cannot be written (a folder took its name): found after the package is
+    # complete in its scratch file, which is removed; the old package stays.
+    sidecar_path(out).unlink()
+    sidecar_path(out).mkdir()
+    with pytest.raises(ExportError, match="cannot write deck.apkg.srs-mod.json"):
+        _export(root, out, when=T0 + 5)
+    assert out.read_bytes() == before
     assert sorted(p.name for p in out_dir.iterdir()) == ["deck.apkg", "deck.apkg.srs-mod.json"]
+
+
+def test_a_repeated_card_id_leaves_out_the_later_note_and_exports_the_rest(
+        tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    lessons, decks = _lessons(root)
+    once = export_lessons(lessons, tmp_path / "once.apkg", manifest_decks=decks, timestamp=T0)
+    twice = export_lessons([*lessons, lessons[0]], tmp_path / "twice.apkg",
+                           manifest_decks=decks, timestamp=T0)
+    first = export_lessons(lessons[:1], tmp_path / "first.apkg", manifest_decks=decks,
+                           timestamp=T0)
+    assert (twice.notes, twice.cards, twice.skipped, once.skipped) == (
+        once.notes, once.cards, first.notes, 0)
+    assert (tmp_path / "twice.apkg").read_bytes() == (tmp_path / "once.apkg").read_bytes()
 
 
 def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:

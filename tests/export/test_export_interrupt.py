@@ -1,0 +1,68 @@
+"""Stopping a large export (Ctrl-C, SIGTERM): it ends promptly, removes its scratch files and
+leaves the previous package as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def many_lessons(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """12 lessons of 500 Q/A cards with Go code: enough for worker processes."""
+    folder = tmp_path_factory.mktemp("many")
+    for number in range(1, 13):
+        cards = "".join(
+            f"Q: What does worker {number}-{n} return? {{#w{n}}}\n"
+            f"A: Its error:\n\n```go\nfunc worker{n}(in <-chan int) error {{\n"
+            f"    for v := range in {{\n        if v%{n + 2} == 0 {{\n"
+            f"            return fmt.Errorf(\"bad %d\", v)\n        }}\n    }}\n"
+            f"    return nil\n}}\n```\n\n"
+            for n in range(500))
+        (folder / f"{number:02d}. Lesson {number}.md").write_text(
+            f"---\ntitle: Lesson {number}\ncanonical_id: many-{number}\n---\n"
+            f"# Lesson {number}\n\n## Cards\n\n{cards}", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(("signum", "delay"), [
+    (signal.SIGINT, 0.0), (signal.SIGINT, 0.3), (signal.SIGINT, 0.8), (signal.SIGTERM, 0.3),
+])
+def test_a_stopped_export_ends_and_leaves_nothing_behind(
+        many_lessons: Path, tmp_path: Path, signum: int, delay: float) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "deck.apkg"
+    out.write_bytes(b"the previous package")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SRS_CACHE_DIR": str(tmp_path / "cache")}
+    child = subprocess.Popen([sys.executable, "-m", "srs", "export", str(many_lessons),
+                              "-o", str(out), "--timestamp", "1750000000"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.suffix == ".anki2" for p in out_dir.iterdir()):  # rendering started
+            assert child.poll() is None, child.stderr.read() if child.stderr else ""
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(delay)
+        child.send_signal(signum)
+        child.wait(timeout=30)  # a pool waiting on a half-sent result would hang here
+    finally:
+        child.kill()
+        child.wait()
+        assert child.stderr is not None
+        child.stderr.close()
+    if child.returncode == 0:  # finished before the signal arrived: a whole new package
+        assert out.read_bytes().startswith(b"PK")
+    else:
+        assert out.read_bytes() == b"the previous package"
+    assert sorted(p.name for p in out_dir.iterdir()) in (
+        ["deck.apkg"], ["deck.apkg", "deck.apkg.srs-mod.json"])
