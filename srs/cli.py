@@ -7,11 +7,15 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from srs.errors import SrsError
+
+if TYPE_CHECKING:
+    from srs.corpus import Corpus
+    from srs.model import Lesson
 
 app = typer.Typer(
     add_completion=False,
@@ -341,7 +345,6 @@ def export(
     """
     from srs.corpus import load_corpus
     from srs.export import export_lessons, export_time, package_file_name
-    from srs.model import Lesson
     from srs.ui.progress import progress_bar
 
     _exit_on_termination()
@@ -352,6 +355,8 @@ def export(
         raise _fail(exc) from None
     for diagnostic in corpus.diagnostics:
         typer.echo(str(diagnostic), err=True)
+    if not corpus.lessons:
+        raise _fail(SrsError("no lessons to export"))
     manifest_decks = {path: deck.name for path, deck in corpus.deck_of.items()}
     if output is not None:
         jobs = [(output, corpus.lessons)]
@@ -361,14 +366,21 @@ def export(
             name = manifest_decks.get(lesson.path, "srs")
             grouped.setdefault(name, []).append(lesson)
         jobs = [(Path(package_file_name(name)), lessons) for name, lessons in grouped.items()]
+    try:
+        _check_targets(jobs, corpus)
+    except SrsError as exc:
+        raise _fail(exc) from None
+    failed = False
     for target, lessons in jobs:
         try:
             total = sum(len(lesson.cards) for lesson in lessons)
             with progress_bar("exporting", total) as progress:
                 summary = export_lessons(lessons, target, manifest_decks=manifest_decks,
                                          timestamp=when, progress=progress)
-        except SrsError as exc:
-            raise _fail(exc) from None
+        except SrsError as exc:  # this package is not written; the next ones still are
+            typer.echo(f"srs: {exc}", err=True)
+            failed = True
+            continue
         per_type = ", ".join(f"{name} {count}" for name, count in summary.notes_per_type.items())
         typer.echo(f"wrote {summary.path} ({_size(summary.size)})")
         typer.echo(f"  notes: {summary.notes} ({per_type or 'none'}), cards: {summary.cards}")
@@ -380,8 +392,27 @@ def export(
         if summary.skipped:
             typer.echo(f"  left out: {summary.skipped} note{'s' if summary.skipped != 1 else ''}"
                        " whose card id an earlier note has (see the errors above)")
-    if corpus.has_errors:
+    if corpus.has_errors or failed:
         raise typer.Exit(1)
+
+
+def _check_targets(jobs: list[tuple[Path, list[Lesson]]], corpus: Corpus) -> None:
+    """Before anything is written: every package has a `.apkg` name, none would replace an
+    input, and no two decks share a file."""
+    inputs = {lesson.path.resolve() for lesson in corpus.lessons}
+    inputs |= {deck.path.resolve() for deck in corpus.decks if deck.path is not None}
+    decks_of: dict[Path, list[str]] = {}
+    for target, lessons in jobs:
+        if target.suffix.lower() != ".apkg":
+            raise SrsError("the output must be a .apkg file", target)
+        if target.resolve() in inputs:
+            raise SrsError("the output would replace one of the lessons or manifests", target)
+        decks_of.setdefault(target.resolve(), []).append(lessons[0].deck)
+    for target, decks in decks_of.items():
+        if len(decks) > 1:
+            names = " and ".join(repr(name) for name in decks)
+            raise SrsError(f"decks {names} would both be written to {target.name}; rename one "
+                           "of them, or give -o", target)
 
 
 def _size(size: int) -> str:

@@ -51,6 +51,11 @@ def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[Less
     extension; a directory contributes its `.md` files, recursively. Raises `SrsError`
     for a path that does not exist or an unreadable manifest.
     """
+    return _resolve(paths, cwd)[0]
+
+
+def _resolve(paths: Sequence[Path], cwd: Path | None) -> tuple[list[LessonSource], list[Deck]]:
+    """`resolve_sources`, and the manifests whose globs match no lesson file."""
     base = cwd or Path.cwd()
     if not paths:
         decks_dir = base / "decks"
@@ -62,6 +67,7 @@ def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[Less
         else:
             raise SrsError("no PATH given and neither ./decks nor ./lessons exists")
     sources: dict[Path, LessonSource] = {}
+    empty: list[Deck] = []
     loose = default_deck()
     for given in paths:
         if not given.exists():
@@ -72,11 +78,14 @@ def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[Less
                     sources.setdefault(lesson.resolve(), LessonSource(lesson, loose))
         elif given.suffix == MANIFEST_SUFFIX:
             deck = load_manifest(given)
-            for lesson in manifest_lessons(deck):
+            found = manifest_lessons(deck)
+            if not found:
+                empty.append(deck)
+            for lesson in found:
                 sources.setdefault(lesson.resolve(), LessonSource(lesson, deck))
         else:
             sources.setdefault(given.resolve(), LessonSource(given, loose))
-    return list(sources.values())
+    return list(sources.values()), empty
 
 
 def _relative(path: Path) -> Path:
@@ -102,19 +111,22 @@ def load_lesson(source: LessonSource) -> Lesson:
 
 def load_corpus(paths: Sequence[Path], cwd: Path | None = None) -> Corpus:
     """Every lesson the PATHs name; a lesson that cannot be read at all (too large,
-    unreadable) is an error diagnostic, and the rest are still loaded."""
-    sources = resolve_sources(paths, cwd)
+    unreadable) is an error diagnostic, and the rest are still loaded; a manifest matching
+    no lesson file is a warning."""
+    sources, empty = _resolve(paths, cwd)
     lessons: list[Lesson] = []
-    unreadable: list[Diagnostic] = []
+    problems = [Diagnostic(SourcePos(deck.path or Path(), 1), Severity.WARNING,
+                             "the manifest's `lessons` globs match no lesson file")
+                for deck in empty]
     for source in sources:
         try:
             lessons.append(load_lesson(source))
         except LessonError as exc:
-            unreadable.append(Diagnostic(SourcePos(source.path, exc.line or 1), Severity.ERROR,
+            problems.append(Diagnostic(SourcePos(source.path, exc.line or 1), Severity.ERROR,
                                          exc.message))
     decks = list({id(s.deck): s.deck for s in sources}.values())
     corpus = Corpus(decks=decks, lessons=lessons, deck_of={s.path: s.deck for s in sources},
-                    diagnostics=unreadable)
+                    diagnostics=problems)
     for lesson in lessons:
         corpus.diagnostics.extend(lesson.diagnostics)
     corpus.diagnostics.extend(cross_lesson_diagnostics(lessons))

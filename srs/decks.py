@@ -36,6 +36,10 @@ def load_manifest(path: Path) -> Deck:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ManifestError("deck manifest needs a `name` string", path, 1)
+    if any(not part.strip() for part in name.split("::")):
+        # Anki would name the missing level "blank".
+        raise ManifestError(f"deck name {name!r} has an empty part between `::`", path, 1)
+    name = "::".join(part.strip() for part in name.split("::"))
     globs = data.get("lessons", ["*.md"])
     if isinstance(globs, str):
         globs = [globs]
@@ -45,7 +49,7 @@ def load_manifest(path: Path) -> Deck:
     if absolute is not None:
         raise ManifestError(
             f"`lessons` globs are relative to the manifest's folder, not {absolute!r}", path, 1)
-    return Deck(name=name.strip(), path=path, lesson_globs=tuple(globs),
+    return Deck(name=name, path=path, lesson_globs=tuple(globs),
                 options=_options(data.get("options", {}), path))
 
 

@@ -276,10 +276,11 @@ def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
 
 
 def anki_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Anki tags: no spaces (they separate tags), each once, in the lesson's order."""
+    """Anki tags: no spaces (they separate tags), no empty `::` levels (Anki would fill
+    them with "blank"), each once, in the lesson's order."""
     seen: dict[str, None] = {}
     for tag in tags:
-        clean = re.sub(r"\s+", "_", tag.strip())
+        clean = "::".join(part for part in re.sub(r"\s+", "_", tag.strip()).split("::") if part)
         if clean:
             seen.setdefault(clean, None)
     return tuple(seen)

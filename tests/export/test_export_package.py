@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 
 from srs.cli import app
 from srs.corpus import load_corpus
-from srs.errors import ExportError
+from srs.decks import load_manifest
+from srs.errors import ExportError, ManifestError
 from srs.export import (
     NOTE_TYPES,
     anki_id,
+    anki_tags,
     export_lessons,
     note_mod,
     package_file_name,
@@ -258,6 +260,75 @@ def test_cli_reports_a_bad_image_with_its_location(
     assert result.exit_code == 1
     assert "bad.md:12: image '../../etc/passwd.png'" in result.stderr
     assert not (tmp_path / "bad.apkg").exists()
+
+
+def test_cli_refuses_outputs_that_would_clobber_before_writing_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    monkeypatch.chdir(root)
+    lesson = "go/06. Channels and Memory.md"
+    before = (root / lesson).read_bytes()
+    for args, message in [
+        ([lesson, "-o", lesson], "the output must be a .apkg file"),
+        (["decks/go.toml", "-o", "decks/go.toml"], "the output must be a .apkg file"),
+        ([lesson, "-o", "deck.zip"], "the output must be a .apkg file"),
+    ]:
+        result = CliRunner().invoke(app, ["export", *args, "--timestamp", str(T0)])
+        assert result.exit_code == 1 and message in result.stderr, result.output
+    # A lesson whatever its name, even one ending in .apkg, is never overwritten.
+    (root / "go" / "odd.apkg").write_bytes(before)
+    result = CliRunner().invoke(app, ["export", "go/odd.apkg", "-o", "go/odd.apkg"])
+    assert result.exit_code == 1 and "would replace one of the lessons" in result.stderr
+    assert (root / "go" / "odd.apkg").read_bytes() == before
+    # Two decks whose package names coincide.
+    (root / "decks" / "go.toml").write_text(
+        'name = "Go::Systems"\nlessons = ["../go/*.md"]\n', encoding="utf-8")
+    (root / "decks" / "rust.toml").write_text(
+        'name = "Go - Systems"\nlessons = ["../rust/*.md"]\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["export", "--timestamp", str(T0)])
+    assert result.exit_code == 1
+    assert ("decks 'Go::Systems' and 'Go - Systems' would both be written to "
+            "Go - Systems.apkg") in result.stderr
+    assert sorted(p.name for p in root.glob("*.apkg")) == []
+
+
+def test_cli_goes_on_past_a_package_that_fails_and_past_repeated_card_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    monkeypatch.chdir(root)
+    (root / "Go Systems.apkg.srs-mod.json").mkdir()  # this package cannot be written
+    (root / "rust" / "copy.md").write_bytes((root / "rust" / "03. Ownership.md").read_bytes())
+    result = CliRunner().invoke(app, ["export", "--timestamp", str(T0)])
+    assert result.exit_code == 1
+    assert "cannot write Go Systems.apkg.srs-mod.json" in result.stderr
+    assert "duplicate card id" in result.stderr
+    assert not (root / "Go Systems.apkg").exists()
+    assert (root / "Rust Basics.apkg").is_file()
+    assert "whose card id an earlier note has" in result.stdout
+
+
+def test_cli_says_when_there_is_nothing_to_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "empty.toml").write_text('name = "X"\nlessons = ["none/*.md"]\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["export", "empty.toml"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "empty.toml:1: warning: the manifest's `lessons` globs match no lesson file",
+        "srs: no lessons to export"]
+
+
+def test_deck_names_and_tags_have_no_empty_levels(tmp_path: Path) -> None:
+    (tmp_path / "d.toml").write_text('name = "Go::"\n')
+    with pytest.raises(ManifestError, match="empty part between `::`"):
+        load_manifest(tmp_path / "d.toml")
+    (tmp_path / "d.toml").write_text('name = " Go :: Memory "\n')
+    assert load_manifest(tmp_path / "d.toml").name == "Go::Memory"
+    assert anki_tags(["::", "a::", "c::::d", "::e", "low level"]) == (
+        "a", "c::d", "e", "low_level")
 
 
 def test_rendering_in_worker_processes_gives_the_same_bytes(tmp_path: Path) -> None:
