@@ -67,7 +67,7 @@ NOTE_TYPE_MOD = 1_700_000_000
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp"})
 # Raise when the code below that builds a note's fields from its cards changes what it
 # makes (it is part of the render cache's keys).
-FIELDS_VERSION = "1"
+FIELDS_VERSION = "2"
 # Fixed zip entry time (the earliest a zip can hold), for byte-identical packages.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # zlib level: 3 packs the collection about 17% smaller than 1 in the same time; 6 saves
@@ -406,9 +406,13 @@ class _Builder:
         return self.renderer.render(text, self._image_resolver(lesson, card))
 
     def source_field(self, lesson: Lesson, card: Card) -> str:
+        """The lesson's title and file name: no folder (it would differ from one machine,
+        or one working directory, to the next) and no line (inserting a line above a card
+        would change the note)."""
+        from srs.render import escape_plain
+
         title = lesson.title or card.lesson_title or lesson.slug
-        where = f"{card.source.path.as_posix()}:{card.source.line}"
-        return f"{html.escape(title)} · {html.escape(where)}"
+        return escape_plain(f"{title} · {card.source.path.name}")
 
     def note(self, lesson: Lesson, card: Card, deck: str, due: int) -> NoteData:
         note_type = NOTE_TYPES[card.kind]
@@ -429,7 +433,8 @@ class _Builder:
         note_type = NOTE_TYPES[CardKind.CLOZE]
         text = self.md(first.front, lesson, first)
         # A cloze card's `back` is its text with the deletion revealed: Anki draws that from
-        # `Text` itself, so `Extra` starts empty (a place for the user's own notes).
+        # `Text` itself, so `Extra` is empty. (Anki's importer replaces every field of an
+        # updated note, so text typed into it in Anki does not survive a re-import.)
         extra = ""
         sort = _sort_key(lesson, first)
         fields = [text, extra, self.source_field(lesson, first), html.escape(sort)]
@@ -444,7 +449,7 @@ class _Builder:
         plain: list[str] = []
         marked: list[str] = []
         for letter, choice in zip(letters, card.choices, strict=False):
-            body = _inline(self.md(choice, lesson, card))
+            body = self.renderer.render_inline(choice, self._image_resolver(lesson, card))
             item = f'<span class="srs-letter">{letter})</span> {body}'
             plain.append(f"<li>{item}</li>")
             if letter == right:
@@ -475,16 +480,15 @@ def mcq_prompt(card: Card) -> str:
 
 
 def _sort_key(lesson: Lesson, card: Card) -> str:
-    """Stable under rewording: lesson number, lesson root, position in the lesson."""
+    """Lesson number, lesson root, then the card's key (its section and number within
+    it, numbers padded so that 2 sorts before 10): it changes only when the card's id does,
+    so inserting a card never changes the notes after it."""
     number = lesson.number if lesson.number is not None else 999
-    return f"{number:03d} {lesson.root} {card.ordinal:05d}"
+    key = _DIGITS.sub(lambda digits: digits.group().zfill(5), card.key)
+    return f"{number:03d} {lesson.root} {key}"
 
 
-def _inline(rendered: str) -> str:
-    """A one-paragraph rendering without its `<p>` wrapper (choices sit inside `<li>`)."""
-    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
-        return rendered[3:-4]
-    return rendered
+_DIGITS = re.compile(r"\d+")
 
 
 def _digest(note_type: NoteType, fields: Sequence[str], tags: Sequence[str]) -> str:

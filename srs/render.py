@@ -80,6 +80,22 @@ class Renderer:
         self._resolve_images(tokens, resolve_image)
         return _finish(self._md.renderer.render(tokens, self._md.options, env).rstrip("\n"))
 
+    def render_inline(self, text: str, resolve_image: ImageResolver | None = None) -> str:
+        """HTML for Markdown read as inline text alone, without a `<p>`: a multiple-choice
+        option such as `*`, `-`, `8.` or `# x` stays itself instead of becoming a list or a
+        heading."""
+        text = text.strip(" \t\n")
+        if not text:
+            return ""
+        if not _NEEDS_MARKDOWN_IT.search(text):
+            simple = _simple_inline(text)
+            if simple is not None:
+                return _finish(simple)
+        env: dict[str, Any] = {}
+        inline = self._md.parseInline(text, env)
+        self._resolve_images(inline, resolve_image)
+        return _finish(self._md.renderer.render(inline, self._md.options, env))
+
     @staticmethod
     def _resolve_images(tokens: Any, resolve_image: ImageResolver | None) -> None:
         for token in tokens:
@@ -581,6 +597,11 @@ def _simple_inline(paragraph: str) -> str | None:
 def _escape_text(text: str) -> str:
     """Escaped as markdown-it escapes text: `&`, `<`, `>` and `"`."""
     return html.escape(text, quote=False).replace('"', "&quot;")
+
+
+def escape_plain(text: str) -> str:
+    """Text that is not Markdown, as field HTML: escaped, and no Anki sound or TTS tag."""
+    return _finish(html.escape(text, quote=False))
 
 
 def _finish(out: str) -> str:

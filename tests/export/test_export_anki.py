@@ -71,7 +71,7 @@ def test_fixture_lessons_import_with_every_card_deck_field_and_tag(tmp_path: Pat
             assert note.note_type()["name"] == NOTE_TYPES[card.kind].name
             assert sorted(note.tags) == sorted(card.tags)
             assert {"go", "channels"} <= set(note.tags)
-            assert f"06. Channels and Memory.md:{card.source.line}" in note["Source"]
+            assert note["Source"] == "Channels and Memory · 06. Channels and Memory.md"
             for cid in note.card_ids():
                 assert col.decks.name(col.get_card(cid).did) == "Go Systems::06 Channels and Memory"
         rust = next(c for c in cards if c.deck == "Rust Basics" and c.kind is CardKind.CODE)
@@ -118,6 +118,43 @@ def test_mcq_front_letters_choices_and_back_marks_the_right_one(tmp_path: Path) 
         assert right is not None and "B)" in right.group(1) and "Receive only" in right.group(1)
         assert back.count('class="srs-right"') == 1
         assert "values only come out" in visible_text(back)
+
+
+def test_mcq_choices_are_inline_text_never_lists_or_headings(tmp_path: Path) -> None:
+    lesson = tmp_path / "ops.md"
+    lesson.write_text(
+        "---\ntitle: Operators [sound:x.mp3]\ncanonical_id: ops\n---\n\n# Operators\n\n"
+        "## Quiz\n\n### Question 1\nWhich operator dereferences a pointer?\n\n"
+        "**A)** &  \n**B)** *  \n**C)** -  \n**D)** 8.  \n**E)** # x  \n**F)** `a && b`\n\n"
+        "**Answer: B** - `*p` is the value p points to.\n", encoding="utf-8")
+    out = tmp_path / "ops.apkg"
+    export_lessons(load_corpus([lesson]).lessons, out, timestamp=T0)
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        import_package(col, out)
+        [nid] = col.find_notes("")
+        card = col.get_card(col.get_note(nid).card_ids()[0])
+        front = visible_text(card.question())
+        for choice in ["A) &", "B) *", "C) -", "D) 8.", "E) # x", "F) a && b"]:
+            assert choice in front
+        assert "<ul" not in card.question() and "<h1" not in card.question()
+        right = re.search(r'<li class="srs-right">(.*?)</li>', card.answer())
+        assert right is not None and visible_text(right.group(1)).startswith("B) *")
+        # Text outside Markdown still cannot make Anki play a sound.
+        assert col.get_note(nid)["Source"] == "Operators &#91;sound:x.mp3] · ops.md"
+        assert card.answer_av_tags() == []
+
+
+def test_package_does_not_depend_on_the_folder_or_how_the_path_was_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    monkeypatch.chdir(root)
+    relative = load_corpus([Path("go")]).lessons
+    absolute = load_corpus([root / "go"]).lessons
+    export_lessons(relative, tmp_path / "a.apkg", timestamp=T0)
+    monkeypatch.chdir(tmp_path)
+    export_lessons(absolute, tmp_path / "b.apkg", timestamp=T0)
+    assert (tmp_path / "a.apkg").read_bytes() == (tmp_path / "b.apkg").read_bytes()
 
 
 def test_cloze_note_uses_anki_cloze_semantics(tmp_path: Path) -> None:
@@ -179,6 +216,8 @@ def test_edited_question_and_code_line_update_exactly_those_notes_keeping_histor
         text = text.replace("What may a function do with a `<-chan int` parameter?",
                             "What can a function do with a parameter of type `<-chan int`?", 1)
         text = text.replace("ok := a && b", "ok := a && !b", 1)
+        # Lines inserted above every card move them all, and change none of their notes.
+        text = text.replace("## Overview\n", "## Overview\n\nA new paragraph,\nthree\nlines.\n", 1)
         lesson.write_text(text, encoding="utf-8")
         edited, _ = _export(root, out, T0 + 3600)
         old = {c.id: c.content_hash for c in cards}
@@ -273,7 +312,7 @@ def test_field_separator_in_card_text_cannot_shift_fields(tmp_path: Path) -> Non
         assert note.keys() == list(NOTE_TYPES[CardKind.QA].fields)
         assert "Which byte is this: ?" in visible_text(note["Front"])
         assert "const us = ''" in visible_text(note["Back"])
-        assert note["Sort"].endswith(" separators 00000")
+        assert note["Sort"] == "999 separators qa/sep"
 
 
 def _image_lesson(folder: Path, ref: str) -> Path:
