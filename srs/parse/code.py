@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from srs.model import CardKind
-from srs.parse.context import LessonContext, fenced, slugify
+from srs.parse.context import LessonContext, fenced, plain_markdown, slugify
 from srs.parse.document import Block
 
 LABEL = re.compile(r"^(?://|#)\s*(\S.*?)\s*$")
@@ -33,13 +33,14 @@ def extract_code(ctx: LessonContext, block: Block, path: tuple[str, ...], ordina
         body = [line for line in lines if not _PREAMBLE.match(line)]
         if any(line.strip() for line in body):
             ordinal += 1
-            front = f"*{ctx.title} › {topic}*\n\nWrite the Go code for **{topic}**."
+            front = f"*{plain_markdown(ctx.title)}* › {topic}\n\nWrite the Go code for **{topic}**."
             ctx.add(CardKind.CODE, f"{section}#{ordinal}", front, fenced("\n".join(body), lang),
                     first_line, section)
         return ordinal
     for label, at, statements in groups:
         ordinal += 1
-        front = f"*{ctx.title} › {topic}*\n\nWrite the Go code for: **{label}**"
+        front = (f"*{plain_markdown(ctx.title)}* › {topic}\n\n"
+                 f"Write the Go code for: **{plain_markdown(label)}**")
         ctx.add(CardKind.CODE, f"{section}#{ordinal}", front,
                 fenced("\n".join(statements), lang), first_line + at, section)
     return ordinal

@@ -77,3 +77,12 @@ def fenced(code: str, lang: str = "go") -> str:
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{code}\n{fence}"
+
+
+_INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<>!&~]")
+
+
+def plain_markdown(text: str) -> str:
+    """Plain text (a title, a code comment) escaped so that Markdown shows it as written:
+    `// Deref *p` must not turn into emphasis."""
+    return _INLINE_SPECIAL.sub(lambda special: "\\" + special.group(), text)

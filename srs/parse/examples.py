@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from srs.model import CardKind, Severity
-from srs.parse.context import LessonContext, slugify
+from srs.parse.context import LessonContext, plain_markdown, slugify
 from srs.parse.document import Block, Section
 
 _EXAMPLE = re.compile(r"^example\s*:\s*(.+)$", re.IGNORECASE)
@@ -36,7 +36,7 @@ def extract_examples(ctx: LessonContext, examples: Section) -> None:
             continue
         first_code = blocks.index(code[0])
         intro = _markdown(ctx, blocks[:first_code])
-        front = f"*{ctx.title}*\n\nWrite the example program **{name}**."
+        front = f"*{plain_markdown(ctx.title)}*\n\nWrite the example program **{name}**."
         if intro:
             front += f"\n\n{intro}"
         ctx.add(CardKind.EXAMPLE, f"example/{slugify(name)}", front,
@@ -63,7 +63,7 @@ def extract_problem(ctx: LessonContext, section: Section, name: str) -> None:
         ctx.report(section.line, Severity.WARNING,
                    f"hard use-case {name!r} has no solution; no card made")
         return
-    front = f"*{ctx.title}* — hard use-case: **{name}**"
+    front = f"*{plain_markdown(ctx.title)}* — hard use-case: **{name}**"
     if statement:
         front += f"\n\n{_markdown(ctx, statement)}"
     ctx.add(CardKind.PROBLEM, f"problem/{slugify(name)}", front, _markdown(ctx, solution),

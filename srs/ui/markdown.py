@@ -11,6 +11,7 @@ backslash escapes. Raw HTML is shown as text. Anything else is shown as written.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 
 from rich.console import Group, RenderableType
@@ -24,7 +25,8 @@ _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
-_ESCAPABLE = frozenset("\\`*_{}[]()#+-.!<>|~")
+# CommonMark: a backslash escapes any ASCII punctuation character.
+_ESCAPABLE = frozenset(string.punctuation)
 
 
 def render_markdown(source: str) -> RenderableType:

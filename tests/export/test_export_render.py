@@ -209,3 +209,21 @@ def test_simple_emphasis_shortcut_is_taken_for_typical_card_fronts() -> None:
         assert simple is not None and simple == RENDERER._md.renderInline(line), line
     for line in ("**a*", "*a**b*", "***a***", "* a*", "_a_", "*a_b*"):
         assert _simple_inline(line) is None, line
+
+
+def test_titles_headings_and_comment_labels_show_as_written() -> None:
+    from srs.parse import parse_lesson_text
+
+    lesson = parse_lesson_text(
+        "---\ntitle: \"Pointers & *T_Values*\"\ncanonical_id: p\n---\n# P\n\n"
+        "## Pointers and *T receivers\n\n```go\n// Deref *p into v\nv := *p\n\n"
+        "// __init__ style <b>\nx := 1\n```\n", Path("p.md"))
+    renderer = Renderer()
+    fronts = [visible_text(renderer.render(card.front)) for card in lesson.cards]
+    assert fronts == [
+        "Pointers & *T_Values* › Pointers and *T receivers\nWrite the Go code for: Deref *p into v",
+        "Pointers & *T_Values* › Pointers and *T receivers\nWrite the Go code for: __init__ "
+        "style <b>",
+    ]
+    html = renderer.render(lesson.cards[1].front)
+    assert html.count("<em>") == 1 and html.count("<strong>") == 1  # the title, the label

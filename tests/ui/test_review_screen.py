@@ -208,3 +208,8 @@ def test_inline_edge_cases() -> None:
 def test_any_text_renders(source: str) -> None:
     inline(source)
     text_of(render_markdown(source), width=30)
+
+
+def test_backslash_escapes_any_ascii_punctuation_as_commonmark_does() -> None:
+    out = text_of(render_markdown(r"*Pointers \& \*T\_Values\** › a \<b\> \\ \q"), width=100)
+    assert "Pointers & *T_Values* › a <b> \\ \\q" in out
