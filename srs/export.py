@@ -386,7 +386,9 @@ class _Builder:
         lines = self._lesson_text.get(lesson.path)
         if lines is None:
             try:
-                lines = lesson.path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+                # Lines as the parser counts them: only CR, LF and CRLF end one.
+                text = lesson.path.read_text(encoding="utf-8-sig", errors="replace")
+                lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
             except OSError:
                 lines = []
             self._lesson_text[lesson.path] = lines

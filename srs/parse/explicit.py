@@ -95,6 +95,11 @@ def _emit(ctx: LessonContext, draft: _Draft, key: str, section: str) -> None:
         ctx.report(draft.line, Severity.ERROR,
                    "`C:` card has no deletion; mark one as {{c1::hidden text}}")
         return
+    if numbers[0] < 1:
+        # Anki numbers cards from c1: a c0 deletion would be a card it cannot show.
+        ctx.report(draft.line, Severity.ERROR,
+                   "cloze deletions are numbered from 1, not {{c0::...}}; card skipped")
+        return
     for number in numbers:
         ctx.add(CardKind.CLOZE, f"cloze/{key}.c{number}", question,
                 cloze_side(question, number, reveal=True), draft.line, f"cards/{key}",

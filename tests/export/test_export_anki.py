@@ -356,6 +356,17 @@ def test_image_leaving_the_lesson_folder_or_missing_is_an_error_and_nothing_is_w
     assert sorted(p.name for p in out_dir.iterdir()) == ["images.apkg"]
 
 
+def test_image_error_line_counts_lines_as_the_parser_does(tmp_path: Path) -> None:
+    lesson = tmp_path / "lesson.md"
+    lesson.write_text(
+        "---\ntitle: Images\ncanonical_id: images\n---\n\n# Images\n\n"
+        "A line holding a line separator \u2028 and a next-line \x85 character.\n\n"
+        "## Cards\n\nQ: Which? {#which}\nA: ![x](missing.png)\n", encoding="utf-8")
+    with pytest.raises(ExportError) as caught:
+        export_lessons(load_corpus([lesson]).lessons, tmp_path / "x.apkg", timestamp=T0)
+    assert caught.value.line == 13
+
+
 def test_bundled_lessons_export_and_import_completely(tmp_path: Path) -> None:
     lessons_dir = REPO / "lessons"
     bundled = sorted(lessons_dir.glob("*.md"))

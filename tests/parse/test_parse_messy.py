@@ -216,13 +216,15 @@ def test_explicit_qa_and_cloze() -> None:
 
 
 def test_explicit_card_errors() -> None:
-    body = "# T\n\n## Cards\n\nA: orphan answer\n\nQ: no answer\n\nC: no deletion\n"
+    body = ("# T\n\n## Cards\n\nA: orphan answer\n\nQ: no answer\n\nC: no deletion\n\n"
+            "C: Zero {{c0::zero}} and {{c1::one}}.\n")
     lesson = parse(body)
     assert lesson.cards == ()
     assert messages(lesson, Severity.ERROR) == [
         "10: `A:` without a `Q:` before it",
         "12: `Q:` card needs a question and an `A:` answer",
         "14: `C:` card has no deletion; mark one as {{c1::hidden text}}",
+        "16: cloze deletions are numbered from 1, not {{c0::...}}; card skipped",
     ]
 
 
