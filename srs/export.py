@@ -715,21 +715,19 @@ def _lesson_render_key(lesson: Lesson, deck: str, items: list[Card | list[Card]]
     """The render cache's key for a lesson: a digest of everything its notes depend on --
     their GUIDs, the card contents and where they come from, the lesson and deck, the note
     types and the renderer."""
-    paths: dict[Path, str] = {}
+    # Notes hold the file's name, not its folder or a line: neither is part of the key, so
+    # the cache serves the lesson from any working folder and after lines move.
     notes = []
     for item in items:
         cards = item if isinstance(item, list) else [item]
         note_parts = []
         for c in cards:
-            where = paths.get(c.source.path)
-            if where is None:
-                where = paths[c.source.path] = c.source.path.as_posix()
             note_parts.append((c.kind.value, c.front, c.back, c.choices, c.answer, c.explanation,
-                               c.tags, where, c.source.line, c.ordinal, c.key, c.lesson_title,
+                               c.tags, c.source.path.name, c.ordinal, c.key, c.lesson_title,
                                c.cloze))
         notes.append((NOTE_TYPES[cards[0].kind].fingerprint(), tuple(note_parts)))
     whole = (_render_fingerprint(), FIELDS_VERSION, deck, lesson.title, lesson.number,
-             lesson.root, lesson.slug, lesson.path.as_posix(), tuple(guids), tuple(notes))
+             lesson.root, lesson.slug, lesson.path.name, tuple(guids), tuple(notes))
     # marshal's version 2 writes strings, numbers, None and tuples by value alone (later
     # versions add back-references that depend on object identity), C-fast and unambiguous.
     return hashlib.blake2b(RENDER_CACHE_FORMAT + marshal.dumps(whole, 2),

@@ -62,6 +62,23 @@ def test_an_edited_card_misses_the_cache(tmp_path: Path) -> None:
     assert (tmp_path / "d.apkg").read_bytes() == (tmp_path / "c.apkg").read_bytes()
 
 
+def test_moved_lines_and_another_folder_still_hit_the_cache(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    lessons, decks = _lessons(root)
+    export_lessons(lessons, tmp_path / "a.apkg", manifest_decks=decks, timestamp=T0)
+    lesson = root / "rust" / "03. Ownership.md"
+    text = lesson.read_text(encoding="utf-8")
+    lesson.write_text(text.replace("\n## ", "\nA new line.\n\n## ", 1), encoding="utf-8")
+    moved = copy_fixtures(tmp_path / "elsewhere")
+    (moved / "rust" / "03. Ownership.md").write_bytes(lesson.read_bytes())
+    lessons, decks = _lessons(moved)
+    again = export_lessons(lessons, tmp_path / "b.apkg", manifest_decks=decks, timestamp=T0)
+    assert again.cached == _cached_cards(lessons) > 0
+    export_lessons(lessons, tmp_path / "c.apkg", manifest_decks=decks, timestamp=T0,
+                   cache=False)
+    assert (tmp_path / "b.apkg").read_bytes() == (tmp_path / "c.apkg").read_bytes()
+
+
 def test_damaged_entries_are_ignored_and_rebuilt(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     lessons, decks = _lessons(root)
