@@ -296,7 +296,8 @@ def _exit_on_termination() -> None:
         raise SystemExit(128 + signum)
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, stop)
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # `nohup` keeps its meaning
+            signal.signal(signum, stop)
 
 
 @app.command()
@@ -399,7 +400,7 @@ def export(
 def _check_targets(jobs: list[tuple[Path, list[Lesson]]], corpus: Corpus) -> None:
     """Before anything is written: every package has a `.apkg` name, none would replace an
     input, and no two decks share a file."""
-    inputs = {lesson.path.resolve() for lesson in corpus.lessons}
+    inputs = {path.resolve() for path in corpus.deck_of}  # lessons that failed to load too
     inputs |= {deck.path.resolve() for deck in corpus.decks if deck.path is not None}
     decks_of: dict[Path, list[str]] = {}
     for target, lessons in jobs:

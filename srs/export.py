@@ -683,22 +683,84 @@ def _render_in_worker(task: tuple[int, int, str]) -> _LessonResult:
     return notes, media, errors
 
 
-def _worker_signals() -> None:
-    """Ctrl-C is the parent's to handle: a worker interrupted while it sends a result would
-    leave the pool waiting forever for the rest of the message. SIGTERM (how the pool stops
-    its workers) ends a worker at once, whatever handler the parent had installed."""
-    import signal
+class _Workers:
+    """Forked rendering processes. Worker `w` renders tasks `w`, `w + n`, `w + 2n`, ... in
+    order and pickles each result into a pipe of its own, so the parent reads the results
+    in task order by taking turns among the pipes.
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    Nothing is shared between processes but those pipes: a worker stopped at any moment
+    cannot leave a lock held that the parent would wait on (as `multiprocessing.Pool` can
+    when a signal reaches its workers), and `close` ends the workers with SIGKILL.
+    Workers ignore SIGINT, SIGHUP and SIGTERM, which a terminal or `kill` sends to the whole
+    process group: the parent decides, and a parent killed outright ends them too, as their
+    next write finds the pipe closed."""
+
+    def __init__(self, count: int, tasks: Sequence[tuple[int, int, str]]) -> None:
+        self._pids: list[int] = []
+        self._pipes: list[Any] = []
+        try:
+            for worker in range(count):
+                self._start(tasks[worker::count])
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, tasks: Sequence[tuple[int, int, str]]) -> None:
+        import pickle
+        import signal
+
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            status = 1
+            try:
+                os.close(read_fd)
+                for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+                    signal.signal(signum, signal.SIG_IGN)
+                with os.fdopen(write_fd, "wb") as out:
+                    for task in tasks:
+                        try:
+                            result: tuple[bool, Any] = (True, _render_in_worker(task))
+                        except Exception as exc:  # re-raised in the parent
+                            result = (False, f"{type(exc).__name__}: {exc}")
+                        pickle.dump(result, out, pickle.HIGHEST_PROTOCOL)
+                        out.flush()
+                status = 0
+            finally:
+                os._exit(status)  # no atexit handlers or buffers inherited from the parent
+        os.close(write_fd)
+        self._pids.append(pid)
+        self._pipes.append(os.fdopen(read_fd, "rb"))
+
+    def results(self, total: int) -> Iterator[_LessonResult]:
+        import pickle
+
+        for index in range(total):
+            try:
+                ok, value = pickle.load(self._pipes[index % len(self._pipes)])
+            except EOFError:
+                raise ExportError("a rendering process ended unexpectedly") from None
+            if not ok:
+                raise ExportError(f"rendering failed in a worker process: {value}")
+            yield value
+
+    def close(self) -> None:
+        import signal
+
+        for pid in self._pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        for pipe in self._pipes:
+            pipe.close()
+        self._pids.clear()
+        self._pipes.clear()
 
 
 def _workers(total_cards: int, workers: int | None) -> int:
-    import multiprocessing
-
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if total_cards >= PARALLEL_MIN_CARDS else 1
-    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
+    if workers > 1 and not hasattr(os, "fork"):
         return 1
     return max(workers, 1)
 
@@ -776,14 +838,11 @@ def iter_notes(
     count = _workers(sum(len(lessons[i].cards) for i in to_render), workers)
     done = 0
     rendered: Iterator[_LessonResult] | None = None
-    pool: Any = None
+    workers_running: _Workers | None = None
     if count > 1:
-        import multiprocessing
-
         _FORKED = (lessons, manifest_decks, cache)
-        pool = multiprocessing.get_context("fork").Pool(count, initializer=_worker_signals)
-        rendered = pool.imap(_render_in_worker,
-                             [(i, plans[i][4], plans[i][5]) for i in to_render])
+        workers_running = _Workers(count, [(i, plans[i][4], plans[i][5]) for i in to_render])
+        rendered = workers_running.results(len(to_render))
     try:
         for lesson, deck, items, guids, first, cache_key, in_cache in plans:
             notes = None
@@ -808,9 +867,8 @@ def iter_notes(
             if progress is not None:
                 progress(done, total)
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        if workers_running is not None:
+            workers_running.close()
         _FORKED = None
 
 

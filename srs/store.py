@@ -205,8 +205,10 @@ def _statements(script: str) -> Iterator[str]:
 class Store:
     """An open review database, held by this process alone until `close`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, lock_fd: int | None) -> None:
-        self.path = path
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock_fd: int | None,
+                 real: Path | None = None) -> None:
+        self.path = path  # as the user named it, for messages
+        self._real = real or path  # the file a symlink leads to: its backups sit beside it
         self._conn = conn
         self._lock_fd = lock_fd
 
@@ -228,14 +230,14 @@ class Store:
             store = cls._open_reader(path)
             if store is not None:
                 return store
+        # Every name of the file must take the same lock, WAL and backups: symlinks are
+        # followed, hard links refused.
+        real = Path(os.path.realpath(path))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            real.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the database folder: {exc.strerror}",
                              path.parent) from exc
-        # Every name of the file must take the same lock and the same WAL: symlinks are
-        # followed, hard links refused.
-        real = Path(os.path.realpath(path))
         lock_fd = _lock(real, path)
         try:
             _refuse_hard_links(real, path)
@@ -243,7 +245,7 @@ class Store:
         except BaseException:
             _unlock(lock_fd)
             raise
-        store = cls(path, conn, lock_fd)
+        store = cls(path, conn, lock_fd, real)
         try:
             store._prepare(now)
         except BaseException:
@@ -321,7 +323,7 @@ class Store:
             raise
 
     def _backup_dir(self) -> Path:
-        return self.path.with_name(self.path.name + ".backups")
+        return self._real.with_name(self._real.name + ".backups")
 
     def backup(self, target: Path) -> Path:
         """A consistent copy of the database at `target`, written beside it then renamed."""

@@ -10,11 +10,14 @@ from rich.table import Table
 
 from srs.model import Card
 
+# The `*Lesson* › Topic` line that starts generated fronts (the title may hold escapes).
+_HEADER = re.compile(r"^\*(?:\\.|[^*\\\n])+\*(?: › [^\n]*)?\s*")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
 
 def _one_line(text: str, width: int = 70) -> str:
-    # The italic `*Lesson › Topic*` header repeats on every card of a lesson: show the prompt.
-    text = re.sub(r"^\*[^*\n]+\*\s*", "", text)
-    flat = " ".join(text.split())
+    # The header repeats on every card of a lesson: show the prompt, as written.
+    flat = " ".join(_ESCAPED.sub(r"\1", _HEADER.sub("", text)).split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 

@@ -35,6 +35,7 @@ def many_lessons(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(("signum", "delay"), [
     (signal.SIGINT, 0.0), (signal.SIGINT, 0.3), (signal.SIGINT, 0.8), (signal.SIGTERM, 0.3),
+    (signal.SIGHUP, 0.0), (signal.SIGHUP, 0.3),
 ])
 def test_a_stopped_export_ends_and_leaves_nothing_behind(
         many_lessons: Path, tmp_path: Path, signum: int, delay: float) -> None:
@@ -45,7 +46,8 @@ def test_a_stopped_export_ends_and_leaves_nothing_behind(
     env = {**os.environ, "PYTHONPATH": str(REPO), "SRS_CACHE_DIR": str(tmp_path / "cache")}
     child = subprocess.Popen([sys.executable, "-m", "srs", "export", str(many_lessons),
                               "-o", str(out), "--timestamp", "1750000000"],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while not any(p.suffix == ".anki2" for p in out_dir.iterdir()):  # rendering started
@@ -53,13 +55,16 @@ def test_a_stopped_export_ends_and_leaves_nothing_behind(
             assert time.monotonic() < deadline
             time.sleep(0.01)
         time.sleep(delay)
-        child.send_signal(signum)
+        # As a terminal sends Ctrl-C or a hangup: to the whole process group, workers too.
+        os.killpg(child.pid, signum)
         child.wait(timeout=30)  # a pool waiting on a half-sent result would hang here
     finally:
         child.kill()
         child.wait()
         assert child.stderr is not None
+        errors = child.stderr.read().decode()
         child.stderr.close()
+    assert "Traceback" not in errors
     if child.returncode == 0:  # finished before the signal arrived: a whole new package
         assert out.read_bytes().startswith(b"PK")
     else:

@@ -58,11 +58,14 @@ def test_a_symlink_to_the_database_takes_the_same_lock(tmp_path: Path) -> None:
     with Store.open(path, now=T0):
         with pytest.raises(StoreLockedError, match=f"another srs is using {link}"):
             Store.open(link, now=T0)
-    with Store.open(link, now=T0) as through_link:  # one file, one WAL: writes land in it
-        through_link.start_session(T0)
+    later = T0 + timedelta(days=1)  # a new day: a daily backup is taken on opening
+    with Store.open(link, now=later) as through_link:  # one file, one WAL, one backup folder
+        through_link.start_session(later)
         assert (tmp_path / "srs.sqlite3-wal").exists()
         assert not (tmp_path / "link.sqlite3-wal").exists()
-    with Store.open(path, now=T0) as direct:
+    assert not (tmp_path / "link.sqlite3.backups").exists()
+    assert len(list((tmp_path / "srs.sqlite3.backups").iterdir())) == 2
+    with Store.open(path, now=later) as direct:
         assert direct.scalar("SELECT count(*) FROM sessions") == 1
 
 
