@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +72,32 @@ def test_a_stopped_export_ends_and_leaves_nothing_behind(
         assert out.read_bytes() == b"the previous package"
     assert sorted(p.name for p in out_dir.iterdir()) in (
         ["deck.apkg"], ["deck.apkg", "deck.apkg.srs-mod.json"])
+
+
+@pytest.mark.parametrize(("failure", "message"), [
+    ("raise", "rendering failed in a worker process: RuntimeError: boom"),
+    ("exit", "a rendering process ended unexpectedly"),
+])
+def test_a_failing_worker_is_an_error_and_leaves_no_process_or_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str, message: str) -> None:
+    import srs.export
+    from srs.corpus import load_corpus
+    from srs.errors import ExportError
+
+    lessons = load_corpus([REPO / "lessons"]).lessons
+    render = srs.export._lesson_notes
+
+    def broken(lesson: object, *args: Any) -> Any:
+        if lesson is lessons[-1]:  # in a worker (forked after this was patched in)
+            if failure == "raise":
+                raise RuntimeError("boom")
+            os._exit(3)
+        return render(lesson, *args)
+
+    monkeypatch.setattr(srs.export, "_lesson_notes", broken)
+    out = tmp_path / "deck.apkg"
+    with pytest.raises(ExportError, match=message):
+        srs.export.export_lessons(lessons, out, timestamp=1750000000, workers=2, cache=False)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # every worker was reaped
