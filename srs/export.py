@@ -484,7 +484,7 @@ def mcq_prompt(card: Card) -> str:
 def _sort_key(lesson: Lesson, card: Card) -> str:
     """Lesson number, lesson root, then the card's key (its section and number within
     it, numbers padded so that 2 sorts before 10): it changes only when the card's id does,
-    so inserting a card never changes the notes after it."""
+    never because lines moved."""
     number = lesson.number if lesson.number is not None else 999
     key = _DIGITS.sub(lambda digits: digits.group().zfill(5), card.key)
     return f"{number:03d} {lesson.root} {key}"

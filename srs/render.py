@@ -66,16 +66,8 @@ class Renderer:
             paragraphs = None
         if paragraphs is not None:
             # Block structure known: only the inline parser is needed, paragraph by paragraph.
-            parts = []
-            for paragraph in paragraphs:
-                simple = _simple_inline(paragraph)
-                if simple is not None:
-                    parts.append(f"<p>{simple}</p>")
-                    continue
-                inline = self._md.parseInline(paragraph, env)
-                self._resolve_images(inline, resolve_image)
-                parts.append(f"<p>{self._md.renderer.render(inline, self._md.options, env)}</p>")
-            return _finish("\n".join(parts))
+            return "\n".join(f"<p>{self.render_inline(paragraph, resolve_image)}</p>"
+                             for paragraph in paragraphs)
         tokens = self._md.parse(text, env)
         self._resolve_images(tokens, resolve_image)
         return _finish(self._md.renderer.render(tokens, self._md.options, env).rstrip("\n"))
@@ -601,7 +593,7 @@ def _escape_text(text: str) -> str:
 
 def escape_plain(text: str) -> str:
     """Text that is not Markdown, as field HTML: escaped, and no Anki sound or TTS tag."""
-    return _finish(html.escape(text, quote=False))
+    return _finish(_escape_text(text))
 
 
 def _finish(out: str) -> str:

@@ -42,7 +42,7 @@ def split_front_matter(lines: list[str], path: Path) -> FrontMatter:
     raw = "\n".join(raw_lines)
     front = FrontMatter({}, end + 1)
     for i, line in enumerate(raw_lines):
-        key = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        key = _TOP_LEVEL_KEY.match(line)
         if key:
             front.key_lines.setdefault(key.group(1), i + 2)
     if len(raw.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:

@@ -124,3 +124,14 @@ def test_a_narrow_output_encoding_prints_question_marks_not_a_crash(
     for args in (("stats",), ("stats", "--json")):
         shown = srs(*args, "--now", "2026-03-02T10:00:00+00:00")
         assert shown.returncode == 0, shown.stderr
+
+
+def test_cards_table_shows_the_prompt_without_the_lesson_header(tmp_path: Path) -> None:
+    lesson = tmp_path / "p.md"
+    lesson.write_text("---\ntitle: \"Pointers & *T_Values* [x]\"\ncanonical_id: p\n---\n# P\n\n"
+                      "## Pointers and *T receivers\n\n```go\n// Deref *p into v\nv := *p\n```\n")
+    result = runner.invoke(app, ["cards", str(lesson)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    [row] = [line for line in result.stdout.splitlines() if " code " in line]
+    assert "Write the Go code for: **Deref *p into v**" in row
+    assert "Pointers &" not in row and "\\" not in row

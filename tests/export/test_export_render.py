@@ -172,8 +172,8 @@ def test_paragraph_shortcut_renders_as_markdown_it_does(lines: list[str], sep: s
 def test_paragraph_shortcut_is_taken_for_typical_card_fronts() -> None:
     from srs.render import _one_line_paragraphs
 
-    front = "*Channels › Direction*\n\nWrite the Go code for: **Direction**"
-    assert _one_line_paragraphs(front) == ["*Channels › Direction*",
+    front = "*Channels* › Direction\n\nWrite the Go code for: **Direction**"
+    assert _one_line_paragraphs(front) == ["*Channels* › Direction",
                                            "Write the Go code for: **Direction**"]
     assert _one_line_paragraphs("- item\n\ntext") is None
     assert _one_line_paragraphs("para\ncontinued") is None
@@ -203,7 +203,8 @@ def test_simple_emphasis_shortcut_renders_as_markdown_it_does(line: str) -> None
 
 
 def test_simple_emphasis_shortcut_is_taken_for_typical_card_fronts() -> None:
-    for line in ("*Lesson 3 › Workers*", "Write the Go code for: **Counting workers, v 5**",
+    for line in ("*Lesson 3* › Workers", "*Memory-Mapped Files and Syscalls* › mmap",
+                 "Write the Go code for: **Counting workers, v 5**",
                  "Why does *this* fail?", "a**b**c and 2*3*4"):
         simple = _simple_inline(line)
         assert simple is not None and simple == RENDERER._md.renderInline(line), line
