@@ -458,18 +458,18 @@ _WORD_WHAT = {
 
 def _size_reason(t: GoType, arch: Arch) -> str:
     if isinstance(t, Named):
-        return f"{t.go} is defined as {_short(t.under)}: " + _size_reason(t.under, arch)
+        return f"`{t.go}` is defined as `{_short(t.under)}`: " + _size_reason(t.under, arch)
     if isinstance(t, Basic):
         if t.go in ("int", "uint", "uintptr"):
-            return f"{t.go} is one machine word: {arch.ptr} bytes on {arch.name}."
+            return f"`{t.go}` is one machine word: {arch.ptr} bytes on {arch.name}."
         if t.go == "string":
             return (f"a string header is a data pointer and a length: two {arch.ptr}-byte "
                     f"words on {arch.name}.")
-        return f"{t.go} is {plural(t.size(arch))} on every target."
+        return f"`{t.go}` is {plural(t.size(arch))} on every target."
     if isinstance(t, Words):
         return f"{_WORD_WHAT[t.what]}: {plural(t.size(arch))} on {arch.name}."
     if isinstance(t, Opaque):
-        return f"{t.go} holds {t.note}: {plural(t.size(arch))} on {arch.name}."
+        return f"`{t.go}` holds {t.note}: {plural(t.size(arch))} on {arch.name}."
     if isinstance(t, Array):
         return (f"{t.length} elements of {_short(t.elem)} at {plural(t.elem.size(arch))} each, "
                 "with no gaps between them.")
@@ -490,15 +490,16 @@ def _align_reason(t: GoType, arch: Arch) -> str:
     if isinstance(u, Array):
         return f"an array is aligned like its element type {_short(u.elem)}: {a}."
     if isinstance(u, Basic) and u.go in ("int64", "uint64", "float64", "complex128"):
-        return (f"{u.go} is aligned to {a} on {arch.name}"
+        return (f"`{u.go}` is aligned to {a} on {arch.name}"
                 + ("; 32-bit targets align 64-bit values to only 4 bytes." if a == 4 else "."))
     if isinstance(u, Basic | Words) and a == arch.ptr and u.go != "complex64":
-        return f"{_short(u)} is word-aligned: {a} on {arch.name}."
-    return f"{_short(u)} is aligned to {plural(a)} on {arch.name}."
+        return f"`{_short(u)}` is word-aligned: {a} on {arch.name}."
+    return f"`{_short(u)}` is aligned to {plural(a)} on {arch.name}."
 
 
 def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    """A sentence's first letter in capitals; a sentence that opens with Go code as it is."""
+    return text if text.startswith("`") else text[:1].upper() + text[1:]
 
 
 def _short(t: GoType) -> str:
@@ -598,6 +599,6 @@ def _layout(decl: TypeDecl, env: Env, env_key: int, lesson: Lesson, out: Analysi
                  f"{sizes['amd64'] - best_size}:\n\n```go\ntype {decl.name} struct {{\n{body}\n}}"
                  "\n```")
     else:
-        back += (f"\n\nNo field order is smaller: every order comes to {sizes['amd64']} bytes "
-                 "once the size is rounded up to the alignment.")
+        back += (f"\n\nNo field order is smaller: ordered by falling alignment, the fields "
+                 f"also take {sizes['amd64']} bytes.")
     add(key, front, back, decl.line, headings)

@@ -476,12 +476,38 @@ def scan_block(index: int, text: str, line: int, headings: tuple[str, ...]) -> B
             i = end
             continue
         i += 1
+    _header_bindings(blk)
     for i, t in enumerate(toks):
         if t.kind == IDENT and t.text == "func":
             scope = _func_scope(blk, i)
             if scope is not None:
                 blk.funcs.append(scope)
     return blk
+
+
+def _header_bindings(blk: BlockDecls) -> None:
+    """Names a `:=` binds where this reading cannot follow their scope or type: several
+    names at once, or in a `for`/`range`, `if`, `switch` (type switches too) or `case`
+    header. Each is recorded without a type, so that a use of the name gives no card rather
+    than the type of another variable of that name."""
+    toks = blk.tokens
+    for j, t in enumerate(toks):
+        if t.text != ":=":
+            continue
+        names: list[Token] = []
+        k = j - 1
+        while k >= 0 and toks[k].kind == IDENT:
+            names.append(toks[k])
+            if k >= 1 and toks[k - 1].text == ",":
+                k -= 2
+            else:
+                break
+        starts_statement = k <= 0 or toks[k - 1].text in (";", "{", "}")
+        if len(names) == 1 and starts_statement:
+            continue  # `x := value`: read by `scan_block` with its value
+        for name in names:
+            if name.text != "_":
+                blk.vars.append(VarDecl(name.text, blk.index, blk.lesson_line(name), None))
 
 
 def _func_scope(blk: BlockDecls, func_index: int) -> FuncScope | None:
@@ -492,15 +518,19 @@ def _func_scope(blk: BlockDecls, func_index: int) -> FuncScope | None:
     line = blk.lesson_line(toks[func_index])
     try:
         named: list[tuple[str, TExpr]] = []
+        generic = False
         if p.at("("):  # a method's receiver, or a function literal's parameters
             named += p.named_params()
             if (t := p.peek()) is not None and t.kind == IDENT and p.at("(", k=1):
+                # A method: a receiver such as `*Stack[T]` has type parameters.
+                generic = any("[" in texpr.text for _, texpr in named)
                 p.next()  # the method's name
                 named += p.named_params()
         elif (t := p.peek()) is not None and t.kind == IDENT:  # the function's name
             p.next()
             if p.at("["):
                 p.skip_balanced()  # type parameters
+                generic = True
             named += p.named_params()
         else:
             return None
@@ -514,8 +544,9 @@ def _func_scope(blk: BlockDecls, func_index: int) -> FuncScope | None:
         p.skip_balanced()
     except (SyntaxIssue, RecursionError):
         return None
-    params = tuple(VarDecl(name, blk.index, line, texpr) for name, texpr in named
-                   if name != "_")
+    # In a generic function a parameter's size depends on the instantiation: no type.
+    params = tuple(VarDecl(name, blk.index, line, None if generic else texpr)
+                   for name, texpr in named if name != "_")
     if not params:
         return None
     last = toks[p.pos - 1]
@@ -833,9 +864,12 @@ def _apply(op: str, a: int, b: int) -> int:
         raise Unresolved("division by zero in an array length")
     if op in ("<<", ">>") and (b < 0 or b > 64):
         raise Unresolved("shift out of range in an array length")
+    # Go's integer division truncates toward zero; Python's `//` floors, and `a / b`
+    # would round through a float.
+    quotient = (abs(a) // abs(b) if (a >= 0) == (b >= 0) else -(abs(a) // abs(b))) if b else 0
     return {
         "+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-        "/": lambda: int(a / b), "%": lambda: a - int(a / b) * b, "<<": lambda: a << b,
+        "/": lambda: quotient, "%": lambda: a - quotient * b, "<<": lambda: a << b,
         ">>": lambda: a >> b, "&": lambda: a & b, "|": lambda: a | b, "^": lambda: a ^ b,
     }[op]()
 
@@ -1022,7 +1056,10 @@ class _Expr:
                 current = hit[1].type
             elif p.at("["):
                 self.last_selection = None
+                opened = p.pos
                 p.skip_balanced()
+                if _has_top_level_colon(p.toks[opened + 1:p.pos - 1]):
+                    raise Unresolved("slice expressions are not typed here")
                 target = underlying(current)
                 if isinstance(target, Array):
                     current = target.elem
@@ -1036,6 +1073,20 @@ class _Expr:
                 raise Unresolved("function results are not typed here")
             else:
                 return current
+
+
+def _has_top_level_colon(toks: list[Token]) -> bool:
+    depth = 0
+    for t in toks:
+        if t.kind in (STRING, CHAR):
+            continue
+        if t.text in ("(", "[", "{"):
+            depth += 1
+        elif t.text in (")", "]", "}"):
+            depth -= 1
+        elif t.text == ":" and depth == 0:
+            return True
+    return False
 
 
 def _deref(t: GoType) -> GoType:

@@ -191,7 +191,7 @@ class Struct(GoType):
         if extra:
             end += 1
         size = -(-end // align) * align
-        return StructLayout(tuple(placed), size, align, size - offset, extra)
+        return StructLayout(tuple(placed), size, align, size - end, extra)
 
     def size(self, arch: Arch) -> int:
         return self.layout(arch).size

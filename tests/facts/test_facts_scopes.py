@@ -1,0 +1,63 @@
+"""Fact cards decline where a name's meaning depends on scopes this reading does not follow,
+and the layout explanations add up."""
+
+from __future__ import annotations
+
+from test_facts_cards import by_key, lesson_of
+
+from srs.facts import fact_cards
+
+PACKAGE = "var b int64\nvar x int64\ntype T struct{ a, b int64 }\n"
+
+
+def _declined(*blocks: str) -> tuple[dict[str, str], list[str]]:
+    cards, diagnostics = fact_cards(lesson_of(*blocks))
+    return {c.key: c.back for c in cards}, [d.message for d in diagnostics]
+
+
+def test_names_bound_in_headers_or_several_at_once_give_no_card() -> None:
+    keys, warnings = _declined(PACKAGE, (
+        "func k(i any) {\n"
+        "    for _, b := range []byte(\"hi\") { fmt.Println(unsafe.Sizeof(b)) }\n"
+        "    if x := int16(3); unsafe.Sizeof(x) == 2 { fmt.Println(\"two\") }\n"
+        "    switch v := i.(type) { case int8: fmt.Println(unsafe.Sizeof(v)) }\n"
+        "    p, q := int8(1), int8(2)\n"
+        "    fmt.Println(unsafe.Sizeof(p), unsafe.Sizeof(q))\n"
+        "}\n"))
+    assert not [k for k in keys if k.startswith("sizeof:")]
+    for name in "bxvpq":
+        assert f"no fact card for unsafe.Sizeof({name}): cannot tell the type of {name}" \
+            in warnings
+
+
+def test_a_generic_parameter_gives_no_card() -> None:
+    keys, warnings = _declined(PACKAGE, "func sizeOf[T any](v T) uintptr { return unsafe.Sizeof(v) }\n"
+                               "func (s *Stack[E]) Size(e E) uintptr { return unsafe.Sizeof(e) }\n")
+    assert not [k for k in keys if k.startswith("sizeof:")]
+    assert "no fact card for unsafe.Sizeof(v): cannot tell the type of v" in warnings
+    assert "no fact card for unsafe.Sizeof(e): cannot tell the type of e" in warnings
+
+
+def test_slice_expressions_give_no_card_and_index_expressions_do() -> None:
+    keys, warnings = _declined(
+        "func g() {\n    s := []int64{1, 2, 3}\n    t := s[1:]\n"
+        "    fmt.Println(unsafe.Sizeof(t), unsafe.Sizeof(s[1:2]), unsafe.Sizeof(s[0]))\n}\n")
+    assert [k for k in keys if k.startswith("sizeof:")] == ["sizeof:s[0]"]
+    assert keys["sizeof:s[0]"].startswith("**8**")
+    assert "\n\n`int64` is 8 bytes on every target." in keys["sizeof:s[0]"]
+    assert sum("slice expressions are not typed here" in w for w in warnings) == 2
+
+
+def test_layout_explanations_add_up() -> None:
+    keys = by_key(lesson_of(
+        "type Tail struct { N int64; E struct{} }\n"
+        "type Tight struct { B int64; A bool; C bool }\n"
+        "const Big = 1<<60 - 1\nconst Small = 1 << 57\n"
+        "type Seven struct { a [Big / Small]byte }\n"))
+    tail = keys["layout:Tail"]
+    assert "one byte is added after it" in tail
+    assert "Then 7 bytes of trailing padding" in tail  # 8 + 1 + 7 = 16
+    assert keys["layout:Tight"].endswith(
+        "No field order is smaller: ordered by falling alignment, the fields also take "
+        "16 bytes.")
+    assert keys["layout:Seven"].startswith("**7**")  # integer division, as Go's constants
