@@ -31,8 +31,9 @@ def test_names_bound_in_headers_or_several_at_once_give_no_card() -> None:
 
 
 def test_a_generic_parameter_gives_no_card() -> None:
-    keys, warnings = _declined(PACKAGE, "func sizeOf[T any](v T) uintptr { return unsafe.Sizeof(v) }\n"
-                               "func (s *Stack[E]) Size(e E) uintptr { return unsafe.Sizeof(e) }\n")
+    keys, warnings = _declined(
+        PACKAGE, "func sizeOf[T any](v T) uintptr { return unsafe.Sizeof(v) }\n"
+                 "func (s *Stack[E]) Size(e E) uintptr { return unsafe.Sizeof(e) }\n")
     assert not [k for k in keys if k.startswith("sizeof:")]
     assert "no fact card for unsafe.Sizeof(v): cannot tell the type of v" in warnings
     assert "no fact card for unsafe.Sizeof(e): cannot tell the type of e" in warnings
