@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from srs.facts.golex import CHAR, FLOAT, IDENT, IMAG, INT, STRING, Token, tokenize
 from srs.facts.layout import (
@@ -344,6 +344,7 @@ class TypeDecl:
     line: int  # line in the lesson file
     source: str  # the spec as written (`Name struct {...}`)
     problem: str = ""
+    local: bool = False  # declared inside a function body
 
     @property
     def signature(self) -> str:
@@ -357,6 +358,8 @@ class VarDecl:
     line: int
     texpr: TExpr | None = None  # declared type
     init: tuple[Token, ...] = ()  # initialiser expression tokens
+    local: bool = False  # declared inside a function body
+    at: int = -1  # a local's offset in the block text
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,17 +398,36 @@ class BlockDecls:
         return self.line + tok.line
 
     def params_at(self, offset: int) -> dict[str, VarDecl | str]:
-        """The parameters visible at `offset` in the block text, inner functions' last. A
-        parameter whose name the body declares again is a reason, not a type: which of the
-        two a use means depends on nested blocks this reading does not follow."""
+        """The parameters and local variables visible at `offset` in the block text, inner
+        functions' last. A name its function declares twice (a parameter declared again, a
+        local declared twice differently) is a reason, not a type: which of the two a use
+        means depends on nested blocks this reading does not follow."""
         found: dict[str, VarDecl | str] = {}
         for scope in self.funcs:  # in source order: an enclosing function comes first
-            if scope.start <= offset < scope.end:
-                for d in scope.params:
-                    again = any(v.name == d.name and v.line in scope.lines for v in self.vars)
-                    found[d.name] = (f"{d.name} is a parameter and is declared again in its "
-                                     "function" if again else d)
+            if not scope.start <= offset < scope.end:
+                continue
+            mine = [v for v in self.vars if v.local and self._owner(v.at) is scope]
+            for d in scope.params:
+                again = any(v.name == d.name for v in mine)
+                found[d.name] = (f"{d.name} is a parameter and is declared again in its "
+                                 "function" if again else d)
+            by_name: dict[str, list[VarDecl]] = {}
+            for v in mine:
+                by_name.setdefault(v.name, []).append(v)
+            for name, decls in by_name.items():
+                if name in {d.name for d in scope.params}:
+                    continue
+                found[name] = (decls[0] if len({_decl_sig(v) for v in decls}) == 1 else
+                               f"{name} is declared more than once in its function")
         return found
+
+    def _owner(self, at: int) -> FuncScope | None:
+        """The innermost function whose body holds offset `at`."""
+        owner = None
+        for scope in self.funcs:  # an enclosing function comes before the ones inside it
+            if scope.start <= at < scope.end:
+                owner = scope
+        return owner
 
 
 def _statement_end(p: Parser) -> int:
@@ -430,11 +452,14 @@ def _statement_end(p: Parser) -> int:
 def scan_block(index: int, text: str, line: int, headings: tuple[str, ...]) -> BlockDecls:
     toks = tokenize(text)
     blk = BlockDecls(index, text, line, headings, toks)
+    depth = _brace_depths(toks)
     i = 0
     while i < len(toks):
         t = toks[i]
         if t.kind == IDENT and t.text in ("type", "var", "const") and (
                 i == 0 or toks[i - 1].text in (";", "{", ")", "(", "}")):
+            if depth[i]:
+                types_before, vars_before = len(blk.types), len(blk.vars)
             p = Parser(toks, i + 1)
             grouped = p.at("(")
             if grouped:
@@ -462,6 +487,11 @@ def scan_block(index: int, text: str, line: int, headings: tuple[str, ...]) -> B
                 p.pos = _statement_end(p) if not p.at(";", ")") else p.pos
                 if not grouped:
                     break
+            if depth[i]:  # inside a function: visible there only
+                blk.types[types_before:] = [replace(d, local=True)
+                                            for d in blk.types[types_before:]]
+                blk.vars[vars_before:] = [replace(d, local=True, at=t.start)
+                                          for d in blk.vars[vars_before:]]
             i = max(p.pos, i + 1)
             continue
         if t.kind == IDENT and t.text == "import":
@@ -471,12 +501,13 @@ def scan_block(index: int, text: str, line: int, headings: tuple[str, ...]) -> B
                 and (i == 0 or toks[i - 1].text in (";", "{", "}"))):
             p = Parser(toks, i + 2)
             end = _statement_end(p)
+            # Lessons write statements outside functions too: those are the block's.
             blk.vars.append(VarDecl(t.text, index, blk.lesson_line(t), None,
-                                    tuple(toks[i + 2:end])))
-            i = end
+                                    tuple(toks[i + 2:end]), local=depth[i] > 0, at=t.start))
+            i += 2  # the value may be a function literal with declarations of its own
             continue
         i += 1
-    _header_bindings(blk)
+    _header_bindings(blk, depth)
     for i, t in enumerate(toks):
         if t.kind == IDENT and t.text == "func":
             scope = _func_scope(blk, i)
@@ -485,7 +516,20 @@ def scan_block(index: int, text: str, line: int, headings: tuple[str, ...]) -> B
     return blk
 
 
-def _header_bindings(blk: BlockDecls) -> None:
+def _brace_depths(toks: list[Token]) -> list[int]:
+    """How many `{` enclose each token."""
+    depths = []
+    depth = 0
+    for t in toks:
+        if t.text == "}" and t.kind not in (STRING, CHAR):
+            depth = max(depth - 1, 0)
+        depths.append(depth)
+        if t.text == "{" and t.kind not in (STRING, CHAR):
+            depth += 1
+    return depths
+
+
+def _header_bindings(blk: BlockDecls, depth: list[int]) -> None:
     """Names a `:=` binds where this reading cannot follow their scope or type: several
     names at once, or in a `for`/`range`, `if`, `switch` (type switches too) or `case`
     header. Each is recorded without a type, so that a use of the name gives no card rather
@@ -507,7 +551,8 @@ def _header_bindings(blk: BlockDecls) -> None:
             continue  # `x := value`: read by `scan_block` with its value
         for name in names:
             if name.text != "_":
-                blk.vars.append(VarDecl(name.text, blk.index, blk.lesson_line(name), None))
+                blk.vars.append(VarDecl(name.text, blk.index, blk.lesson_line(name), None,
+                                        local=depth[j] > 0, at=name.start))
 
 
 def _func_scope(blk: BlockDecls, func_index: int) -> FuncScope | None:
@@ -547,8 +592,6 @@ def _func_scope(blk: BlockDecls, func_index: int) -> FuncScope | None:
     # In a generic function a parameter's size depends on the instantiation: no type.
     params = tuple(VarDecl(name, blk.index, line, None if generic else texpr)
                    for name, texpr in named if name != "_")
-    if not params:
-        return None
     last = toks[p.pos - 1]
     return FuncScope(params, toks[body].start, last.end,
                      range(blk.lesson_line(toks[body]), blk.lesson_line(last) + 1))
@@ -882,6 +925,8 @@ def build_envs(blocks: list[BlockDecls]) -> list[Env]:
         for blk in blocks:
             own: dict[str, list[object]] = {}
             for d in getattr(blk, kind):
+                if kind == "vars" and d.local:
+                    continue  # seen only inside its function: `BlockDecls.params_at`
                 own.setdefault(d.name, []).append(d)
                 lesson_wide.setdefault(d.name, []).append(d)
             per_block.append(own)
@@ -895,10 +940,18 @@ def build_envs(blocks: list[BlockDecls]) -> list[Env]:
             return f"{what} {name} is declared differently in several places"
 
         shared = {n: pick(n, ds) for n, ds in lesson_wide.items()}
+        # A name declared inside a function and differently elsewhere: a block's own
+        # declaration must not stand for every use in the block, as it may be another
+        # function's.
+        scoped = {n: f"{what} {n} is declared inside a function and differently elsewhere"
+                  for n, ds in lesson_wide.items()
+                  if any(getattr(d, "local", False) for d in ds)
+                  and len({_decl_sig(d) for d in ds}) > 1}
         envs = []
         for own in per_block:
             visible = dict(shared)
             visible.update({n: pick(n, ds) for n, ds in own.items()})
+            visible.update(scoped)
             envs.append(visible)
         return envs
 

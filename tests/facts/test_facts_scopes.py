@@ -62,3 +62,26 @@ def test_layout_explanations_add_up() -> None:
         "No field order is smaller: ordered by falling alignment, the fields also take "
         "16 bytes.")
     assert keys["layout:Seven"].startswith("**7**")  # integer division, as Go's constants
+
+
+def test_a_local_variable_is_seen_in_its_own_function_only() -> None:
+    keys, warnings = _declined(PACKAGE, (
+        "func a() uintptr { f := func() uintptr { x := uint16(1); return unsafe.Sizeof(x) }; "
+        "return f() }\n"
+        "func b2() uintptr { return unsafe.Sizeof(x) }\n"
+        "func c() uintptr { y := int8(1); y2 := int32(2); _ = y2; return unsafe.Sizeof(y) }\n"
+        "func d() uintptr { y := 1.5; return unsafe.Sizeof(y) }\n"))
+    assert keys["sizeof:x"].startswith("**2**")  # the literal's own x
+    assert keys["sizeof:x#2"].startswith("**8**")  # the package's x, in another function
+    assert keys["sizeof:y"].startswith("**1**") and keys["sizeof:y#2"].startswith("**8**")
+    assert not warnings
+
+
+def test_a_type_declared_in_a_function_and_differently_outside_gives_no_card() -> None:
+    keys, warnings = _declined(
+        "type Point struct{ X, Y int64 }\n",
+        "func small() { type Point struct{ X, Y int8 }; _ = Point{} }\n"
+        "func big() uintptr { return unsafe.Sizeof(Point{}) }\n")
+    assert not [k for k in keys if k.startswith("sizeof:")]
+    assert ("no fact card for unsafe.Sizeof(Point{}): type Point is declared inside a "
+            "function and differently elsewhere") in warnings
