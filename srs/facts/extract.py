@@ -313,6 +313,8 @@ def _values(fn: Callable[[Arch], int | None]) -> dict[str, int]:
         value = fn(arch)
         if value is None:
             raise Unresolved("no such field")
+        if value >= 1 << (8 * arch.ptr - 1):
+            raise Unresolved(f"too large for {name}, where it does not compile")
         out[name] = value
     return out
 
@@ -578,9 +580,13 @@ def _layout(decl: TypeDecl, env: Env, env_key: int, lesson: Lesson, out: Analysi
     signatures = out.layouts.setdefault(decl.name, [])
     if decl.signature in signatures:
         return
+    try:
+        sizes = _values(s.size)
+    except Unresolved as exc:
+        warn(decl.line, f"no layout card for {decl.name}: {exc}")
+        return
     signatures.append(decl.signature)
     key = f"layout:{decl.name}" + (f"#{len(signatures)}" if len(signatures) > 1 else "")
-    sizes = _values(s.size)
     literal = f"{decl.name}{{}}"
     out.facts.append(NumericFact(key, f"unsafe.Sizeof({literal})", sizes,
                                  SourcePos(lesson.path, decl.line), env_key))

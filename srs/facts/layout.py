@@ -202,8 +202,9 @@ class Struct(GoType):
     def field(self, name: str) -> tuple[int, Field, tuple[Field, ...]] | None:
         """Index, field and embedding path of field `name`, found directly or promoted
         through embedded structs (shallowest depth wins; ambiguity at one depth: None)."""
+        # Every path counts, the same embedded struct reached twice included: Go calls a
+        # field found twice at one depth ambiguous. (Embedding by value cannot recurse.)
         level: list[tuple[Struct, tuple[Field, ...]]] = [(self, ())]
-        seen: set[int] = set()
         while level:
             found = [(s, path, i, f) for s, path in level for i, f in enumerate(s.fields)
                      if f.name == name]
@@ -216,8 +217,7 @@ class Struct(GoType):
             for s, path in level:
                 for f in s.fields:
                     inner = underlying(f.type)
-                    if f.embedded and isinstance(inner, Struct) and id(inner) not in seen:
-                        seen.add(id(inner))
+                    if f.embedded and isinstance(inner, Struct):
                         nxt.append((inner, (*path, f)))
             level = nxt
         return None

@@ -85,3 +85,15 @@ def test_a_type_declared_in_a_function_and_differently_outside_gives_no_card() -
     assert not [k for k in keys if k.startswith("sizeof:")]
     assert ("no fact card for unsafe.Sizeof(Point{}): type Point is declared inside a "
             "function and differently elsewhere") in warnings
+
+
+def test_an_ambiguous_promoted_field_and_an_array_too_large_for_32_bits_give_no_card() -> None:
+    keys, warnings = _declined(
+        "type D struct{ x int32 }\ntype B struct{ n int64; D }\ntype C struct{ D }\n"
+        "type A struct{ B; C }\ntype Huge struct{ b [1 << 40]byte }\n"
+        "var a A\nvar h Huge\n"
+        "func f() uintptr { return unsafe.Offsetof(a.x) + unsafe.Sizeof(h) }\n")
+    assert "offsetof:A.x" not in keys and "sizeof:h" not in keys
+    assert "no fact card for unsafe.Offsetof(a.x): no field x" in warnings
+    assert "no fact card for unsafe.Sizeof(h): too large for 386, where it does not compile" \
+        in warnings
