@@ -13,7 +13,6 @@ from srs.parse.context import LessonContext, fenced, plain_markdown, slugify
 from srs.parse.document import Block
 
 LABEL = re.compile(r"^(?://|#)\s*(\S.*?)\s*$")
-_PREAMBLE = re.compile(r"^\s*(package\s+\w+|import\b|\)|\"[^\"]*\"\s*$)")
 _LINE_COMMENT = {"go": "//", "golang": "//", "c": "//", "rust": "//", "python": "#", "sh": "#",
                  "bash": "#", "": "//"}
 
@@ -30,7 +29,7 @@ def extract_code(ctx: LessonContext, block: Block, path: tuple[str, ...], ordina
     topic = path[-1]
     section = "/".join(slugify(p) for p in path)
     if not groups:
-        body = [line for line in lines if not _PREAMBLE.match(line)]
+        body = _without_preamble(lines)
         if any(line.strip() for line in body):
             ordinal += 1
             front = f"*{plain_markdown(ctx.title)}* › {topic}\n\nWrite the Go code for **{topic}**."
@@ -44,6 +43,22 @@ def extract_code(ctx: LessonContext, block: Block, path: tuple[str, ...], ordina
         ctx.add(CardKind.CODE, f"{section}#{ordinal}", front,
                 fenced("\n".join(statements), lang), first_line + at, section)
     return ordinal
+
+
+def _without_preamble(lines: list[str]) -> list[str]:
+    """The code without its `package` clause and imports (an import group up to its `)`);
+    a `)` closing a `const` or `var` group stays."""
+    kept: list[str] = []
+    in_imports = False
+    for line in lines:
+        text = line.strip()
+        if in_imports:
+            in_imports = text != ")"
+        elif text.startswith("import") and text[6:7] in ("", " ", "(", "\t", '"'):
+            in_imports = text.endswith("(")
+        elif not re.match(r"package\s+\w+\s*$", text):
+            kept.append(line)
+    return kept
 
 
 def _groups(lines: list[str], marker: str) -> list[tuple[str, int, list[str]]]:

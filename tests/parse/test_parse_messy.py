@@ -184,6 +184,14 @@ def test_control_characters_are_replaced_with_a_warning_at_the_first() -> None:
     assert card.back == "\ufffd2J and \ufffd and\ttab"
 
 
+def test_a_code_card_drops_the_imports_but_keeps_a_const_group_whole() -> None:
+    body = ("# T\n\n## Deep Explanation\n\n### Sizes\n\n```go\npackage main\n\nimport (\n"
+            "\t\"fmt\"\n)\n\nconst (\n\tSize = 16\n)\n\nfunc main() { fmt.Println(Size) }\n```\n")
+    [card] = parse(body).cards
+    assert "import" not in card.back and '"fmt"' not in card.back
+    assert "const (\n\tSize = 16\n)\n" in card.back
+
+
 def test_html_and_non_ascii() -> None:
     body = ("# Über\n\n<div class=\"note\">Aufmerksamkeit: <b>wichtig</b></div>\n\n"
             "## Cards\n\nQ: Was zählt `unsafe.Sizeof`? <script>x</script> {#größe}\n"
