@@ -117,11 +117,14 @@ def verify(
         raise _fail(exc) from None
     for mismatch in report.mismatches:
         typer.echo(str(mismatch))
+    for left_out in report.unchecked:
+        typer.echo(str(left_out), err=True)
     ran = ", ".join(report.ran) or "none"
     built = ", ".join(a for a in report.arches if a not in report.ran) or "none"
     typer.echo(
         f"{report.facts} facts from {len(sources)} lessons, run on {ran}, "
         f"cross-compiled for {built}: {len(report.mismatches)} mismatches"
+        + (f", {len(report.unchecked)} not checked" if report.unchecked else "")
         + (" (cached)" if report.cached else ""),
         err=True,
     )

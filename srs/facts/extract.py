@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from srs.facts import api
 from srs.facts.golex import IDENT, STRING, Token
 from srs.facts.gotypes import (
+    BlockDecls,
     Env,
     Parser,
     SyntaxIssue,
@@ -116,7 +117,7 @@ def analyze(lesson: Lesson) -> Analysis:
             except RecursionError:
                 warn(lesson_line, f"no fact card for unsafe.{name}({_compact(arg_text)}): "
                                   "types nested too deeply")
-        for call, line in _api_calls(blk.tokens, blk.text, env):
+        for call, line in _api_calls(blk, env):
             text = api.describe(call)
             if text is None:
                 continue
@@ -224,41 +225,8 @@ def _split_args(text: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-_ATOMIC_TYPE = re.compile(r"\*?\s*atomic\s*\.\s*(\w+)(\s*\[.*\])?")
-_ATOMIC_LITERAL = re.compile(r"&?\s*(atomic \. \w+(?: \[ .* \])?) \{")
-
-
-def _atomic_holders(env: Env) -> dict[str, str]:
-    """Names (variables and struct fields) declared with a sync/atomic type -> the kind."""
-    holders: dict[str, str] = {}
-
-    def kind_of(text: str) -> str | None:
-        if "atomic" not in text:
-            return None
-        m = _ATOMIC_TYPE.fullmatch(text.strip())
-        return m.group(1) if m and m.group(1) in api.ATOMIC_TYPES else None
-
-    for name, decl in env.vars.items():
-        if isinstance(decl, str):
-            continue
-        if decl.texpr is not None and (k := kind_of(decl.texpr.text)):
-            holders[name] = k
-        elif decl.init and any(t.text == "atomic" for t in decl.init[:2]):
-            init = " ".join(t.text for t in decl.init)
-            m = _ATOMIC_LITERAL.match(init)
-            if m and (k := kind_of(m.group(1))):
-                holders[name] = k
-    for tdecl in env.types.values():
-        if isinstance(tdecl, TypeDecl) and tdecl.texpr is not None and tdecl.texpr.kind == "struct":
-            for names, ftexpr, embedded in tdecl.texpr.fields:
-                if (k := kind_of(ftexpr.text)) and not embedded:
-                    for n in names:
-                        holders[n] = k
-    return holders
-
-
-def _api_calls(toks: list[Token], text: str, env: Env) -> list[tuple[api.Call, int]]:
-    holders = _atomic_holders(env)
+def _api_calls(blk: BlockDecls, env: Env) -> list[tuple[api.Call, int]]:
+    toks, text = blk.tokens, blk.text
     found: list[tuple[api.Call, int]] = []
     explained_in_calls: set[str] = set()
     flags: list[tuple[str, int]] = []
@@ -278,12 +246,9 @@ def _api_calls(toks: list[Token], text: str, env: Env) -> list[tuple[api.Call, i
         receiver: str | None = None
         if a.text in ("atomic", "unsafe", "syscall", "unix") and qualified:
             name = f"{a.text}.{b.text}"
-        elif a.text in holders:
-            name = f"atomic.{holders[a.text]}.{b.text}"
-            j = i
-            while j >= 2 and toks[j - 1].text == "." and toks[j - 2].kind == IDENT:
-                j -= 2
-            receiver = text[toks[j].start:a.end]
+        elif (held := api.atomic_receiver(blk, env, i)) is not None:
+            kind, receiver = held
+            name = f"atomic.{kind}.{b.text}"
         else:
             continue
         if name not in api.REGISTRY:

@@ -9,11 +9,16 @@ a wrong number is a type error that names the compiler's value.
 
 Results are cached by a hash of the generated sources, so an unchanged second run does
 not start the toolchain at all.
+
+Only the standard library is imported: a module from elsewhere would have to be downloaded
+(and is not there offline), and one missing import fails the whole program. Facts whose
+declarations need such a package are left out and reported as not checked.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -22,17 +27,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from srs.errors import SrsError, ToolchainMissingError
 from srs.facts.extract import Analysis, NumericFact
-from srs.facts.gotypes import PACKAGE_PATHS, Env, TypeDecl, Unresolved
+from srs.facts.golex import IDENT, tokenize
+from srs.facts.gotypes import PACKAGE_PATHS, STD_IMPORTS, Env, TypeDecl, Unresolved
 from srs.model import SourcePos
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 ALL_ARCHES = ("amd64", "386", "arm64", "arm")
 INSTALL_HINT = ("the Go toolchain (`go`) is not on PATH: install it with "
                 "`apt-get install golang-go` (Debian/Ubuntu) or from https://go.dev/dl")
@@ -52,18 +58,36 @@ class Mismatch:
         return f"{self.pos}: {self.key} on {self.arch}: ours {self.ours}, go {self.go}"
 
 
+@dataclass(frozen=True, slots=True)
+class Unchecked:
+    """A fact left out of the program: its declarations need `packages`, which are not in
+    the standard library."""
+
+    pos: SourcePos
+    key: str
+    packages: tuple[str, ...]
+
+    def __str__(self) -> str:
+        which = "is" if len(self.packages) == 1 else "are"
+        return (f"{self.pos}: {self.key} not checked: it needs {', '.join(self.packages)}, "
+                f"which {which} not in the standard library")
+
+
 @dataclass
 class Report:
-    facts: int
+    facts: int  # the facts checked; `unchecked` are not counted
     arches: tuple[str, ...]
     mismatches: list[Mismatch] = field(default_factory=list)
     cached: bool = False
     ran: tuple[str, ...] = ()  # arches whose binaries ran; the others were cross-compiled
+    unchecked: list[Unchecked] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {"facts": self.facts, "arches": list(self.arches), "ran": list(self.ran),
                 "mismatches": [[str(m.pos.path), m.pos.line, m.key, m.arch, m.ours, m.go]
-                               for m in self.mismatches]}
+                               for m in self.mismatches],
+                "unchecked": [[str(u.pos.path), u.pos.line, u.key, list(u.packages)]
+                              for u in self.unchecked]}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Report:
@@ -73,10 +97,12 @@ class Report:
         assert isinstance(facts, int)
         arches = data["arches"]
         ran = data["ran"]
-        assert isinstance(arches, list) and isinstance(ran, list)
+        left = data["unchecked"]
+        assert isinstance(arches, list) and isinstance(ran, list) and isinstance(left, list)
         return cls(facts, tuple(arches), [
             Mismatch(SourcePos(Path(r[0]), int(r[1])), r[2], r[3], r[4], r[5]) for r in rows
-        ], cached=True, ran=tuple(ran))
+        ], cached=True, ran=tuple(ran), unchecked=[
+            Unchecked(SourcePos(Path(u[0]), int(u[1])), u[2], tuple(u[3])) for u in left])
 
 
 @dataclass
@@ -99,25 +125,75 @@ class _Package:
                 and not (set(decls) & set(imports)) and not (set(decls) & set(self.imports))
                 and not (set(imports) & set(self.decls)))
 
+
 @dataclass
 class Program:
-    """The generated module: file name -> source, and where each fact sits."""
+    """The generated module: file name -> source, and where each fact sits; the facts
+    left out of it."""
 
     files: dict[str, str]
     packages: list[_Package]
+    unchecked: list[Unchecked] = field(default_factory=list)
 
     @property
     def digest(self) -> str:
         h = hashlib.sha256(CACHE_VERSION.encode())
         for name in sorted(self.files):
             h.update(name.encode() + b"\0" + self.files[name].encode() + b"\0")
+        for u in self.unchecked:  # a cached report repeats them
+            h.update(f"{u}\0".encode())
         return h.hexdigest()
 
 
-def _env_parts(env: Env, facts: list[NumericFact], path: Path
-               ) -> tuple[dict[str, str], dict[str, str], list[str], dict[str, SourcePos]]:
-    """The declarations, imports and blank uses a package needs for these facts, and where
-    each declaration stands in its lesson."""
+def _names(source: str) -> set[str]:
+    """The identifiers of Go source that are not selected with `.`: the names it uses,
+    and its field names too (a field named like a declaration at worst leaves a fact
+    unchecked)."""
+    toks = tokenize(source)
+    return {t.text for k, t in enumerate(toks)
+            if t.kind == IDENT and (k == 0 or toks[k - 1].text != ".")}
+
+
+def _qualifiers(source: str) -> set[str]:
+    """The package names written before a `.` in Go source (`websocket` in
+    `*websocket.Conn`)."""
+    toks = tokenize(source)
+    return {t.text for k, t in enumerate(toks[:-1])
+            if t.kind == IDENT and toks[k + 1].text == "."
+            and (k == 0 or toks[k - 1].text != ".")}
+
+
+def _outside(env: Env, is_std: Callable[[str], bool]) -> dict[str, str]:
+    """Package name -> import path of the packages outside the standard library that the
+    environment's declarations refer to (the library types gotypes saw, `env.refs`)."""
+    paths = {alias: env.imports.get(alias, alias)
+             for alias in {ref.split(".")[0] for ref in env.refs}}
+    return {alias: path for alias, path in paths.items() if not is_std(path)}
+
+
+def _foreign(decls: dict[str, str], outside: dict[str, str]) -> dict[str, set[str]]:
+    """Each declaration that needs a package of `outside`, directly or through another
+    declaration -> the import paths of those packages."""
+    needs = {name: {outside[a] for a in _qualifiers(src) if a in outside}
+             for name, src in decls.items()}
+    uses = {name: _names(src) - {name} for name, src in decls.items()}
+    changed = True
+    while changed:  # one pass per level of declarations built on declarations
+        changed = False
+        for name, used in uses.items():
+            more = set().union(*(needs[u] for u in used if u in needs)) - needs[name]
+            if more:
+                needs[name] |= more
+                changed = True
+    return {name: paths for name, paths in needs.items() if paths}
+
+
+def _env_parts(env: Env, facts: list[NumericFact], path: Path, is_std: Callable[[str], bool]
+               ) -> tuple[dict[str, str], dict[str, str], list[str], dict[str, SourcePos],
+                          list[NumericFact], list[Unchecked]]:
+    """The declarations, imports and blank uses a package needs for these facts, where
+    each declaration stands in its lesson, the facts it can check, and those it cannot
+    (they need a package outside the standard library)."""
     decls: dict[str, str] = {}
     where: dict[str, SourcePos] = {}
     for name, decl in sorted(env.types.items()):
@@ -129,6 +205,21 @@ def _env_parts(env: Env, facts: list[NumericFact], path: Path
             continue
         decls[name] = f"type {decl.source}"
         where[name] = SourcePos(path, decl.line)
+    outside = _outside(env, is_std)
+    foreign = _foreign(decls, outside)
+    kept: list[NumericFact] = []
+    unchecked: list[Unchecked] = []
+    for fact in facts:
+        source = " ".join([fact.expr, *(t for _, t in fact.locals)])
+        needs = set().union(*(foreign.get(n, set()) for n in _names(source)),
+                            {outside[a] for a in _qualifiers(source) if a in outside})
+        if needs:
+            unchecked.append(Unchecked(fact.pos, fact.key, tuple(sorted(needs))))
+        else:
+            kept.append(fact)
+    facts = kept
+    for name in foreign:
+        del decls[name], where[name]
     for name, cdecl in sorted(env.consts.items()):
         if isinstance(cdecl, str):
             continue
@@ -146,11 +237,13 @@ def _env_parts(env: Env, facts: list[NumericFact], path: Path
             uses.append(use)
     for ref in sorted(env.refs):
         alias = ref.split(".")[0]
+        if alias in outside:
+            continue
         if alias in env.imports and alias not in imports:
             imports[alias] = env.imports[alias]
         if alias in imports:
             uses.append(f"var _ *{ref}")
-    return decls, imports, uses, where
+    return decls, imports, uses, where, facts, unchecked
 
 
 def _head(pkg: _Package) -> list[str]:
@@ -165,15 +258,23 @@ def _statement(fact: NumericFact, inner: str) -> str:
     return "\t{ " + decls + inner + " }"
 
 
-def build_program(analyses: Sequence[Analysis]) -> Program:
+def build_program(analyses: Sequence[Analysis],
+                  is_std: Callable[[str], bool] | None = None) -> Program:
+    """The Go module asking every fact; `is_std` tells an import path of the standard
+    library (by default, as `go list std` does)."""
+    is_std = is_std or in_standard_library
     packages: list[_Package] = []
+    left_out: list[Unchecked] = []
     for analysis in analyses:
         by_env: dict[int, list[NumericFact]] = {}
         for fact in analysis.facts:
             by_env.setdefault(fact.env_key, []).append(fact)
         for env_key, facts in sorted(by_env.items()):
-            decls, imports, uses, where = _env_parts(analysis.envs[env_key], facts,
-                                                     analysis.lesson.path)
+            decls, imports, uses, where, facts, unchecked = _env_parts(
+                analysis.envs[env_key], facts, analysis.lesson.path, is_std)
+            left_out += unchecked
+            if not facts:
+                continue
             pkg = next((p for p in packages if p.accepts(decls, imports)), None)
             if pkg is None:
                 pkg = _Package(f"l{len(packages)}")
@@ -214,7 +315,39 @@ def build_program(analyses: Sequence[Analysis]) -> Program:
         main.append(f"\tfor _, v := range {pkg.name}.Values() {{ fmt.Println(v) }}")
     main += ["}", ""]
     files["main.go"] = "\n".join(main)
-    return Program(files, packages)
+    return Program(files, packages, left_out)
+
+
+# Import paths known to be in the standard library without asking `go`.
+_KNOWN_STD = frozenset(STD_IMPORTS.values())
+
+
+def in_standard_library(path: str) -> bool:
+    """Whether `path` names a package of the standard library. A first element with a dot
+    (`github.com/...`) is never one; the paths gotypes knows always are; for the rest
+    (`log/slog`, or `myapp/store` of a local module) the installed toolchain is asked
+    once, and without it the answer is no, so such a fact is reported as not checked
+    rather than breaking the program."""
+    if path in _KNOWN_STD:
+        return True
+    first = path.split("/", 1)[0]
+    if not first or "." in first:
+        return False
+    std = _std_packages(toolchain_identity())
+    return std is not None and path in std
+
+
+@functools.cache
+def _std_packages(identity: str) -> frozenset[str] | None:
+    """`go list std` of the toolchain with this identity (the key: another Go, another
+    list), or None when it cannot be asked. It reads only GOROOT: no network."""
+    go = shutil.which("go")
+    if go is None:
+        return None
+    proc = subprocess.run([go, "list", "std"], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, GOFLAGS="", GO111MODULE="on"),
+                          cwd=tempfile.gettempdir())
+    return frozenset(proc.stdout.split()) if proc.returncode == 0 else None
 
 
 def _go() -> str:
@@ -441,7 +574,7 @@ def verify(analyses: Sequence[Analysis], cache_dir: Path | None = None,
         f"{program.digest}|{','.join(arches)}|{toolchain_identity()}".encode()).hexdigest()
     report = cached_report(cache_dir, key) if cache_dir is not None else None
     if report is None:
-        report = Report(count, tuple(arches))
+        report = Report(count, tuple(arches), unchecked=program.unchecked)
         if count:
             report.mismatches, report.ran = run_program(program, arches)
     if cache_dir is not None:
