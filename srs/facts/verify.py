@@ -145,22 +145,18 @@ class Program:
         return h.hexdigest()
 
 
-def _names(source: str) -> set[str]:
-    """The identifiers of Go source that are not selected with `.`: the names it uses,
-    and its field names too (a field named like a declaration at worst leaves a fact
-    unchecked)."""
+def _names_and_qualifiers(source: str) -> tuple[set[str], set[str]]:
+    """The identifiers of Go source that are not selected with `.` (the names it uses, and
+    its field names too: a field named like a declaration at worst leaves a fact
+    unchecked), and of those the ones written before a `.`, the package names
+    (`websocket` in `*websocket.Conn`)."""
     toks = tokenize(source)
-    return {t.text for k, t in enumerate(toks)
-            if t.kind == IDENT and (k == 0 or toks[k - 1].text != ".")}
-
-
-def _qualifiers(source: str) -> set[str]:
-    """The package names written before a `.` in Go source (`websocket` in
-    `*websocket.Conn`)."""
-    toks = tokenize(source)
-    return {t.text for k, t in enumerate(toks[:-1])
-            if t.kind == IDENT and toks[k + 1].text == "."
-            and (k == 0 or toks[k - 1].text != ".")}
+    names = {t.text for k, t in enumerate(toks)
+             if t.kind == IDENT and (k == 0 or toks[k - 1].text != ".")}
+    qualifiers = {t.text for k, t in enumerate(toks[:-1])
+                  if t.kind == IDENT and toks[k + 1].text == "."
+                  and (k == 0 or toks[k - 1].text != ".")}
+    return names, qualifiers
 
 
 def _outside(env: Env, is_std: Callable[[str], bool]) -> dict[str, str]:
@@ -174,9 +170,10 @@ def _outside(env: Env, is_std: Callable[[str], bool]) -> dict[str, str]:
 def _foreign(decls: dict[str, str], outside: dict[str, str]) -> dict[str, set[str]]:
     """Each declaration that needs a package of `outside`, directly or through another
     declaration -> the import paths of those packages."""
-    needs = {name: {outside[a] for a in _qualifiers(src) if a in outside}
-             for name, src in decls.items()}
-    uses = {name: _names(src) - {name} for name, src in decls.items()}
+    read = {name: _names_and_qualifiers(src) for name, src in decls.items()}
+    needs = {name: {outside[a] for a in qualifiers if a in outside}
+             for name, (_, qualifiers) in read.items()}
+    uses = {name: names - {name} for name, (names, _) in read.items()}
     changed = True
     while changed:  # one pass per level of declarations built on declarations
         changed = False
@@ -211,8 +208,9 @@ def _env_parts(env: Env, facts: list[NumericFact], path: Path, is_std: Callable[
     unchecked: list[Unchecked] = []
     for fact in facts:
         source = " ".join([fact.expr, *(t for _, t in fact.locals)])
-        needs = set().union(*(foreign.get(n, set()) for n in _names(source)),
-                            {outside[a] for a in _qualifiers(source) if a in outside})
+        names, qualifiers = _names_and_qualifiers(source)
+        needs = set().union(*(foreign.get(n, set()) for n in names),
+                            {outside[a] for a in qualifiers if a in outside})
         if needs:
             unchecked.append(Unchecked(fact.pos, fact.key, tuple(sorted(needs))))
         else:
