@@ -55,41 +55,51 @@ KEYWORDS = frozenset(
 )
 
 
+# The token kind of each group of `_TOKEN`, by group number ("nl", "lc", "bc" and "end"
+# are not tokens). Every alternative is a group, so group 0 is never the last one matched.
+_KINDS: list[str] = [
+    OP if name in ("op", "op2") else name
+    for name in sorted(_TOKEN.groupindex, key=_TOKEN.groupindex.__getitem__)
+]
+_KINDS.insert(0, OP)
+# `Token(...)` goes through the named tuple's Python-level `__new__`; this does not.
+_new_token = tuple.__new__
+
+
+def _ends_statement(kind: str, text: str) -> bool:
+    """Whether Go inserts a `;` after a token of this kind and text at a line end."""
+    if kind == IDENT:
+        return text not in KEYWORDS or text in _ENDING_WORDS
+    return kind in _ENDS_STATEMENT or (kind == OP and text in _ENDING_OPS)
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of `text`, with `;` inserted where Go inserts them (text ";" at a newline)."""
     tokens: list[Token] = []
     append = tokens.append
+    kinds = _KINDS
     line = 0
-    ends_ops = _ENDING_OPS
-    ends_kinds = _ENDS_STATEMENT
-    keywords = KEYWORDS
-    ending_words = _ENDING_WORDS
     last_kind = ""
     last_text = ""
-
-    def needs_semicolon() -> bool:
-        if last_kind == IDENT:
-            return last_text not in keywords or last_text in ending_words
-        return last_kind in ends_kinds or (last_kind == OP and last_text in ends_ops)
-
     for m in _TOKEN.finditer(text):
-        group = m.lastgroup or "op2"
-        if group == "lc" or group == "end":
+        group = m.lastindex or 0
+        kind = kinds[group]
+        if kind == "lc" or kind == "end":
             continue
-        value = m.group(group)
-        kind = OP if group == "op2" else group
+        start, end = m.span(group)
+        value = text[start:end]
         if kind == "nl" or kind == "bc":
             if "\n" in value:
-                if last_kind and needs_semicolon():
-                    start = m.start(group)
-                    append(Token(OP, ";", start, start, line))
+                if last_kind and _ends_statement(last_kind, last_text):
+                    append(_new_token(Token, (OP, ";", start, start, line)))
                     last_kind, last_text = OP, ";"
                 line += value.count("\n")
             continue
-        append(Token(kind, value, m.start(group), m.end(), line))
-        last_kind, last_text = kind, value
+        append(_new_token(Token, (kind, value, start, end, line)))
+        last_kind = kind
+        last_text = value
         if kind == STRING and "\n" in value:
             line += value.count("\n")  # raw strings
-    if last_kind and needs_semicolon():
-        append(Token(OP, ";", len(text), len(text), line))
+    if last_kind and _ends_statement(last_kind, last_text):
+        append(_new_token(Token, (OP, ";", len(text), len(text), line)))
     return tokens
