@@ -1004,6 +1004,7 @@ class _Tally:
     per_type: Counter[str] = field(default_factory=Counter)
     decks: set[str] = field(default_factory=set)
     mods: dict[str, Previous] = field(default_factory=dict)
+    images: set[str] = field(default_factory=set)  # media names the written notes show
 
 
 def _genanki_models(css: str) -> dict[CardKind, Any]:
@@ -1030,6 +1031,8 @@ def _genanki_models(css: str) -> dict[CardKind, Any]:
 
 
 _CLOZE_REF = re.compile(r"{{c(\d+)::")
+# How markdown-it writes an image, its `src` being the packed file's name.
+_IMAGE_SRC = re.compile(rb'<img src="([^"]*)"')
 # `flds` and `sfld` arrive as UTF-8 bytes: CAST makes them TEXT without a round trip
 # through Python strings (the collection's encoding is UTF-8).
 _NOTE_SQL = "INSERT INTO notes VALUES(?,?,?,?,?,?,CAST(? AS TEXT),CAST(? AS TEXT),?,?,?)"
@@ -1106,6 +1109,8 @@ def _write_collection(
             for ord_ in _card_ords(data):
                 card_rows.append((next(id_gen), note_id, deck_id, ord_, mod, -1, 0, 0,
                                   data.due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
+            if b"<img " in data.flds:
+                tally.images.update(n.decode() for n in _IMAGE_SRC.findall(data.flds))
             tally.notes += 1
             tally.per_type[NOTE_TYPES[data.kind].name] += 1
             if len(note_rows) >= 1000:
@@ -1234,7 +1239,8 @@ def export_lessons(
         notes = iter_notes(lessons, builder, manifest_decks, progress, workers, render_cache)
         tally = _write_collection(notes, db_path, when, previous)
         _raise_collected(builder)
-        media = _used_media(builder)
+        # A note left out as a duplicate takes the images only it shows with it.
+        media = [m for m in _used_media(builder) if m.name in tally.images]
         _zip_package(zip_path, db_path, media)
         # The sidecar first: if it cannot be written, the old package is left as it was.
         try:

@@ -131,6 +131,26 @@ def test_a_repeated_card_id_leaves_out_the_later_note_and_exports_the_rest(
     assert (tmp_path / "twice.apkg").read_bytes() == (tmp_path / "once.apkg").read_bytes()
 
 
+def test_a_note_left_out_as_a_duplicate_takes_its_images_with_it(tmp_path: Path) -> None:
+    for name, answer in (("a", "A: Plain."), ("b", "A: ![pic](pic.png)")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "pic.png").write_bytes(b"\x89PNG " + name.encode())
+        # One canonical id and one explicit id: both lessons make the same card id.
+        (folder / "lesson.md").write_text(
+            f"---\ntitle: {name}\ncanonical_id: same\n---\n\n# {name}\n\n## Cards\n\n"
+            f"Q: Which? {{#q}}\n{answer}\n", encoding="utf-8")
+    lessons = load_corpus([tmp_path / "a" / "lesson.md", tmp_path / "b" / "lesson.md"]).lessons
+    summary = export_lessons(lessons, tmp_path / "deck.apkg", timestamp=T0)
+    assert (summary.notes, summary.skipped, summary.media) == (1, 1, 0)
+    with zipfile.ZipFile(tmp_path / "deck.apkg") as zf:
+        assert json.loads(zf.read("media")) == {}
+        assert sorted(zf.namelist()) == ["collection.anki2", "media"]
+    # The other way round, the kept note shows the image and the package holds it.
+    summary = export_lessons(lessons[::-1], tmp_path / "other.apkg", timestamp=T0)
+    assert (summary.notes, summary.skipped, summary.media) == (1, 1, 1)
+
+
 def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     with pytest.raises(ExportError, match="output folder does not exist"):
