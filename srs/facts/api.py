@@ -250,7 +250,7 @@ def _flag(name: str) -> Callable[[Call], str]:
     combine = ("Combine protections with |, e.g. PROT_READ|PROT_WRITE."
                if name.startswith("PROT_") else
                "Exactly one of MAP_SHARED and MAP_PRIVATE is required; others are or-ed in.")
-    return lambda call: (f"In the {where} argument of syscall.Mmap, {name} means: "
+    return lambda call: (f"In the {where} argument of {_package(call)}.Mmap, {name} means: "
                          f"{FLAGS[name]}. {combine}")
 
 
@@ -315,7 +315,7 @@ def _registry() -> dict[str, Callable[[Call], str]]:
     reg["unix.Mmap"] = _mmap
     reg["unix.Munmap"] = _munmap
     for flag in FLAGS:
-        reg[f"syscall.{flag}"] = _flag(flag)
+        reg[f"syscall.{flag}"] = reg[f"unix.{flag}"] = _flag(flag)
     return reg
 
 

@@ -229,12 +229,12 @@ def _api_calls(blk: BlockDecls, env: Env) -> list[tuple[api.Call, int]]:
     toks, text = blk.tokens, blk.text
     found: list[tuple[api.Call, int]] = []
     explained_in_calls: set[str] = set()
-    flags: list[tuple[str, int]] = []
+    flags: list[tuple[str, str, int]] = []  # (package, flag, line)
     # Every pattern below is `name . name`: only the tokens before a dot are looked at.
     for i in [k - 1 for k, t in enumerate(toks) if t.text == "." and 0 < k < len(toks) - 1]:
         a, b = toks[i], toks[i + 2]
         if a.kind == IDENT and a.text in ("syscall", "unix") and b.text in api.FLAGS:
-            flags.append((b.text, a.line))
+            flags.append((a.text, b.text, a.line))
         if i + 3 >= len(toks):
             continue
         paren = toks[i + 3]
@@ -264,9 +264,9 @@ def _api_calls(blk: BlockDecls, env: Env) -> list[tuple[api.Call, int]]:
                 explained_in_calls.update(re.findall(r"\b(?:PROT|MAP)_\w+", " ".join(args)))
         else:
             found.append((api.Call(name, args, receiver), a.line))
-    for flag, line in flags:
+    for package, flag, line in flags:
         if flag not in explained_in_calls:
-            found.append((api.Call(f"syscall.{flag}", ()), line))
+            found.append((api.Call(f"{package}.{flag}", ()), line))
     return found
 
 

@@ -200,6 +200,15 @@ def test_mmap_flags_outside_the_call_get_their_own_cards() -> None:
     assert not {k for k in seed if "PROT_" in k or "MAP_" in k}
 
 
+def test_mmap_flags_name_the_package_they_are_written_with() -> None:
+    src = ("prot := unix.PROT_READ | unix.PROT_WRITE\n"
+           "data, err := unix.Mmap(fd, 0, 4096, prot, unix.MAP_SHARED)\n")
+    backs = by_key(lesson_of(src))
+    assert backs["api:unix.PROT_WRITE"].startswith(
+        "In the protection (prot) argument of unix.Mmap, PROT_WRITE means: pages may be written")
+    assert not {k for k in backs if k.startswith("api:syscall.")}
+
+
 PARAMS = Path(__file__).resolve().parent / "fixtures" / "params.md"
 
 
