@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,16 +139,15 @@ class Field:
         return self.type.go if self.embedded else f"{self.name} {self.type.go}"
 
 
-@dataclass(frozen=True, slots=True)
-class Placed:
+class Placed(NamedTuple):
+    # Named tuples: a layout is worked out for four targets per struct, on every load.
     field: Field
     offset: int
     size: int
     padding_before: int
 
 
-@dataclass(frozen=True, slots=True)
-class StructLayout:
+class StructLayout(NamedTuple):
     fields: tuple[Placed, ...]
     size: int
     align: int
