@@ -98,8 +98,9 @@ def _atomic_function(op: str, kind: str) -> Callable[[Call], str]:
             text = (f"Atomically replaces {v} with {v} | {_arg(call, 1, 'mask')} and returns "
                     "the old value (Go 1.23 and later).")
         if kind in ("Int64", "Uint64"):
-            text += (f" On 386 and 32-bit ARM the {go} it points to must be 8-byte aligned "
-                     "(the first word of an allocated struct, array or slice is).")
+            text += (f" On 386, 32-bit ARM and 32-bit MIPS the {go} it points to must be "
+                     "8-byte aligned; the first word of a variable, or of an allocated struct, "
+                     "array or slice, is.")
         return f"{text} {SEQ_CST}"
 
     return describe
@@ -175,14 +176,17 @@ def _unsafe_compile_time(name: str) -> Callable[[Call], str]:
                   "pointer and length)",
         "Alignof": "the alignment the type requires: addresses of such values are multiples "
                    "of it (for a struct field, the field's alignment)",
-        "Offsetof": "the byte offset of the selected field from the start of its struct, "
-                    "which must be reachable without following a pointer",
+        "Offsetof": "the byte offset of the selected field from the start of the struct "
+                    "the selector's operand denotes (itself or, for a pointer, what it points "
+                    "to); a field promoted through embedding must be reachable without "
+                    "passing through an embedded pointer",
     }[name]
 
     def describe(call: Call) -> str:
         a = _arg(call, 0, "x")
         return (f"unsafe.{name}({a}) returns {what}. It is a uintptr constant computed at "
-                f"compile time from the static type of {a}; the expression is not evaluated, "
+                f"compile time from the static type of {a} (unless that type involves a type "
+                "parameter of variable size); the expression is not evaluated, "
                 "and the result can differ between GOARCH values (int and pointers are 8 "
                 "bytes on amd64 and arm64, 4 on 386 and arm).")
 
@@ -271,8 +275,9 @@ def _mmap(call: Call) -> str:
             "backed by the mapping, plus an error (a syscall.Errno) on failure. ")
     if explained:
         text += "Here: " + "; ".join(explained) + ". "
-    text += ("Writing to a read-only mapping faults (SIGSEGV), and touching pages past the end "
-             "of the file raises SIGBUS. The mapping stays valid after the file is closed and "
+    text += ("Writing to a read-only mapping faults (SIGSEGV), and touching a page wholly past "
+             "the end of the file raises SIGBUS (the rest of the last, partial page reads as "
+             "zeros). The mapping stays valid after the file is closed and "
              f"is released only by {_package(call)}.Munmap on the returned slice.")
     return text
 
@@ -283,9 +288,10 @@ def _munmap(call: Call) -> str:
     sync = ("unix.Msync forces it" if pkg == "unix" else
             "unix.Msync from golang.org/x/sys/unix forces it; package syscall has no Msync")
     return (f"Removes the mapping behind {b} (the exact slice {pkg}.Mmap returned) and "
-            "returns an error or nil. Any later access through the slice, or a string or "
-            "pointer derived from it, faults; with MAP_SHARED, dirty pages reach the file "
-            f"eventually ({sync}).")
+            "returns an error or nil. A later access through the slice, or a string or "
+            "pointer derived from it, usually faults (SIGSEGV, a fatal error); if the address "
+            "range has been mapped again since, it silently reads or overwrites that memory. "
+            f"With MAP_SHARED, dirty pages reach the file eventually ({sync}).")
 
 
 def _registry() -> dict[str, Callable[[Call], str]]:
@@ -328,13 +334,33 @@ def describe(call: Call) -> str | None:
     return entry(call) if entry else None
 
 
+# A call longer than this is named by its function alone in the question.
+_QUESTION_CALL_CHARS = 60
+
+
 def question(call: Call) -> str:
+    """The card's question. It names the call it asks about, as written: the line shown
+    under it may hold other calls (`unsafe.Slice(unsafe.StringData(s), n)`)."""
     if call.api.split(".")[-1] in FLAGS:
         return f"What does `{call.api}` select when mapping memory?"
     if call.api.startswith("unsafe.") and call.api.split(".")[1] in ("Sizeof", "Alignof",
                                                                      "Offsetof"):
         return f"What does `{call.api}` compute, and when?"
-    return "What does this call do, and what does it return?"
+    method = call.api.rsplit(".", 1)[1]
+    name = f"{call.receiver}.{method}" if call.receiver else call.api
+    written = f"{name}({', '.join(call.args)})"
+    if len(written) > _QUESTION_CALL_CHARS or "`" in written:
+        written = name
+    about = f"`{written}`"
+    if call.api == "unsafe.Pointer":
+        return (f"What does the conversion {about} do, and which pointer conversions does Go "
+                "promise to work?")
+    if call.receiver:
+        # The answer depends on the receiver's type, which the line shown may not say.
+        atomic_type = "atomic." + call.api.split(".")[1]
+        return (f"`{call.receiver}` is {_a(atomic_type)}. What does {about} do, and what "
+                "does it return?")
+    return f"What does {about} do, and what does it return?"
 
 
 # ---- which method calls are made on sync/atomic values --------------------------------

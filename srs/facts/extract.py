@@ -557,6 +557,8 @@ def _layout(decl: TypeDecl, env: Env, env_key: int, lesson: Lesson, out: Analysi
                                  SourcePos(lesson.path, decl.line), env_key))
     best = minimal_order(s)
     best_struct = Struct(best)
+    order = "ordered by falling alignment" + (
+        ", zero-size fields first" if any(f.type.size(AMD64) == 0 for f in best) else "")
     best_size = best_struct.size(AMD64)
     front = (f"How many bytes does a `{decl.name}` occupy on amd64, and could another field "
              f"order make it smaller?\n\n```go\n{_uncomment_block('type ' + _dedent(decl))}\n```")
@@ -566,10 +568,10 @@ def _layout(decl: TypeDecl, env: Env, env_key: int, lesson: Lesson, out: Analysi
                                      _values(best_struct.size),
                                      SourcePos(lesson.path, decl.line), env_key))
         body = "\n".join(f"    {f.go}" for f in best)
-        back += (f"\n\nOrdered by falling alignment it takes {best_size} bytes, saving "
+        back += (f"\n\n{order[0].upper()}{order[1:]}, it takes {best_size} bytes, saving "
                  f"{sizes['amd64'] - best_size}:\n\n```go\ntype {decl.name} struct {{\n{body}\n}}"
                  "\n```")
     else:
-        back += (f"\n\nNo field order is smaller: ordered by falling alignment, the fields "
+        back += (f"\n\nNo field order is smaller: {order}, the fields "
                  f"also take {sizes['amd64']} bytes.")
     add(key, front, back, decl.line, headings)

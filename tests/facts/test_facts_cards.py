@@ -239,3 +239,43 @@ def test_a_parameter_declared_again_in_its_function_makes_no_card() -> None:
     assert not any(f.key.startswith("sizeof:p") for f in result.facts)
     messages = [d.message for d in result.diagnostics]
     assert len(messages) == 2 and all("declared again" in m for m in messages)
+
+
+def fronts(lesson: Lesson) -> dict[str, str]:
+    cards, _ = fact_cards(lesson)
+    return {c.key: c.front.split("\n\n", 1)[0] for c in cards}
+
+
+def test_a_call_card_asks_about_the_call_it_answers() -> None:
+    # The line holds two calls; each card names its own, not "this call".
+    asked = fronts(lesson_of(
+        "readOnly := unsafe.Slice(unsafe.StringData(str), len(str))\n"
+        "r1, _, errno := syscall.Syscall(syscall.SYS_MSYNC, uintptr(unsafe.Pointer(p)), n, 0)\n"
+        "var hits atomic.Int64\nhits.Add(1)\n"))
+    assert asked["api:unsafe.StringData"] == (
+        "What does `unsafe.StringData(str)` do, and what does it return?")
+    assert asked["api:unsafe.Slice"] == (
+        "What does `unsafe.Slice(unsafe.StringData(str), len(str))` do, and what does it "
+        "return?")
+    assert asked["api:unsafe.Pointer"] == (
+        "What does the conversion `unsafe.Pointer(p)` do, and which pointer conversions does "
+        "Go promise to work?")
+    # A method's answer depends on the receiver's type, which the line alone does not show.
+    assert asked["api:atomic.Int64.Add"] == (
+        "`hits` is an atomic.Int64. What does `hits.Add(1)` do, and what does it return?")
+
+
+def test_a_long_call_is_named_by_its_function() -> None:
+    asked = fronts(lesson_of(
+        "ok := atomic.CompareAndSwapInt64(&state.connections.active, expectedCount, "
+        "expectedCount+1)\n"))
+    assert asked["api:atomic.CompareAndSwapInt64"] == (
+        "What does `atomic.CompareAndSwapInt64` do, and what does it return?")
+
+
+def test_a_zero_size_field_moves_first_in_the_smaller_order() -> None:
+    backs = by_key(lesson_of("type Tail struct {\n    N int64\n    E struct{}\n}\n"))
+    # A zero-size final field gets a byte of its own, rounded up to 16; moved first, 8.
+    assert backs["layout:Tail"].startswith("**16**")
+    assert ("Ordered by falling alignment, zero-size fields first, it takes 8 bytes, "
+            "saving 8") in backs["layout:Tail"]
