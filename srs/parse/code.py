@@ -15,6 +15,9 @@ from srs.parse.document import Block
 LABEL = re.compile(r"^(?://|#)\s*(\S.*?)\s*$")
 _LINE_COMMENT = {"go": "//", "golang": "//", "c": "//", "rust": "//", "python": "#", "sh": "#",
                  "bash": "#", "": "//"}
+# What a card asks for, by the block's language.
+_WHAT = {"c": "C code", "rust": "Rust code", "python": "Python code", "sh": "commands",
+         "bash": "commands"}
 
 
 def extract_code(ctx: LessonContext, block: Block, path: tuple[str, ...], ordinal: int) -> int:
@@ -27,19 +30,20 @@ def extract_code(ctx: LessonContext, block: Block, path: tuple[str, ...], ordina
     first_line = block.start + 1  # body line of the first content line
     groups = _groups(lines, marker)
     topic = path[-1]
+    what = _WHAT.get(lang, "Go code")
     section = "/".join(slugify(p) for p in path)
     if not groups:
         body = _without_preamble(lines)
         if any(line.strip() for line in body):
             ordinal += 1
-            front = f"*{plain_markdown(ctx.title)}* › {topic}\n\nWrite the Go code for **{topic}**."
+            front = f"*{plain_markdown(ctx.title)}* › {topic}\n\nWrite the {what} for **{topic}**."
             ctx.add(CardKind.CODE, f"{section}#{ordinal}", front, fenced("\n".join(body), lang),
                     first_line, section)
         return ordinal
     for label, at, statements in groups:
         ordinal += 1
         front = (f"*{plain_markdown(ctx.title)}* › {topic}\n\n"
-                 f"Write the Go code for: **{plain_markdown(label)}**")
+                 f"Write the {what} for: **{plain_markdown(label)}**")
         ctx.add(CardKind.CODE, f"{section}#{ordinal}", front,
                 fenced("\n".join(statements), lang), first_line + at, section)
     return ordinal

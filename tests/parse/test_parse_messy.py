@@ -192,6 +192,15 @@ def test_a_code_card_drops_the_imports_but_keeps_a_const_group_whole() -> None:
     assert "const (\n\tSize = 16\n)\n" in card.back
 
 
+def test_a_code_card_asks_for_what_its_block_holds() -> None:
+    body = ("# T\n\n## Deep Explanation\n\n### Profiling\n\n```bash\n# Record a CPU profile\n"
+            "go test -cpuprofile cpu.out\n```\n\n```python\nprint(1)\n```\n\n```go\nx := 1\n```\n")
+    fronts = [card.front.split("\n\n")[1] for card in parse(body).cards]
+    assert fronts == ["Write the commands for: **Record a CPU profile**",
+                      "Write the Python code for **Profiling**.",
+                      "Write the Go code for **Profiling**."]
+
+
 def test_html_and_non_ascii() -> None:
     body = ("# Über\n\n<div class=\"note\">Aufmerksamkeit: <b>wichtig</b></div>\n\n"
             "## Cards\n\nQ: Was zählt `unsafe.Sizeof`? <script>x</script> {#größe}\n"
