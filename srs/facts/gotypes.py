@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from srs.facts.golex import CHAR, FLOAT, IDENT, IMAG, INT, STRING, Token, tokenize
 from srs.facts.layout import (
@@ -68,11 +69,11 @@ STD_IMPORTS = {**PACKAGE_PATHS, "os": "os", "io": "io", "net": "net", "http": "n
 
 # ---- syntax -------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class TExpr:
+class TExpr(NamedTuple):
     """A type expression as written: `kind` is name/pointer/slice/array/map/chan/func/
     interface/struct; `parts` the sub-expressions; `name` for names; `length` the array
-    length tokens; `fields` the struct fields (names, type, embedded)."""
+    length tokens; `fields` the struct fields (names, type, embedded). A named tuple: every
+    type in every block is read on each lesson load."""
 
     kind: str
     text: str
@@ -124,9 +125,8 @@ class Parser:
                 return
 
     def done(self, texpr: TExpr, start: int) -> TExpr:
-        # Every field, by the constructor: `dataclasses.replace` costs several times as much.
-        return TExpr(texpr.kind, self.text_from(start), texpr.name, texpr.parts, texpr.length,
-                     texpr.fields)
+        kind, _, name, parts, length, fields = texpr
+        return TExpr(kind, self.text_from(start), name, parts, length, fields)
 
     def text_from(self, start: int) -> str:
         return " ".join(t.text for t in self.toks[start:self.pos])

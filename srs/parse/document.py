@@ -8,7 +8,6 @@ fence is one opaque block here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -31,8 +30,7 @@ class Block(NamedTuple):
     closed: bool = True  # False: a fence without its closing line, running to the end
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     """A heading and the blocks under it up to the next heading of the same or a higher level."""
 
     title: str

@@ -71,7 +71,8 @@ def _read_question(ctx: LessonContext, heading: Section, number: str) -> _Questi
                     question.choices.append((expected, option.group(2), line_no))
                     in_choice = True
                     continue
-                answer = ANSWER.match(line)
+                # Every answer line has a colon: most lines are not tried at all.
+                answer = ANSWER.match(line) if ":" in line or "：" in line else None
                 if answer:
                     _flush(question, paragraph)
                     question.answer = answer.group(1).upper()
