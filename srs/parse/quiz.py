@@ -15,12 +15,14 @@ from srs.parse.context import LessonContext, slugify
 from srs.parse.document import Section
 
 _BOLD = r"(?:\*\*|__)?"
+# The text groups are greedy and trimmed afterwards: a lazy group followed by optional
+# trailing blanks would cost the regex engine a step per character.
 OPTION = re.compile(
-    rf"^\s*(?:[-*+]\s+)?{_BOLD}\(?([A-Za-z])[).]{_BOLD}\s+(.*?)\s*\\?\s*$"
+    rf"^\s*(?:[-*+]\s+)?{_BOLD}\(?([A-Za-z])[).]{_BOLD}\s+(.*)"
 )
 ANSWER = re.compile(
     rf"^\s*{_BOLD}\s*(?:correct\s+)?answer\s*{_BOLD}\s*[:：]\s*{_BOLD}\s*\(?([A-Za-z])\)?"
-    rf"(?![A-Za-z0-9])\.?\s*{_BOLD}\s*(?:[-–—:]\s*)?(.*?)\s*$",
+    rf"(?![A-Za-z0-9])\.?\s*{_BOLD}\s*(?:[-–—:]\s*)?(.*)",
     re.IGNORECASE,
 )
 QUESTION_HEADING = re.compile(r"^question\s*#?\s*(\d+)\b", re.IGNORECASE)
@@ -68,7 +70,10 @@ def _read_question(ctx: LessonContext, heading: Section, number: str) -> _Questi
                 expected = LETTERS[len(question.choices)] if len(question.choices) < 26 else ""
                 if option and option.group(1).upper() == expected:
                     _flush(question, paragraph)
-                    question.choices.append((expected, option.group(2), line_no))
+                    text = option.group(2).rstrip()
+                    if text.endswith("\\"):  # a hard line break
+                        text = text[:-1].rstrip()
+                    question.choices.append((expected, text, line_no))
                     in_choice = True
                     continue
                 # Every answer line has a colon: most lines are not tried at all.
@@ -77,8 +82,8 @@ def _read_question(ctx: LessonContext, heading: Section, number: str) -> _Questi
                     _flush(question, paragraph)
                     question.answer = answer.group(1).upper()
                     question.answer_line = line_no
-                    if answer.group(2):
-                        paragraph.append(answer.group(2))
+                    if explanation := answer.group(2).rstrip():
+                        paragraph.append(explanation)
                     continue
                 if in_choice and line.strip():
                     # A wrapped option: the line continues the previous choice.
