@@ -56,13 +56,13 @@ def main() -> None:
         srs_parse()  # warm caches (regexes, the MarkdownIt instance)
         base, tokens = best_of(5, markdown_only)
         ours, cards = best_of(5, srs_parse)
-        full, all_cards = best_of(3, srs_with_facts)
+        full, all_cards = best_of(5, srs_with_facts)
     print(f"{n} lessons, mean {mean_size:.0f} bytes")
     print(f"markdown-it-py parse alone : {n / base:8.0f} lessons/s ({tokens} tokens)")
     print(f"srs parse + extraction     : {n / ours:8.0f} lessons/s ({cards} cards)"
           f"  ratio {base / ours:.2f}x (target >= 0.80x)")
     print(f"srs parse + extraction + facts: {n / full:5.0f} lessons/s ({all_cards} cards)"
-          f"  ratio {base / full:.2f}x")
+          f"  ratio {base / full:.2f}x (target >= 0.80x)")
 
 
 if __name__ == "__main__":
