@@ -53,7 +53,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from srs.errors import ExportError
-from srs.model import Card, CardKind, Lesson, card_id, stable_digest
+from srs.model import LETTERS, Card, CardKind, Lesson, card_id, choice_order, stable_digest
 
 ProgressFn = Callable[[int, int], None]
 
@@ -67,7 +67,7 @@ NOTE_TYPE_MOD = 1_700_000_000
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp"})
 # Raise when the code below that builds a note's fields from its cards changes what it
 # makes (it is part of the render cache's keys).
-FIELDS_VERSION = "2"
+FIELDS_VERSION = "3"
 # Fixed zip entry time (the earliest a zip can hold), for byte-identical packages.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # zlib level: 3 packs the collection about 17% smaller than 1 in the same time; 6 saves
@@ -446,27 +446,31 @@ class _Builder:
 
     def _mcq_fields(self, lesson: Lesson, card: Card) -> list[str]:
         question = self.md(mcq_prompt(card), lesson, card)
-        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        right = (card.answer or "").strip().upper()[:1]
+        choices = card.choices[:len(LETTERS)]
+        answer = (card.answer or "").strip().upper()[:1]
+        written = LETTERS.index(answer) if answer and answer in LETTERS[:len(choices)] else -1
+        # Anki shows a note's choices in one order for good: shuffled once, by the card id
+        # (the same in every export), and lettered as shown.
+        order = choice_order(f"{card.id}:anki", len(choices))
+        right = LETTERS[order.index(written)] if written >= 0 else ""
         plain: list[str] = []
         marked: list[str] = []
-        for letter, choice in zip(letters, card.choices, strict=False):
-            body = self.renderer.render_inline(choice, self._image_resolver(lesson, card))
+        for letter, index in zip(LETTERS, order, strict=False):
+            body = self.renderer.render_inline(choices[index],
+                                               self._image_resolver(lesson, card))
             item = f'<span class="srs-letter">{letter})</span> {body}'
             plain.append(f"<li>{item}</li>")
-            if letter == right:
+            if index == written:
                 marked.append(f'<li class="srs-right">{item}<span class="srs-mark">✓</span></li>')
             else:
                 marked.append(f"<li>{item}</li>")
         explanation = card.explanation or card.back
-        answer = (
-            f'<p class="srs-answer"><b>Answer: {html.escape(right)}</b></p>' if right else ""
-        )
+        verdict = f'<p class="srs-answer"><b>Answer: {right}</b></p>' if right else ""
         return [
             question,
             f'<ol class="srs-choices">{"".join(plain)}</ol>',
             f'<ol class="srs-choices">{"".join(marked)}</ol>',
-            answer + self.md(explanation, lesson, card),
+            verdict + self.md(explanation, lesson, card),
         ]
 
 

@@ -154,6 +154,17 @@ class Card:
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def choice_order(seed: str, count: int) -> list[int]:
+    """The order to show a multiple-choice question's `count` choices in: shuffled, the same
+    for the same seed. Lessons tend to put the right answer in the same few places, and a
+    learner who notices stops reading the choices."""
+    import random  # here: only multiple-choice cards need it
+
+    order = list(range(count))
+    random.Random(seed).shuffle(order)
+    return order
+
+
 @dataclass(frozen=True, slots=True)
 class Lesson:
     """A parsed lesson file. `root` is what every card id of the lesson derives from."""

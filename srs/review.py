@@ -22,7 +22,6 @@ key pressed on the back replaces that grade before the next card shows.
 
 from __future__ import annotations
 
-import random
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -30,7 +29,7 @@ from datetime import datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from srs.model import LETTERS, CardKind
+from srs.model import LETTERS, CardKind, choice_order
 from srs.schedule import (
     LEARN_AHEAD,
     CardSchedule,
@@ -152,8 +151,7 @@ def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int
     if answer.upper() not in LETTERS[: len(texts)]:
         return "", ()
     right = LETTERS.index(answer.upper())
-    order = list(range(len(texts)))
-    random.Random(f"{card_id}:{showing}").shuffle(order)
+    order = choice_order(f"{card_id}:{showing}", len(texts))
     choices = tuple(Choice(LETTERS[shown], texts[orig], orig == right)
                     for shown, orig in enumerate(order))
     return prompt, choices

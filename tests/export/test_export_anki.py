@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,8 @@ from anki_helpers import (
 
 from srs.corpus import load_corpus
 from srs.errors import ExportError
-from srs.export import NOTE_TYPES, export_lessons
-from srs.model import CardKind, card_id
+from srs.export import NOTE_TYPES, build_notes, export_lessons
+from srs.model import CardKind, card_id, choice_order
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -109,14 +110,20 @@ def test_mcq_front_letters_choices_and_back_marks_the_right_one(tmp_path: Path) 
         card = col.get_card(notes_by_guid(col)[q1.id].card_ids()[0])
         front = visible_text(card.question())
         assert "What may a function do with a <-chan int parameter?" in front
-        for letter, choice in zip("ABCD", ["Send only", "Receive only", "Send and receive",
-                                           "Close it"], strict=True):
-            assert f"{letter}) {choice}" in front
+        # The choices are shuffled by the card id, lettered A-D as shown.
+        written = ["Send only", "Receive only", "Send and receive", "Close it"]
+        shown = [written[i] for i in choice_order(f"{q1.id}:anki", 4)]
+        assert shown != written  # this card's order is not the lesson's
+        assert front.endswith("".join(f"{letter}) {choice}"
+                                      for letter, choice in zip("ABCD", shown, strict=True)))
         assert "Answer" not in front and "values only come out" not in front
         back = card.answer()
+        letter = "ABCD"[shown.index("Receive only")]
         right = re.search(r'<li class="srs-right">(.*?)</li>', back)
-        assert right is not None and "B)" in right.group(1) and "Receive only" in right.group(1)
+        assert right is not None and visible_text(right.group(1)).startswith(
+            f"{letter}) Receive only")
         assert back.count('class="srs-right"') == 1
+        assert f"Answer: {letter}" in visible_text(back)
         assert "values only come out" in visible_text(back)
 
 
@@ -134,11 +141,14 @@ def test_mcq_choices_are_inline_text_never_lists_or_headings(tmp_path: Path) -> 
         [nid] = col.find_notes("")
         card = col.get_card(col.get_note(nid).card_ids()[0])
         front = visible_text(card.question())
-        for choice in ["A) &", "B) *", "C) -", "D) 8.", "E) # x", "F) a && b"]:
-            assert choice in front
+        written = ["&", "*", "-", "8.", "# x", "a && b"]
+        shown = [written[i] for i in choice_order(f"{col.get_note(nid).guid}:anki", 6)]
+        for letter, choice in zip("ABCDEF", shown, strict=True):
+            assert f"{letter}) {choice}" in front
         assert "<ul" not in card.question() and "<h1" not in card.question()
         right = re.search(r'<li class="srs-right">(.*?)</li>', card.answer())
-        assert right is not None and visible_text(right.group(1)).startswith("B) *")
+        assert right is not None and visible_text(right.group(1)).startswith(
+            f"{'ABCDEF'[shown.index('*')]}) *")
         # Text outside Markdown still cannot make Anki play a sound.
         assert col.get_note(nid)["Source"] == "Operators &#91;sound:x.mp3] · ops.md"
         assert card.answer_av_tags() == []
@@ -385,3 +395,16 @@ def test_bundled_lessons_export_and_import_completely(tmp_path: Path) -> None:
         for cid in col.find_cards(""):
             card = col.get_card(cid)
             assert unsafe_html(card.question()) == [] and unsafe_html(card.answer()) == []
+
+
+def test_the_right_choice_is_not_where_the_lessons_tend_to_put_it() -> None:
+    # The bundled quizzes have the answer at B 13 times out of 24; in Anki, where one order
+    # is shown for good, the shuffle spreads it.
+    lessons = load_corpus([Path(__file__).resolve().parents[2] / "lessons"]).lessons
+    notes, _ = build_notes(lessons)
+    shown = Counter(re.search(r"Answer: ([A-Z])", n.fields[3]).group(1)  # type: ignore[union-attr]
+                    for n in notes if n.kind is CardKind.MCQ)
+    written = Counter(c.answer for lesson in lessons for c in lesson.cards
+                      if c.kind is CardKind.MCQ)
+    assert sum(shown.values()) == sum(written.values()) == 24
+    assert max(written.values()) == 13 and max(shown.values()) <= 9 and len(shown) == 4
