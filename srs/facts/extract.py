@@ -333,7 +333,11 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
             key = f"alignof:{arg}"
         back = f"**{values['amd64']}**{_others(values)}\n\n{_cap(reason)}"
         if values["386"] != values["amd64"]:
-            why = _size_reason(t, I386) if name == "Sizeof" else _align_reason(t, I386)
+            struct = underlying(t)
+            if name == "Sizeof" and isinstance(struct, Struct):
+                why = _struct_difference(struct, I386)
+            else:
+                why = _size_reason(t, I386) if name == "Sizeof" else _align_reason(t, I386)
             back += f" On 386: {why}"
     same = [f for f in out.facts if f.key == key or f.key.startswith(f"{key}#")]
     if any(f.values == values for f in same):
@@ -425,6 +429,8 @@ _WORD_WHAT = {
 
 def _size_reason(t: GoType, arch: Arch) -> str:
     if isinstance(t, Named):
+        if isinstance(underlying(t), Struct):
+            return f"`{t.go}` is a struct. " + _size_reason(t.under, arch)  # fields follow
         return f"`{t.go}` is defined as `{_short(t.under)}`: " + _size_reason(t.under, arch)
     if isinstance(t, Basic):
         if t.go in ("int", "uint", "uintptr"):
@@ -493,6 +499,22 @@ def _struct_reason(s: Struct, arch: Arch) -> str:
     else:
         text += " No trailing padding is needed."
     return text
+
+
+def _struct_difference(s: Struct, arch: Arch) -> str:
+    """How the layout on `arch` differs from amd64's (whose explanation comes first): the
+    fields placed differently, the alignment and the trailing padding."""
+    lay, base = s.layout(arch), s.layout(AMD64)
+    moved = [
+        f"{pl.field.name} at {pl.offset} ({plural(pl.size)})"
+        + (f" after {plural(pl.padding_before)} of padding" if pl.padding_before else "")
+        for pl, was in zip(lay.fields, base.fields, strict=True)
+        if (pl.offset, pl.size, pl.padding_before) != (was.offset, was.size, was.padding_before)
+    ]
+    text = ("; ".join(moved) + "; " if moved else "") + f"alignment {lay.align}, "
+    if lay.tail_padding:
+        text += f"{plural(lay.tail_padding)} of trailing padding, "
+    return text + f"{plural(lay.size)} in all."
 
 
 def _offset_reason(s: Struct, name: str, arch: Arch) -> str:

@@ -279,3 +279,14 @@ def test_a_zero_size_field_moves_first_in_the_smaller_order() -> None:
     assert backs["layout:Tail"].startswith("**16**")
     assert ("Ordered by falling alignment, zero-size fields first, it takes 8 bytes, "
             "saving 8") in backs["layout:Tail"]
+
+
+def test_a_struct_size_explains_386_by_what_moves() -> None:
+    backs = by_key(lesson_of(
+        "type Mixed struct {\n    a byte\n    b int32\n    c byte\n    d int64\n    e byte\n}\n"
+        "n := unsafe.Sizeof(Mixed{})\n"))
+    back = backs["sizeof:Mixed{}"]
+    assert back.startswith("**32** (same on arm64; 386: 24)\n\n`Mixed` is a struct. Fields: a byte")
+    assert "..." not in back and back.count("b int32") == 1  # amd64 in full, once
+    assert back.endswith(" On 386: d at 12 (8 bytes) after 3 bytes of padding; e at 20 "
+                         "(1 byte); alignment 4, 3 bytes of trailing padding, 24 bytes in all.")
