@@ -66,11 +66,13 @@ def cards(
 def check(paths: PathsArg = None) -> None:
     """Lint lessons: one `path:line: error|warning: message` per finding."""
     from srs.corpus import load_corpus
+    from srs.export import image_diagnostics
 
     try:
         corpus = load_corpus(paths or [])
     except SrsError as exc:
         raise _fail(exc) from None
+    corpus.diagnostics.extend(image_diagnostics(corpus.lessons))
     for diagnostic in corpus.diagnostics:
         typer.echo(str(diagnostic))
     errors = sum(1 for d in corpus.diagnostics if d.severity == "error")
@@ -344,8 +346,9 @@ def export(
     """Write Anki packages (.apkg); re-importing one updates edited notes in place.
 
     Next to each package, FILE.apkg.srs-mod.json remembers when each note last changed;
-    keep it with the package. Lesson problems are printed and the rest is exported; the
-    exit status is then 1.
+    keep it with the package. Lesson problems are printed and the rest is exported, but an
+    image a lesson cannot share (missing, or outside its folder) stops the package it is in;
+    the exit status is then 1.
     """
     from srs.corpus import load_corpus
     from srs.export import export_lessons, export_time, package_file_name

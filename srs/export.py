@@ -53,7 +53,18 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from srs.errors import ExportError
-from srs.model import LETTERS, Card, CardKind, Lesson, card_id, choice_order, stable_digest
+from srs.model import (
+    LETTERS,
+    Card,
+    CardKind,
+    Diagnostic,
+    Lesson,
+    Severity,
+    SourcePos,
+    card_id,
+    choice_order,
+    stable_digest,
+)
 
 ProgressFn = Callable[[int, int], None]
 
@@ -878,6 +889,16 @@ def iter_notes(
 
 def _item_kind(item: Card | list[Card]) -> CardKind:
     return item[0].kind if isinstance(item, list) else item.kind
+
+
+def image_diagnostics(lessons: Sequence[Lesson]) -> list[Diagnostic]:
+    """The image references that would stop an export (missing, outside the lesson's
+    folder, not an image), as errors with their lines: `srs check` reports them too."""
+    builder = _Builder()
+    for lesson in lessons:
+        builder.check_lesson_images(lesson)
+    return [Diagnostic(SourcePos(e.path or Path(), e.line or 1), Severity.ERROR, e.message)
+            for e in builder.errors]
 
 
 def _raise_collected(builder: _Builder) -> None:

@@ -63,6 +63,21 @@ def test_check_reports_and_exits(tmp_path: Path) -> None:
     assert len(kinds) - kinds.count("fact") == 7 and "fact" in kinds
 
 
+def test_check_reports_the_images_an_export_would_refuse(tmp_path: Path) -> None:
+    (tmp_path / "ok.png").write_bytes(b"\x89PNG")
+    lesson = tmp_path / "pics.md"
+    lesson.write_text("---\ntitle: Pics\ncanonical_id: pics\n---\n# Pics\n\n## Cards\n\n"
+                      "Q: Shown? {#a}\nA: ![ok](ok.png)\n\n"
+                      "Q: Missing? {#b}\nA: ![gone](gone.png)\n\n"
+                      "Q: Outside? {#c}\nA: ![up](../up.png)\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(lesson)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{lesson}:13: error: image 'gone.png': no such file",
+        f"{lesson}:16: error: image '../up.png': the path leaves the lesson's folder",
+    ]
+
+
 def test_a_lesson_too_large_to_read_is_reported_and_the_rest_still_run(tmp_path: Path) -> None:
     good = tmp_path / "a.md"
     good.write_text("---\ntitle: Ok\nslug: ok\ncanonical_id: ok-1\n---\n# Ok\n\n"
