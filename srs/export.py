@@ -186,7 +186,8 @@ _BASE_CSS = """\
   color: #e6e6e6; background: #1e1e1e; }
 .srs { max-width: 46em; margin: 0 auto; }
 pre.highlight { padding: .6em .8em; border-radius: 6px; overflow-x: auto; font-size: 15px;
-  line-height: 1.35; background: #f6f8fa; border: 1px solid #d0d7de; }
+  line-height: 1.35; background: #f6f8fa; border: 1px solid #d0d7de; tab-size: 4; }
+@media (max-width: 480px) { pre.highlight { font-size: 13px; padding: .5em .6em; } }
 .nightMode pre.highlight, .night_mode pre.highlight { background: #0d1117; border-color: #30363d;
   color: #e6edf3; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }

@@ -615,7 +615,9 @@ def pygments_css() -> str:
     """Token colours for light mode and, under Anki's night-mode classes, for dark mode."""
     from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
 
-    light = HtmlFormatter(style=LIGHT_STYLE).get_style_defs(f".{HIGHLIGHT_CLASS}")
+    # Token rules only: the block's own colours come from the note type's CSS, and
+    # Pygments' line-number and `pre` rules would apply in both modes, unscoped.
+    light = HtmlFormatter(style=LIGHT_STYLE).get_token_style_defs(f".{HIGHLIGHT_CLASS}")
     dark_prefixes = [f"{sel} .{HIGHLIGHT_CLASS}" for sel in NIGHT_SELECTORS]
-    dark = HtmlFormatter(style=DARK_STYLE).get_style_defs(dark_prefixes)
-    return f"{light}\n{dark}\n"
+    dark = HtmlFormatter(style=DARK_STYLE).get_token_style_defs(dark_prefixes)
+    return "\n".join([*light, *dark, ""])

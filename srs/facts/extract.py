@@ -582,8 +582,9 @@ def _layout(decl: TypeDecl, env: Env, env_key: int, lesson: Lesson, out: Analysi
     order = "ordered by falling alignment" + (
         ", zero-size fields first" if any(f.type.size(AMD64) == 0 for f in best) else "")
     best_size = best_struct.size(AMD64)
-    front = (f"How many bytes does a `{decl.name}` occupy on amd64, and could another field "
-             f"order make it smaller?\n\n```go\n{_uncomment_block('type ' + _dedent(decl))}\n```")
+    front = (f"How many bytes does a value of type `{decl.name}` occupy on amd64, and could "
+             "another field order make it smaller?"
+             f"\n\n```go\n{_uncomment_block('type ' + _dedent(decl))}\n```")
     back = f"**{sizes['amd64']}**{_others(sizes)}\n\n{_struct_reason(s, AMD64)}"
     if best_size < sizes["amd64"]:
         out.facts.append(NumericFact(f"{key}:min", f"unsafe.Sizeof({best_struct.go}{{}})",

@@ -138,8 +138,13 @@ def test_highlighting_is_cached_by_content() -> None:
 
 def test_css_covers_light_and_night_mode() -> None:
     css = pygments_css()
-    assert ".highlight .kd" in css
-    assert ".nightMode .highlight .kd" in css and ".night_mode .highlight .kd" in css
+    rules = css.splitlines()
+    assert any(rule.startswith(".highlight .kd {") for rule in rules)
+    assert any(rule.startswith(".nightMode .highlight .kd, .night_mode .highlight .kd {")
+               for rule in rules)
+    # Every rule is scoped to a code block: nothing leaks into the rest of the card, and the
+    # night rules never apply in day mode.
+    assert all(rule.startswith((".highlight .", ".nightMode .highlight .")) for rule in rules)
 
 
 def test_exporter_keeps_heavy_imports_off_the_review_path() -> None:
