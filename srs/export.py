@@ -498,15 +498,19 @@ def mcq_prompt(card: Card) -> str:
 
 
 def _sort_key(lesson: Lesson, card: Card) -> str:
-    """Lesson number, lesson root, then the card's key (its section and number within
-    it, numbers padded so that 2 sorts before 10): it changes only when the card's id does,
-    never because lines moved."""
+    """Lesson number and root, the card family in the order a lesson presents them, then the
+    card's key with its ordinal padded (`q2` before `q10`): it changes only when the card's
+    id does, never because lines or other cards moved."""
     number = lesson.number if lesson.number is not None else 999
-    key = _DIGITS.sub(lambda digits: digits.group().zfill(5), card.key)
-    return f"{number:03d} {lesson.root} {key}"
+    key = _ORDINAL.sub(lambda digits: digits.group().zfill(3), card.key)
+    return f"{number:03d} {lesson.root} {_FAMILY_ORDER[card.kind]} {key}"
 
 
-_DIGITS = re.compile(r"\d+")
+# Explanations (their code, then its facts), examples, the use-case, the quiz, the cards.
+_FAMILY_ORDER = {CardKind.CODE: 1, CardKind.FACT: 2, CardKind.EXAMPLE: 3, CardKind.PROBLEM: 4,
+                 CardKind.MCQ: 5, CardKind.QA: 6, CardKind.CLOZE: 6}
+# A question's number (`q12`, `q#3`) and a section's card number (`topic#4`).
+_ORDINAL = re.compile(r"(?<=^q)\d+|(?<=#)\d+")
 
 
 def _digest(note_type: NoteType, fields: Sequence[str], tags: Sequence[str]) -> str:

@@ -322,7 +322,7 @@ def test_field_separator_in_card_text_cannot_shift_fields(tmp_path: Path) -> Non
         assert note.keys() == list(NOTE_TYPES[CardKind.QA].fields)
         assert "Which byte is this: ?" in visible_text(note["Front"])
         assert "const us = ''" in visible_text(note["Back"])
-        assert note["Sort"] == "999 separators qa/sep"
+        assert note["Sort"] == "999 separators 6 qa/sep"
 
 
 def _image_lesson(folder: Path, ref: str) -> Path:
@@ -408,3 +408,22 @@ def test_the_right_choice_is_not_where_the_lessons_tend_to_put_it() -> None:
                       if c.kind is CardKind.MCQ)
     assert sum(shown.values()) == sum(written.values()) == 24
     assert max(written.values()) == 13 and max(shown.values()) <= 9 and len(shown) == 4
+
+
+def test_the_sort_field_follows_the_lesson_and_numbers_questions_in_order(
+        tmp_path: Path) -> None:
+    questions = "".join(f"### Question {n}\nWhich {n}?\n\n**A)** x  \n**B)** y\n\n"
+                        f"**Answer: A** - Because.\n\n" for n in range(1, 12))
+    lesson = tmp_path / "order.md"
+    lesson.write_text(
+        "---\ntitle: Order\nnumber: 7\ncanonical_id: order\n---\n# Order\n\n## Cards\n\n"
+        "Q: Last? {#last}\nA: Yes.\n\n## Quiz\n\n" + questions +
+        "## Deep Explanation\n\n### Sizes\n\n```go\n// Size of an int\nn := unsafe.Sizeof(0)\n```\n",
+        encoding="utf-8")
+    notes, _ = build_notes(load_corpus([lesson]).lessons)
+    by_sort = sorted(notes, key=lambda n: n.sort_field)
+    assert [n.kind for n in by_sort] == [
+        CardKind.CODE, CardKind.FACT, CardKind.FACT, *[CardKind.MCQ] * 11, CardKind.QA]
+    mcq_sorts = [n.sort_field.decode() for n in by_sort if n.kind is CardKind.MCQ]
+    assert mcq_sorts[:3] == ["007 order 5 q001", "007 order 5 q002", "007 order 5 q003"]
+    assert mcq_sorts[-1] == "007 order 5 q011"
