@@ -418,7 +418,8 @@ def test_the_sort_field_follows_the_lesson_and_numbers_questions_in_order(
     lesson.write_text(
         "---\ntitle: Order\nnumber: 7\ncanonical_id: order\n---\n# Order\n\n## Cards\n\n"
         "Q: Last? {#last}\nA: Yes.\n\n## Quiz\n\n" + questions +
-        "## Deep Explanation\n\n### Sizes\n\n```go\n// Size of an int\nn := unsafe.Sizeof(0)\n```\n",
+        "## Deep Explanation\n\n### Sizes\n\n"
+        "```go\n// Size of an int\nn := unsafe.Sizeof(0)\n```\n",
         encoding="utf-8")
     notes, _ = build_notes(load_corpus([lesson]).lessons)
     by_sort = sorted(notes, key=lambda n: n.sort_field)
