@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from srs.model import CardKind, Severity, cloze_numbers, cloze_side
+from srs.model import CLOZE, CardKind, Severity, cloze_numbers, cloze_side
 from srs.parse.context import LessonContext
 from srs.parse.document import Section
 
@@ -100,6 +100,13 @@ def _emit(ctx: LessonContext, draft: _Draft, key: str, section: str) -> None:
         ctx.report(draft.line, Severity.ERROR,
                    "cloze deletions are numbered from 1, not {{c0::...}}; card skipped")
         return
+    for match in CLOZE.finditer(question):
+        if question.startswith("}", match.end()):
+            # As in Anki, a deletion ends at the first `}}`: `{{c1::struct{}{}}}` hides
+            # `struct{}{` and shows the last `}` outside it.
+            ctx.report(draft.line, Severity.WARNING,
+                       f"cloze deletion {match.group()!r} ends at the first '}}}}', before the "
+                       "'}' that follows it; put a space before the closing '}}'")
     for number in numbers:
         ctx.add(CardKind.CLOZE, f"cloze/{key}.c{number}", question,
                 cloze_side(question, number, reveal=True), draft.line, f"cards/{key}",

@@ -232,6 +232,16 @@ def test_explicit_qa_and_cloze() -> None:
     assert c1.section == c2.section
 
 
+def test_a_cloze_deletion_cut_short_by_braces_is_a_warning() -> None:
+    body = ("# T\n\n## Cards\n\nC: An empty value: {{c1::struct{}{}}}.\n\n"
+            "C: Spaced: {{c1::struct{}{} }}.\n")
+    lesson = parse(body)
+    assert len(lesson.cards) == 2  # both still become cards, as Anki would show them
+    assert messages(lesson, Severity.WARNING) == [
+        "10: cloze deletion '{{c1::struct{}{}}' ends at the first '}}', before the '}' that "
+        "follows it; put a space before the closing '}}'"]
+
+
 def test_explicit_card_errors() -> None:
     body = ("# T\n\n## Cards\n\nA: orphan answer\n\nQ: no answer\n\nC: no deletion\n\n"
             "C: Zero {{c0::zero}} and {{c1::one}}.\n")
