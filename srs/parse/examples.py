@@ -39,6 +39,10 @@ def extract_examples(ctx: LessonContext, examples: Section) -> None:
         front = f"*{plain_markdown(ctx.title)}*\n\nWrite the example program **{name}**."
         if intro:
             front += f"\n\n{intro}"
+        else:
+            ctx.report(heading.line, Severity.WARNING,
+                       f"example {name!r} has no text before its code: the card asks for the "
+                       "program by its name alone")
         ctx.add(CardKind.EXAMPLE, f"example/{slugify(name)}", front,
                 _markdown(ctx, blocks[first_code:]), heading.line, "examples")
 

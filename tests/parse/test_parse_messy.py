@@ -242,6 +242,16 @@ def test_a_cloze_deletion_cut_short_by_braces_is_a_warning() -> None:
         "follows it; put a space before the closing '}}'"]
 
 
+def test_an_example_without_text_before_its_code_is_a_warning() -> None:
+    body = ("# T\n\n## Real Code Examples\n\n### Example: Bare\n\n```go\nx := 1\n```\n\n"
+            "### Example: Told\n\nCounts to one.\n\n```go\ny := 1\n```\n")
+    lesson = parse(body)
+    assert [c.front.split("\n\n", 2)[2:] for c in lesson.cards] == [[], ["Counts to one."]]
+    assert messages(lesson, Severity.WARNING) == [
+        "10: example 'Bare' has no text before its code: the card asks for the program by its "
+        "name alone"]
+
+
 def test_explicit_card_errors() -> None:
     body = ("# T\n\n## Cards\n\nA: orphan answer\n\nQ: no answer\n\nC: no deletion\n\n"
             "C: Zero {{c0::zero}} and {{c1::one}}.\n")
