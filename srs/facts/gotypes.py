@@ -129,7 +129,7 @@ class Parser:
         return TExpr(kind, self.text_from(start), name, parts, length, fields)
 
     def text_from(self, start: int) -> str:
-        return " ".join(t.text for t in self.toks[start:self.pos])
+        return " ".join([t.text for t in self.toks[start:self.pos]])
 
     def type_expr(self) -> TExpr:
         start = self.pos

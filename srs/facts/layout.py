@@ -158,7 +158,9 @@ class StructLayout(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Struct(GoType):
     fields: tuple[Field, ...]
-    _layouts: dict[str, StructLayout] = field(default_factory=dict, compare=False, repr=False)
+    # By (pointer size, 8-byte alignment), all a layout depends on: arm64 shares amd64's.
+    _layouts: dict[tuple[int, int], StructLayout] = field(default_factory=dict, compare=False,
+                                                          repr=False)
 
     @property
     def go(self) -> str:  # type: ignore[override]
@@ -167,9 +169,10 @@ class Struct(GoType):
         return "struct { " + "; ".join(f.go for f in self.fields) + " }"
 
     def layout(self, arch: Arch) -> StructLayout:
-        cached = self._layouts.get(arch.name)
+        shape = (arch.ptr, arch.word_align)
+        cached = self._layouts.get(shape)
         if cached is None:
-            cached = self._layouts[arch.name] = self._compute(arch)
+            cached = self._layouts[shape] = self._compute(arch)
         return cached
 
     def _compute(self, arch: Arch) -> StructLayout:
