@@ -72,11 +72,12 @@ def check(paths: PathsArg = None) -> None:
         corpus = load_corpus(paths or [])
     except SrsError as exc:
         raise _fail(exc) from None
-    corpus.diagnostics.extend(image_diagnostics(corpus.lessons))
-    for diagnostic in corpus.diagnostics:
+    found = [*corpus.diagnostics, *image_diagnostics(corpus.lessons)]
+    found.sort(key=lambda d: (str(d.pos.path), d.pos.line))  # as a linter lists them
+    for diagnostic in found:
         typer.echo(str(diagnostic))
-    errors = sum(1 for d in corpus.diagnostics if d.severity == "error")
-    warnings = len(corpus.diagnostics) - errors
+    errors = sum(1 for d in found if d.severity == "error")
+    warnings = len(found) - errors
     typer.echo(
         f"{len(corpus.lessons)} lessons, {len(corpus.cards)} cards: "
         f"{errors} errors, {warnings} warnings",

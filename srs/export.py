@@ -74,11 +74,13 @@ DEFAULT_DECK = "srs"
 ANKI_ID_LOW = 1 << 30
 ANKI_ID_SPAN = 1 << 30
 # Note types carry a fixed modification time, so a re-import never sees them as "newer".
+# (Anki 26 keeps the CSS of a note type it already has whatever the package holds: new CSS
+# reaches a collection with a new note type version only.)
 NOTE_TYPE_MOD = 1_700_000_000
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp"})
 # Raise when the code below that builds a note's fields from its cards changes what it
 # makes (it is part of the render cache's keys).
-FIELDS_VERSION = "3"
+FIELDS_VERSION = "4"
 # Fixed zip entry time (the earliest a zip can hold), for byte-identical packages.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # zlib level: 3 packs the collection about 17% smaller than 1 in the same time; 6 saves
@@ -306,7 +308,7 @@ class _Builder:
 
         self.renderer = Renderer()
         self.media: dict[Path, MediaFile] = {}
-        self.used: set[Path] = set()
+        self.used: set[Path] = set()  # images rendered since cleared: a worker sends them
         self.errors: list[ExportError] = []
         self._reported: set[tuple[str, Path]] = set()
         self._lesson_text: dict[Path, list[str]] = {}
@@ -476,7 +478,8 @@ class _Builder:
                 marked.append(f'<li class="srs-right">{item}<span class="srs-mark">✓</span></li>')
             else:
                 marked.append(f"<li>{item}</li>")
-        explanation = card.explanation or card.back
+        # Not `back`, which repeats the right choice under the letter the lesson gave it.
+        explanation = card.explanation
         verdict = f'<p class="srs-answer"><b>Answer: {right}</b></p>' if right else ""
         return [
             question,
@@ -502,7 +505,9 @@ def _sort_key(lesson: Lesson, card: Card) -> str:
     card's key with its ordinal padded (`q2` before `q10`): it changes only when the card's
     id does, never because lines or other cards moved."""
     number = lesson.number if lesson.number is not None else 999
-    key = _ORDINAL.sub(lambda digits: digits.group().zfill(3), card.key)
+    # An author's id (`qa/step2`) has its numbers padded too; a fact's key is Go code, as is.
+    numbers = _DIGITS if card.kind in (CardKind.QA, CardKind.CLOZE) else _ORDINAL
+    key = numbers.sub(lambda digits: digits.group().zfill(3), card.key)
     return f"{number:03d} {lesson.root} {_FAMILY_ORDER[card.kind]} {key}"
 
 
@@ -511,6 +516,7 @@ _FAMILY_ORDER = {CardKind.CODE: 1, CardKind.FACT: 2, CardKind.EXAMPLE: 3, CardKi
                  CardKind.MCQ: 5, CardKind.QA: 6, CardKind.CLOZE: 6}
 # A question's number (`q12`, `q#3`) and a section's card number (`topic#4`).
 _ORDINAL = re.compile(r"(?<=^q)\d+|(?<=#)\d+")
+_DIGITS = re.compile(r"\d+")
 
 
 def _digest(note_type: NoteType, fields: Sequence[str], tags: Sequence[str]) -> str:
@@ -874,7 +880,6 @@ def iter_notes(
                 notes, media, errors = next(rendered)
                 for item in media:
                     builder.media.setdefault(item.path, item)
-                    builder.used.add(item.path)
                 for message, path, line in errors:
                     builder._error(message, path, line)
             if notes is None:
@@ -916,9 +921,16 @@ def _raise_collected(builder: _Builder) -> None:
         raise first
 
 
-def _used_media(builder: _Builder) -> list[MediaFile]:
-    media = [m for m in builder.media.values() if m.path in builder.used]
-    return sorted(media, key=lambda m: m.name)
+def _shown_media(builder: _Builder, names: set[str]) -> list[MediaFile]:
+    """The lessons' images that the notes show (`names`): a note left out as a duplicate
+    takes the images only it shows with it."""
+    return sorted((m for m in builder.media.values() if m.name in names), key=lambda m: m.name)
+
+
+def _image_names(flds: bytes) -> Iterator[str]:
+    """The media names a note's fields show."""
+    if b"<img " in flds:
+        yield from (name.decode() for name in _IMAGE_SRC.findall(flds))
 
 
 def build_notes(
@@ -937,7 +949,8 @@ def build_notes(
     for note in iter_notes(lessons, builder, manifest_decks, progress):
         unique.setdefault(note.guid, note)
     _raise_collected(builder)
-    return list(unique.values()), _used_media(builder)
+    shown = {name for note in unique.values() for name in _image_names(note.flds)}
+    return list(unique.values()), _shown_media(builder, shown)
 
 
 # -- modification times --------------------------------------------------------------------
@@ -1139,8 +1152,7 @@ def _write_collection(
             for ord_ in _card_ords(data):
                 card_rows.append((next(id_gen), note_id, deck_id, ord_, mod, -1, 0, 0,
                                   data.due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
-            if b"<img " in data.flds:
-                tally.images.update(n.decode() for n in _IMAGE_SRC.findall(data.flds))
+            tally.images.update(_image_names(data.flds))
             tally.notes += 1
             tally.per_type[NOTE_TYPES[data.kind].name] += 1
             if len(note_rows) >= 1000:
@@ -1269,8 +1281,7 @@ def export_lessons(
         notes = iter_notes(lessons, builder, manifest_decks, progress, workers, render_cache)
         tally = _write_collection(notes, db_path, when, previous)
         _raise_collected(builder)
-        # A note left out as a duplicate takes the images only it shows with it.
-        media = [m for m in _used_media(builder) if m.name in tally.images]
+        media = _shown_media(builder, tally.images)
         _zip_package(zip_path, db_path, media)
         # The sidecar first: if it cannot be written, the old package is left as it was.
         try:

@@ -429,8 +429,11 @@ _WORD_WHAT = {
 
 def _size_reason(t: GoType, arch: Arch) -> str:
     if isinstance(t, Named):
-        if isinstance(underlying(t), Struct):
+        if isinstance(t.under, Struct):
             return f"`{t.go}` is a struct. " + _size_reason(t.under, arch)  # fields follow
+        if isinstance(underlying(t), Struct):  # `type Outer Inner`: Inner's fields follow
+            return f"`{t.go}` is defined as `{t.under.go}`, a struct. " + _size_reason(
+                underlying(t), arch)
         return f"`{t.go}` is defined as `{_short(t.under)}`: " + _size_reason(t.under, arch)
     if isinstance(t, Basic):
         if t.go in ("int", "uint", "uintptr"):
@@ -512,6 +515,8 @@ def _struct_difference(s: Struct, arch: Arch) -> str:
         if (pl.offset, pl.size, pl.padding_before) != (was.offset, was.size, was.padding_before)
     ]
     text = ("; ".join(moved) + "; " if moved else "") + f"alignment {lay.align}, "
+    if lay.zero_size_final_byte:
+        text += "1 byte after the zero-size last field, "
     if lay.tail_padding:
         text += f"{plural(lay.tail_padding)} of trailing padding, "
     return text + f"{plural(lay.size)} in all."

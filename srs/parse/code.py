@@ -13,24 +13,22 @@ from srs.parse.context import LessonContext, fenced, plain_markdown, slugify
 from srs.parse.document import Block
 
 LABEL = re.compile(r"^(?://|#)\s*(\S.*?)\s*$")
-_LINE_COMMENT = {"go": "//", "golang": "//", "c": "//", "rust": "//", "python": "#", "sh": "#",
-                 "bash": "#", "": "//"}
-# What a card asks for, by the block's language.
-_WHAT = {"c": "C code", "rust": "Rust code", "python": "Python code", "sh": "commands",
-         "bash": "commands"}
+# By a block's language: what starts a label comment, and what its cards ask for.
+_LANGUAGES = {"go": ("//", "Go code"), "golang": ("//", "Go code"), "": ("//", "Go code"),
+              "c": ("//", "C code"), "rust": ("//", "Rust code"),
+              "python": ("#", "Python code"), "sh": ("#", "commands"), "bash": ("#", "commands")}
 
 
 def extract_code(ctx: LessonContext, block: Block, path: tuple[str, ...], ordinal: int) -> int:
     """Cards from one fenced block; `ordinal` numbers groups within the topic. Returns the next."""
     lang = block.info.split()[0].lower() if block.info else ""
-    marker = _LINE_COMMENT.get(lang)
-    if marker is None:
+    if lang not in _LANGUAGES:
         return ordinal
+    marker, what = _LANGUAGES[lang]
     lines = block.content.split("\n")
     first_line = block.start + 1  # body line of the first content line
     groups = _groups(lines, marker)
     topic = path[-1]
-    what = _WHAT.get(lang, "Go code")
     section = "/".join(slugify(p) for p in path)
     if not groups:
         body = _without_preamble(lines)

@@ -101,7 +101,8 @@ def _emit(ctx: LessonContext, draft: _Draft, key: str, section: str) -> None:
                    "cloze deletions are numbered from 1, not {{c0::...}}; card skipped")
         return
     for match in CLOZE.finditer(question):
-        if question.startswith("}", match.end()):
+        hidden = match.group(2)
+        if question.startswith("}", match.end()) and hidden.count("{") > hidden.count("}"):
             # As in Anki, a deletion ends at the first `}}`: `{{c1::struct{}{}}}` hides
             # `struct{}{` and shows the last `}` outside it.
             ctx.report(draft.line, Severity.WARNING,

@@ -69,12 +69,14 @@ def test_check_reports_the_images_an_export_would_refuse(tmp_path: Path) -> None
     lesson.write_text("---\ntitle: Pics\ncanonical_id: pics\n---\n# Pics\n\n## Cards\n\n"
                       "Q: Shown? {#a}\nA: ![ok](ok.png)\n\n"
                       "Q: Missing? {#b}\nA: ![gone](gone.png)\n\n"
-                      "Q: Outside? {#c}\nA: ![up](../up.png)\n", encoding="utf-8")
+                      "Q: Outside? {#c}\nA: ![up](../up.png)\n\nQ: No answer? {#d}\n",
+                      encoding="utf-8")
     result = runner.invoke(app, ["check", str(lesson)])
     assert result.exit_code == 1
-    assert result.stdout.splitlines() == [
+    assert result.stdout.splitlines() == [  # in line order, whichever check found them
         f"{lesson}:13: error: image 'gone.png': no such file",
         f"{lesson}:16: error: image '../up.png': the path leaves the lesson's folder",
+        f"{lesson}:18: error: `Q:` card needs a question and an `A:` answer",
     ]
 
 

@@ -417,14 +417,30 @@ def test_the_sort_field_follows_the_lesson_and_numbers_questions_in_order(
     lesson = tmp_path / "order.md"
     lesson.write_text(
         "---\ntitle: Order\nnumber: 7\ncanonical_id: order\n---\n# Order\n\n## Cards\n\n"
-        "Q: Last? {#last}\nA: Yes.\n\n## Quiz\n\n" + questions +
+        "Q: Last? {#step10}\nA: Yes.\n\nQ: First? {#step2}\nA: Yes.\n\n## Quiz\n\n" + questions +
         "## Deep Explanation\n\n### Sizes\n\n"
         "```go\n// Size of an int\nn := unsafe.Sizeof(0)\n```\n",
         encoding="utf-8")
     notes, _ = build_notes(load_corpus([lesson]).lessons)
     by_sort = sorted(notes, key=lambda n: n.sort_field)
     assert [n.kind for n in by_sort] == [
-        CardKind.CODE, CardKind.FACT, CardKind.FACT, *[CardKind.MCQ] * 11, CardKind.QA]
+        CardKind.CODE, CardKind.FACT, CardKind.FACT, *[CardKind.MCQ] * 11, CardKind.QA,
+        CardKind.QA]
+    assert [n.sort_field.decode() for n in by_sort[-2:]] == [
+        "007 order 6 qa/step002", "007 order 6 qa/step010"]
     mcq_sorts = [n.sort_field.decode() for n in by_sort if n.kind is CardKind.MCQ]
     assert mcq_sorts[:3] == ["007 order 5 q001", "007 order 5 q002", "007 order 5 q003"]
     assert mcq_sorts[-1] == "007 order 5 q011"
+
+
+def test_a_question_without_explanation_shows_only_the_shuffled_letter(
+        tmp_path: Path) -> None:
+    lesson = tmp_path / "bare.md"
+    lesson.write_text("---\ntitle: Bare\ncanonical_id: bare-3\n---\n# Bare\n\n## Quiz\n\n"
+                      "### Question 1\nWhich?\n\n**A)** one  \n**B)** two  \n**C)** three\n\n"
+                      "**Answer: A**\n", encoding="utf-8")
+    [note], _ = build_notes(load_corpus([lesson]).lessons)
+    letter = "ABC"[choice_order(f"{note.guid}:anki", 3).index(0)]
+    assert letter != "A"  # this card's shuffle moves the answer: the lesson's letter would lie
+    assert note.fields[3] == f'<p class="srs-answer"><b>Answer: {letter}</b></p>'
+

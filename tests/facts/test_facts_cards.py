@@ -290,3 +290,15 @@ def test_a_struct_size_explains_386_by_what_moves() -> None:
     assert "..." not in back and back.count("b int32") == 1  # amd64 in full, once
     assert back.endswith(" On 386: d at 12 (8 bytes) after 3 bytes of padding; e at 20 "
                          "(1 byte); alignment 4, 3 bytes of trailing padding, 24 bytes in all.")
+
+
+def test_struct_size_wording_for_a_defined_struct_and_a_zero_size_last_field() -> None:
+    backs = by_key(lesson_of(
+        "type Inner struct {\n    x int32\n    y int64\n    z [0]int64\n}\ntype Outer Inner\n"
+        "n := unsafe.Sizeof(Outer{})\n"))
+    back = backs["sizeof:Outer{}"]
+    assert "`Outer` is defined as `Inner`, a struct. Fields: x int32 at 0" in back
+    # 386: z sits at 12 and takes a byte of its own, then 3 bytes pad to 16.
+    assert back.endswith("On 386: y at 4 (8 bytes); z at 12 (0 bytes); alignment 4, 1 byte "
+                         "after the zero-size last field, 3 bytes of trailing padding, "
+                         "16 bytes in all.")

@@ -234,9 +234,10 @@ def test_explicit_qa_and_cloze() -> None:
 
 def test_a_cloze_deletion_cut_short_by_braces_is_a_warning() -> None:
     body = ("# T\n\n## Cards\n\nC: An empty value: {{c1::struct{}{}}}.\n\n"
-            "C: Spaced: {{c1::struct{}{} }}.\n")
+            "C: Spaced: {{c1::struct{}{} }}.\n\n"
+            "C: A map: map[string]int{ {{c1::\"a\": 1}}}.\n")  # the third `}` is the map's
     lesson = parse(body)
-    assert len(lesson.cards) == 2  # both still become cards, as Anki would show them
+    assert len(lesson.cards) == 3  # all still become cards, as Anki would show them
     assert messages(lesson, Severity.WARNING) == [
         "10: cloze deletion '{{c1::struct{}{}}' ends at the first '}}', before the '}' that "
         "follows it; put a space before the closing '}}'"]
