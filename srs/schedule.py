@@ -111,7 +111,10 @@ class Scheduler:
         self, card_id: str, sched: CardSchedule, rating: Rating, now: datetime
     ) -> CardSchedule:
         now = _utc(now)
-        self._fsrs.seed = f"{card_id}@{now.isoformat()}"
+        # Seeded by the card and its last review, not the time of the answer: the intervals
+        # shown on the back are the ones the answer gives, however long the learner looked.
+        last = sched.last_review.isoformat() if sched.last_review is not None else "new"
+        self._fsrs.seed = f"{card_id}@{last}"
         card, _log = self._fsrs.review_card(
             _to_fsrs(card_id, sched), fsrs.Rating(int(rating)), now
         )

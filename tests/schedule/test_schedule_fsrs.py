@@ -117,7 +117,7 @@ def _py_fsrs_fuzz_outcomes(sched: CardSchedule, rating: Rating, now: datetime) -
         random.setstate(state)
 
 
-def test_fuzz_is_deterministic_per_card_and_time_and_within_py_fsrs_outcomes() -> None:
+def test_fuzz_is_deterministic_per_card_and_review_and_within_py_fsrs_outcomes() -> None:
     plain = _run_ours(DeckOptions(), HISTORY, fuzz=False)
     fuzzed = _run_ours(DeckOptions(), HISTORY, fuzz=True)
     again = _run_ours(DeckOptions(), HISTORY, fuzz=True)
@@ -143,6 +143,20 @@ def test_preview_matches_the_answer_it_previews() -> None:
     preview = scheduler.preview(CARD, review, T0)
     for rating in Rating:
         assert scheduler.answer(CARD, review, rating, T0).due - T0 == preview[rating]
+
+
+def test_the_fuzz_shown_before_an_answer_is_the_one_it_gets_later() -> None:
+    # The back is shown, then the learner thinks for a while: the fuzzed day stays the same.
+    scheduler = Scheduler(DeckOptions())
+    for i in range(40):
+        card = f"{i:016x}"
+        for sched in (new_schedule(T0), CardSchedule(State.REVIEW, None, 30.0, 5.0, T0,
+                                                     T0 - timedelta(days=30))):
+            shown = scheduler.preview(card, sched, T0)
+            for rating in (Rating.GOOD, Rating.EASY):
+                later = T0 + timedelta(seconds=17 + i)
+                got = scheduler.answer(card, sched, rating, later).due - later
+                assert got.days == shown[rating].days
 
 
 def test_retrievability_equals_py_fsrs() -> None:
