@@ -135,11 +135,13 @@ class _Answer(NamedTuple):
     duration_ms: int
 
 
-def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int
-               ) -> tuple[str, tuple[Choice, ...]]:
+def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int,
+               last_review: datetime | None = None) -> tuple[str, tuple[Choice, ...]]:
     """The prompt (the card's `question`: its front without the choice listing) and the
     shuffled choices of a self-grading MCQ, or ("", ()) if it cannot grade itself (no valid
-    answer letter, fewer than two choices, or no `question` in its content)."""
+    answer letter, fewer than two choices, or no `question` in its content). The order
+    changes with each review of the card (`last_review`) and each showing in a session, so
+    that no position can be learnt in place of the answer."""
     raw = content.get("choices")
     answer = content.get("answer")
     prompt = content.get("question")
@@ -151,7 +153,8 @@ def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int
     if answer.upper() not in LETTERS[: len(texts)]:
         return "", ()
     right = LETTERS.index(answer.upper())
-    order = choice_order(f"{card_id}:{showing}", len(texts))
+    reviewed = last_review.isoformat() if last_review is not None else ""
+    order = choice_order(f"{card_id}:{reviewed}:{showing}", len(texts))
     choices = tuple(Choice(LETTERS[shown], texts[orig], orig == right)
                     for shown, orig in enumerate(order))
     return prompt, choices
@@ -389,7 +392,7 @@ class ReviewSession:
         prompt = ""
         choices: tuple[Choice, ...] = ()
         if card.kind == CardKind.MCQ.value:
-            prompt, choices = mcq_layout(card.id, card.content, number)
+            prompt, choices = mcq_layout(card.id, card.content, number, sched.last_review)
         self._current = Showing(card=card, schedule=sched, number=number,
                                 prompt=prompt, choices=choices)
         self._shown_at = self._timer()

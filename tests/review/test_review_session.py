@@ -116,6 +116,10 @@ def test_mcq_shuffle_is_deterministic_per_showing_and_keeps_the_answer() -> None
     assert len(right) == 1 and right[0].text == "2 5"
     orders = {tuple(c.text for c in mcq_layout(card.id, content, n)[1]) for n in range(1, 9)}
     assert len(orders) > 1
+    # The first showing of each day's review is shuffled anew, not the same every day.
+    daily = {tuple(c.text for c in mcq_layout(card.id, content, 1, T0 + timedelta(days=d))[1])
+             for d in range(8)}
+    assert len(daily) > 1
 
 
 def test_mcq_layout_refuses_what_it_cannot_grade() -> None:
