@@ -83,9 +83,9 @@ class Card:
     """One thing to remember. `front` and `back` are Markdown; structured fields ride along.
 
     `key` is the structural key inside the lesson (question number, heading path and
-    ordinal, explicit id); `section` groups siblings (cards of one lesson section, buried
-    together for the day once one is shown); `ordinal` is the position in the lesson,
-    used to introduce new cards in reading order.
+    ordinal, explicit id); `section` is the lesson section the card comes from (the cards of
+    one cloze note share theirs, and are buried together for the day once one is shown);
+    `ordinal` is the position in the lesson, used to introduce new cards in reading order.
     """
 
     id: str

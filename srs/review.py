@@ -10,9 +10,9 @@ store ordered it (reviews, then new cards), then learning cards due within the l
 window (20 minutes), earliest first. A learning card answered in the session comes back when
 it is due again, as long as that falls within the learn-ahead window once the queue is empty.
 
-New siblings: once a new card is shown, the other new cards of the same lesson section still
-waiting in the session are buried until the next day start (cards without a section have no
-siblings).
+New siblings: once a new card of a cloze note is shown, the note's other new cards still
+waiting in the session are buried until the next day start, as Anki buries the new siblings of
+a note. (Every other card is a note of its own.)
 
 MCQ cards grade themselves: the choices are shown in an order shuffled with a seed made of the
 card id and how many times the card was shown in this session (stable within one showing);
@@ -396,12 +396,13 @@ class ReviewSession:
         self._current = Showing(card=card, schedule=sched, number=number,
                                 prompt=prompt, choices=choices)
         self._shown_at = self._timer()
-        if sched.state is State.NEW and card.section:
+        if sched.state is State.NEW and card.kind == CardKind.CLOZE.value:
             self._bury_new_siblings(card)
 
     def _bury_new_siblings(self, card: QueuedCardLike) -> None:
+        # The cards of one cloze note share its section (`cards/<key>`) and nothing else does.
         siblings = [c.id for c, s in self._queue
-                    if s.state is State.NEW and c.id != card.id
+                    if s.state is State.NEW and c.id != card.id and c.kind == card.kind
                     and c.lesson == card.lesson and c.section == card.section]
         if not siblings:
             return

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,15 @@ def test_reveal_rate_mcq_right_and_wrong_undo_bury_quit(lessons: Path, db: Path)
     assert log_rows(db) == [(ids[("slices", "qa/nil-len")].id, 3), (q1.id, 3)]
     run.send(" ")
 
+    # The lesson's second question is a note of its own: not buried, it comes next.
+    screen = run.wait(MCQ_FRONT)
+    assert "Which call grows a slice" in screen
+    run.send(correct_letter(screen, "append").lower())
+    run.wait(MCQ_BACK)
+    q2 = ids[("slices", "q2")]
+    assert log_rows(db)[-1] == (q2.id, 3)
+    run.send(" ")
+
     # Undo: the Q/A card of the next lesson rated Again, then taken back.
     screen = run.wait(FRONT)
     assert "Maps in Go" in screen and "missing key" in screen
@@ -80,11 +90,11 @@ def test_reveal_rate_mcq_right_and_wrong_undo_bury_quit(lessons: Path, db: Path)
     run.wait(BACK)
     run.send("1")
     run.wait(MCQ_FRONT)
-    assert len(log_rows(db)) == 3 and card_row(db, maps_qa.id)[0] == 1
+    assert len(log_rows(db)) == 4 and card_row(db, maps_qa.id)[0] == 1
     run.send("u")
     screen = run.wait(FRONT)
     assert "Last answer undone." in screen and "missing key" in screen
-    assert len(log_rows(db)) == 2
+    assert len(log_rows(db)) == 3
     assert card_row(db, maps_qa.id)[0] == 0 and card_row(db, maps_qa.id)[4] is None
     run.send(" ")
     run.wait(BACK)
@@ -113,18 +123,18 @@ def test_reveal_rate_mcq_right_and_wrong_undo_bury_quit(lessons: Path, db: Path)
     run.send("q")
     rest, status = run.finish()
     assert status == 0
-    assert "Reviewed 4 cards" in rest and "again 0%" in rest
+    assert "Reviewed 5 cards" in rest and "again 0%" in rest
     assert "Traceback" not in run.seen
     assert log_rows(db) == [
-        (ids[("slices", "qa/nil-len")].id, 3), (q1.id, 3), (maps_qa.id, 4), (maps_q1.id, 2),
+        (ids[("slices", "qa/nil-len")].id, 3), (q1.id, 3), (q2.id, 3), (maps_qa.id, 4),
+        (maps_q1.id, 2),
     ]
     with read_db(db) as conn:
         ended = conn.execute("SELECT count(*) FROM sessions WHERE ended IS NOT NULL").fetchone()
         assert ended == (1,)
-        # the second slices question was buried as a new sibling once the first one showed
-        buried = conn.execute("SELECT buried_until FROM cards WHERE id = ?",
-                              (ids[("slices", "q2")].id,)).fetchone()[0]
-        assert buried is not None
+        # only the card buried by hand is buried
+        buried = conn.execute("SELECT id FROM cards WHERE buried_until IS NOT NULL").fetchall()
+        assert buried == [(chan_qa.id,)]
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
@@ -194,15 +204,20 @@ def test_learning_cards_come_back_and_nothing_due_says_when(lessons: Path, db: P
         answered += 1
     rest, status = run.finish()
     assert status == 0
-    # 6 new cards (one quiz sibling buried), MCQs graded then overridden with Easy: no learning
-    assert answered == 6
-    assert len(log_rows(db)) == 6
+    # 7 new cards, MCQs graded then overridden with Easy: no learning step left
+    assert answered == 7
+    assert len(log_rows(db)) == 7
     again = subprocess.run([sys.executable, "-m", "srs", "review", str(lessons)],
                            env=env(db), capture_output=True, text=True, stdin=subprocess.DEVNULL,
                            timeout=30, check=False)
     assert again.returncode == 0, again.stderr
     assert "Nothing due. Next card due" in again.stdout
-    assert "2026-03-03 04:00" in again.stdout  # the buried sibling, at tomorrow's rollover (UTC)
+    # The earliest review: every card was rated Easy, days away (the clock's zone is UTC).
+    with read_db(db) as conn:
+        earliest = conn.execute("SELECT min(due) FROM cards").fetchone()[0]
+    when = datetime.fromtimestamp(earliest / 1e6, UTC)
+    assert when - datetime(2026, 3, 2, 9, tzinfo=UTC) > timedelta(days=3)
+    assert f"{when:%Y-%m-%d %H:%M}" in again.stdout
 
 
 def test_again_brings_a_card_back_in_the_same_session(lessons: Path, db: Path) -> None:
@@ -211,7 +226,7 @@ def test_again_brings_a_card_back_in_the_same_session(lessons: Path, db: Path) -
     run.send(" ")
     run.wait(BACK)
     run.send("1")
-    for _ in range(5):   # the other five cards, answered Easy
+    for _ in range(6):   # the other six cards, answered Easy
         index = run.child.expect_exact([FRONT, MCQ_FRONT])
         if index == 0:
             run.send(" ")
@@ -224,12 +239,10 @@ def test_again_brings_a_card_back_in_the_same_session(lessons: Path, db: Path) -
     assert "nil slice" in screen            # due in 1 minute: within the learn-ahead window
     run.send("q")
     rest, _ = run.finish()
-    assert "Reviewed 6 cards" in rest and "again 17%" in rest
+    assert "Reviewed 7 cards" in rest and "again 14%" in rest
 
 
 def test_second_review_on_the_same_database_is_refused(lessons: Path, db: Path) -> None:
-    from datetime import UTC, datetime
-
     with Store.open(db, now=datetime(2026, 3, 2, 9, tzinfo=UTC)):
         result = subprocess.run([sys.executable, "-m", "srs", "review", str(lessons)],
                                 env=env(db), capture_output=True, text=True,

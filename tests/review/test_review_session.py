@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from review_support import (
@@ -15,6 +16,7 @@ from review_support import (
 )
 
 from srs.model import CardKind
+from srs.parse import parse_lesson_text
 from srs.review import ReviewSession, SessionError, mcq_layout
 from srs.schedule import Rating, Scheduler, State, day_start_after, new_schedule
 
@@ -231,25 +233,38 @@ def test_bury_and_suspend_go_to_the_sink_and_leave_the_session() -> None:
     assert (summary.buried, summary.suspended) == (1, 1)
 
 
-def test_showing_a_new_card_buries_its_new_siblings_for_the_day() -> None:
-    slices = [c for c in CARDS if c.lesson == "slices"]
-    cards = new_cards(slices)
+NOTES = parse_lesson_text(
+    "---\ntitle: Notes\ncanonical_id: notes\n---\n# Notes\n\n## Quiz\n\n"
+    "### Question 1\nOne?\n\n**A)** x  \n**B)** y\n\n**Answer: A** - x.\n\n"
+    "### Question 2\nTwo?\n\n**A)** x  \n**B)** y\n\n**Answer: B** - y.\n\n"
+    "## Cards\n\nC: A slice has a {{c1::pointer}} and a {{c2::length}}. {#parts}\n\n"
+    "C: A map is a {{c1::pointer}}. {#map}\n", Path("notes.md"))
+QUIZ_1, QUIZ_2, PARTS_1, PARTS_2, MAP_1 = (dataclasses.replace(c, deck="srs")
+                                           for c in NOTES.cards)
+
+
+def test_showing_a_new_cloze_card_buries_the_new_cards_of_its_note_only() -> None:
+    cards = new_cards([QUIZ_1, QUIZ_2, PARTS_1, PARTS_2, MAP_1])
     session, sink, clock = make(cards)
-    session.answer(Rating.EASY)               # the Q/A card: its own section
-    assert sink.buried == {}
+    session.answer(Rating.EASY)
+    showing = session.current()               # one section, but two notes: nothing buried
+    assert showing is not None and showing.card.id == QUIZ_2.id
+    session.answer(Rating.EASY)
     showing = session.current()
-    assert showing is not None and showing.card.id == MCQ[0].id
-    assert session.remaining == 0                     # out of the session at once
+    assert showing is not None and showing.card.id == PARTS_1.id
+    assert session.remaining == 1                     # its sibling left the session at once
     assert sink.buried == {}                          # written after the card is drawn
     session.flush()
-    assert sink.buried == {MCQ[1].id: day_start_after(clock.now, 1)}
+    assert sink.buried == {PARTS_2.id: day_start_after(clock.now, 1)}
     session.answer(Rating.EASY)
-    assert session.current() is None
+    showing = session.current()               # another cloze note: not a sibling
+    assert showing is not None and showing.card.id == MAP_1.id
+    session.answer(Rating.EASY)
+    assert session.current() is None and session.summary().buried == 1
 
 
 def test_session_start_and_sibling_burial_are_written_before_any_other_write() -> None:
-    slices = [c for c in CARDS if c.lesson == "slices"]
-    cards = new_cards(slices)[1:]                     # the two quiz questions: siblings
+    cards = new_cards([PARTS_1, PARTS_2])
     clock = Clock()
     sink = MemorySink({c.id: c.schedule for c in cards})
     started: list[int] = []
@@ -258,7 +273,7 @@ def test_session_start_and_sibling_burial_are_written_before_any_other_write() -
     assert session.current() is not None and session.session_id is None and not started
     session.answer(Rating.GOOD)
     assert started == [1] and session.session_id == 42
-    assert sink.buried == {MCQ[1].id: day_start_after(clock.now, 1)}
+    assert sink.buried == {PARTS_2.id: day_start_after(clock.now, 1)}
     session.quit()
     assert started == [1]
 
@@ -267,7 +282,7 @@ def test_review_cards_do_not_bury_siblings() -> None:
     review = dataclasses.replace(new_schedule(T0), state=State.REVIEW, step=None,
                                  stability=5.0, difficulty=5.0, due=T0,
                                  last_review=T0 - timedelta(days=5))
-    cards = [queued(MCQ[0], review), queued(MCQ[1], review)]
+    cards = [queued(PARTS_1, review), queued(PARTS_2, review)]
     session, sink, _ = make(cards)
     assert session.current() is not None
     session.flush()

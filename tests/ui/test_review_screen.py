@@ -132,6 +132,7 @@ class Learner:
             last = self.screen().rsplit("╭", 1)[-1]
             letters = dict(re.findall(r"([A-Z])\) (.+?)\s*│", last))
             answer = {"2 2": False, "2 5": True, "0 5": False, "5 5": False,
+                      "copy": False, "len": False, "append": True, "cap": False,
                       "The write is ignored": False, "The map is allocated": False,
                       "A run-time panic": True, "A compile error": False}
             want = key == "RIGHT"
@@ -144,8 +145,8 @@ def test_a_session_on_screen(store: tuple[Store, dict[str, Scheduler], list]) ->
     opened, schedulers, cards = store
     console = Console(file=io.StringIO(), width=56, color_system=None)
     session = ReviewSession(cards, schedulers, opened, lambda: NOW, session_id=None, tz=UTC)
-    learner = Learner(console, [" ", "3", "RIGHT", " ", "x", " ", "1", "u", "\r", "4",
-                                "WRONG", "2", "s", "q"])
+    learner = Learner(console, [" ", "3", "RIGHT", " ", "RIGHT", " ", "x", " ", "1", "u", "\r",
+                                "4", "WRONG", "2", "s", "q"])
     summary = run_review(session, console, learner, title_of=lambda c: c.lesson_title)
     screen = learner.screen()
     assert "Slices in Go" in screen and "Maps in Go" in screen and "Channels" in screen
@@ -154,9 +155,9 @@ def test_a_session_on_screen(store: tuple[Store, dict[str, Scheduler], list]) ->
     assert "Right: " in screen and "Wrong: you picked" in screen
     assert "Last answer undone." in screen and "Suspended." in screen
     assert max(len(line) for line in screen.splitlines()) <= 56
-    assert summary.reviewed == 4 and summary.suspended == 1 and summary.again == 0
+    assert summary.reviewed == 5 and summary.suspended == 1 and summary.again == 0
     ratings = [r for (r,) in opened.rows("SELECT rating FROM review_log ORDER BY id")]
-    assert ratings == [3, 3, 4, 2]
+    assert ratings == [3, 3, 3, 4, 2]  # both quiz questions of a lesson: each its own note
 
 
 def test_keys_from_a_stream_and_ctrl_c(store: tuple[Store, dict[str, Scheduler], list]) -> None:
