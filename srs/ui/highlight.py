@@ -130,7 +130,7 @@ def _pattern(lang: str) -> re.Pattern[str]:
 
 def highlight(code: str, lang: str) -> Text:
     """`code` as a rich Text with token styles; never raises on odd input."""
-    text = Text(code, no_wrap=False)
+    text = Text(code, no_wrap=False, tab_size=4)  # as the exported cards show it
     pattern = _pattern(language(lang))
     for match in pattern.finditer(code):
         kind = match.lastgroup

@@ -214,3 +214,11 @@ def test_any_text_renders(source: str) -> None:
 def test_backslash_escapes_any_ascii_punctuation_as_commonmark_does() -> None:
     out = text_of(render_markdown(r"*Pointers \& \*T\_Values\** › a \<b\> \\ \q"), width=100)
     assert "Pointers & *T_Values* › a <b> \\ \\q" in out
+
+
+def test_code_tabs_are_four_columns_as_on_exported_cards() -> None:
+    console = Console(file=io.StringIO(), width=60, color_system=None)
+    console.print(render_markdown("```go\nfunc f() {\n\treturn\n}\n```"))
+    output = str(console.file.getvalue())  # type: ignore[attr-defined]
+    lines = [line.rstrip() for line in output.splitlines()]
+    assert "      return" in lines  # 2 columns of padding, then one tab of 4
