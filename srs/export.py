@@ -927,6 +927,10 @@ def _shown_media(builder: _Builder, names: set[str]) -> list[MediaFile]:
     return sorted((m for m in builder.media.values() if m.name in names), key=lambda m: m.name)
 
 
+# How markdown-it writes an image, its `src` being the packed file's name.
+_IMAGE_SRC = re.compile(rb'<img src="([^"]*)"')
+
+
 def _image_names(flds: bytes) -> Iterator[str]:
     """The media names a note's fields show."""
     if b"<img " in flds:
@@ -1074,8 +1078,6 @@ def _genanki_models(css: str) -> dict[CardKind, Any]:
 
 
 _CLOZE_REF = re.compile(r"{{c(\d+)::")
-# How markdown-it writes an image, its `src` being the packed file's name.
-_IMAGE_SRC = re.compile(rb'<img src="([^"]*)"')
 # `flds` and `sfld` arrive as UTF-8 bytes: CAST makes them TEXT without a round trip
 # through Python strings (the collection's encoding is UTF-8).
 _NOTE_SQL = "INSERT INTO notes VALUES(?,?,?,?,?,?,CAST(? AS TEXT),CAST(? AS TEXT),?,?,?)"

@@ -429,11 +429,10 @@ _WORD_WHAT = {
 
 def _size_reason(t: GoType, arch: Arch) -> str:
     if isinstance(t, Named):
-        if isinstance(t.under, Struct):
-            return f"`{t.go}` is a struct. " + _size_reason(t.under, arch)  # fields follow
-        if isinstance(underlying(t), Struct):  # `type Outer Inner`: Inner's fields follow
-            return f"`{t.go}` is defined as `{t.under.go}`, a struct. " + _size_reason(
-                underlying(t), arch)
+        struct = underlying(t)
+        if isinstance(struct, Struct):  # its fields follow, so its Go text is not repeated
+            what = "a struct" if t.under is struct else f"defined as `{t.under.go}`, a struct"
+            return f"`{t.go}` is {what}. " + _size_reason(struct, arch)
         return f"`{t.go}` is defined as `{_short(t.under)}`: " + _size_reason(t.under, arch)
     if isinstance(t, Basic):
         if t.go in ("int", "uint", "uintptr"):

@@ -57,11 +57,10 @@ KEYWORDS = frozenset(
 
 # The token kind of each group of `_TOKEN`, by group number ("nl", "lc", "bc" and "end"
 # are not tokens). Every alternative is a group, so group 0 is never the last one matched.
-_KINDS: list[str] = [
+_KINDS: list[str] = [OP, *(
     OP if name in ("op", "op2") else name
     for name in sorted(_TOKEN.groupindex, key=_TOKEN.groupindex.__getitem__)
-]
-_KINDS.insert(0, OP)
+)]
 # `Token(...)` goes through the named tuple's Python-level `__new__`; this does not.
 _new_token = tuple.__new__
 

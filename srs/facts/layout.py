@@ -140,7 +140,7 @@ class Field:
 
 
 class Placed(NamedTuple):
-    # Named tuples: a layout is worked out for four targets per struct, on every load.
+    # Named tuples: every struct's layouts are worked out on every lesson load.
     field: Field
     offset: int
     size: int
