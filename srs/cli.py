@@ -239,7 +239,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
     from rich.console import Console
 
     from srs.corpus import resolve_sources
-    from srs.review import ReviewSession
+    from srs.review import ReviewSession, next_card_time
     from srs.schedule import Scheduler, day_start, day_start_after
     from srs.store import Store, default_db_path
     from srs.sync import sync_lessons
@@ -271,11 +271,11 @@ def _review(paths: list[Path], db: Path | None) -> None:
                                    day_end=day_start_after(tomorrow), lessons=lessons))
 
         if not cards:
-            next_due = store.next_due(now, limits, lessons)
-            if due_tomorrow() and (next_due is None or tomorrow < next_due):
-                next_due = tomorrow
-            if next_due is not None:
-                typer.echo(f"Nothing due. Next card due {format_when(next_due, now)}.")
+            upcoming = next_card_time(*store.next_due(now, limits, lessons), now)
+            if due_tomorrow() and (upcoming is None or tomorrow < upcoming):
+                upcoming = tomorrow
+            if upcoming is not None:
+                typer.echo(f"Nothing due. The next card comes up {format_when(upcoming, now)}.")
             else:
                 typer.echo("Nothing to review: no cards in these lessons.")
             return

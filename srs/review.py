@@ -36,6 +36,7 @@ from srs.schedule import (
     Rating,
     Scheduler,
     State,
+    day_start,
     day_start_after,
     format_interval,
 )
@@ -133,6 +134,21 @@ class _Answer(NamedTuple):
     log_id: int
     at: datetime
     duration_ms: int
+
+
+def next_card_time(learning: datetime | None, review: datetime | None, now: datetime,
+                   tz: tzinfo | None = None) -> datetime | None:
+    """When a review with nothing to show now will have a card (None: never, as things
+    stand), from `Store.next_due`: a learning card when it enters the queue, a review card
+    from the start of the day it is due, as the queue takes it. A time not after `now` is
+    a card today's review limit holds back: it comes up when the next day starts."""
+    if review is not None:
+        review = day_start(review, tz)
+    times = [t for t in (learning, review) if t is not None]
+    if not times:
+        return None
+    first = min(times)
+    return first if first > now else day_start_after(now, 1, tz)
 
 
 def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from srs.errors import StoreError, StoreLockedError, StoreVersionError
 from srs.model import DeckOptions, Lesson
@@ -108,6 +108,13 @@ class LessonRow:
     rank: int
     title: str
     deck: str
+
+
+class NextDue(NamedTuple):
+    """When the next cards come up (see `Store.next_due`); None: no such card."""
+
+    learning: datetime | None
+    review: datetime | None
 
 
 class QueuedCard:
@@ -669,20 +676,26 @@ class Store:
             conn.execute("UPDATE sessions SET ended = ? WHERE id = ?", (to_us(now), session_id))
 
     def next_due(self, now: datetime, decks: Collection[str] | None = None,
-                 lessons: Collection[str] | None = None) -> datetime | None:
-        """The earliest time an active card that is not new comes up again (None: nothing
-        scheduled), among the cards of `decks` and `lessons` when given: a card buried past
-        `now` comes up at the later of its due time and the end of its burial."""
+                 lessons: Collection[str] | None = None) -> NextDue:
+        """When the active, already-seen cards of `decks` and `lessons` (when given) come up
+        next: the earliest time a learning card enters the queue (its due time less the
+        learn-ahead window), and the earliest due time of a review card, which the queue
+        takes from the start of the day it falls in (the caller knows the day's bounds).
+        A card buried past `now` counts from the end of its burial if that is later."""
         if (lessons is not None and not lessons) or (decks is not None and not decks):
-            return None
+            return NextDue(None, None)
         among, paths = _lesson_filter("lesson", lessons)
         decks_in, names = _lesson_filter("deck", decks)
-        row = self._conn.execute(
-            "SELECT min(CASE WHEN buried_until > ? THEN max(due, buried_until) ELSE due END) "
+        ahead = int(LEARN_AHEAD.total_seconds() * 1e6)
+        learning, review = self._conn.execute(
+            "SELECT min(CASE WHEN state = 2 THEN NULL WHEN buried_until > ? "
+            "THEN max(due - ?, buried_until) ELSE due - ? END), "
+            "min(CASE WHEN state != 2 THEN NULL WHEN buried_until > ? "
+            "THEN max(due, buried_until) ELSE due END) "
             f"FROM cards WHERE (suspended | orphaned) = 0 AND state != 0{decks_in}{among}",
-            (to_us(now), *names, *paths),
+            (to_us(now), ahead, ahead, to_us(now), *names, *paths),
         ).fetchone()
-        return _opt_dt(row[0])
+        return NextDue(_opt_dt(learning), _opt_dt(review))
 
     # -- queries for stats and tests -----------------------------------------------------------
 

@@ -280,9 +280,12 @@ def format_when(moment: datetime, now: datetime | None = None) -> str:
             return "now"
         if delta < timedelta(hours=1):
             return f"in {max(1, round(delta.total_seconds() / 60))} min ({local:%H:%M})"
-        if local.date() == now.astimezone().date():
+        today = now.astimezone().date()
+        if local.date() == today:
             return f"today at {local:%H:%M}"
-    return f"{local:%Y-%m-%d %H:%M}"
+        if local.date() == today + timedelta(days=1):
+            return f"tomorrow at {local:%H:%M}"
+    return f"on {local:%Y-%m-%d} at {local:%H:%M}"
 
 
 # -- keys from a terminal ----------------------------------------------------------------------

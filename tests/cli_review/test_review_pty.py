@@ -26,6 +26,7 @@ from review_pty import (
 )
 
 from srs.corpus import load_corpus
+from srs.schedule import day_start
 from srs.model import Card
 from srs.store import Store
 
@@ -211,13 +212,16 @@ def test_learning_cards_come_back_and_nothing_due_says_when(lessons: Path, db: P
                            env=env(db), capture_output=True, text=True, stdin=subprocess.DEVNULL,
                            timeout=30, check=False)
     assert again.returncode == 0, again.stderr
-    assert "Nothing due. Next card due" in again.stdout
-    # The earliest review: every card was rated Easy, days away (the clock's zone is UTC).
+    assert "Nothing due. The next card comes up on " in again.stdout
+    # The earliest review: every card was rated Easy, days away (the clock's zone is UTC); it
+    # comes up at the start of the study day it is due on.
     with read_db(db) as conn:
         earliest = conn.execute("SELECT min(due) FROM cards").fetchone()[0]
     when = datetime.fromtimestamp(earliest / 1e6, UTC)
     assert when - datetime(2026, 3, 2, 9, tzinfo=UTC) > timedelta(days=3)
-    assert f"{when:%Y-%m-%d %H:%M}" in again.stdout
+    start = day_start(when, UTC)
+    assert start.hour == 4
+    assert f"on {start:%Y-%m-%d} at 04:00." in again.stdout
 
 
 def test_again_brings_a_card_back_in_the_same_session(lessons: Path, db: Path) -> None:

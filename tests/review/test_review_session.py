@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from review_support import (
 
 from srs.model import CardKind
 from srs.parse import parse_lesson_text
-from srs.review import ReviewSession, SessionError, mcq_layout
+from srs.review import ReviewSession, SessionError, mcq_layout, next_card_time
 from srs.schedule import Rating, Scheduler, State, day_start_after, new_schedule
 
 CARDS = fixture_cards()
@@ -333,3 +333,20 @@ def test_durations_come_from_the_timer() -> None:
                             timer=lambda: next(times))
     session.answer(Rating.GOOD)
     assert recorded == [2500]
+
+
+def test_next_card_time_is_when_the_queue_takes_the_card() -> None:
+    now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    tomorrow_start = datetime(2026, 3, 3, 4, 0, tzinfo=UTC)
+    assert next_card_time(None, None, now, UTC) is None
+    # A review card counts from the start (04:00) of the day it is due, not its due time.
+    assert next_card_time(None, datetime(2026, 3, 3, 17, 30, tzinfo=UTC), now, UTC) == (
+        tomorrow_start)
+    # ... and one due before 04:00 belongs to the study day before.
+    assert next_card_time(None, datetime(2026, 3, 4, 3, 0, tzinfo=UTC), now, UTC) == (
+        tomorrow_start)
+    # A learning card comes up at the time the store gives; the earlier of the two wins.
+    soon = now + timedelta(minutes=40)
+    assert next_card_time(soon, datetime(2026, 3, 3, 17, 30, tzinfo=UTC), now, UTC) == soon
+    # A review due today that the queue left out (today's limit) comes up tomorrow.
+    assert next_card_time(None, now - timedelta(hours=2), now, UTC) == tomorrow_start

@@ -74,15 +74,16 @@ def test_next_due_honours_burial_and_the_reviewed_lessons(tmp_path: Path) -> Non
         ids = _two_lessons(store)
         _schedule(store, ids["a1"], _review(-timedelta(hours=1)))
         _schedule(store, ids["b1"], _review(timedelta(hours=5)))
-        assert store.next_due(T0) == T0 - timedelta(hours=1)
+        assert store.next_due(T0).review == T0 - timedelta(hours=1)
         store.bury([ids["a1"]], T0 + timedelta(hours=10))
-        assert store.next_due(T0) == T0 + timedelta(hours=5)
-        assert store.next_due(T0, lessons={"/l/a.md"}) == T0 + timedelta(hours=10)
-        assert store.next_due(T0, decks={"other"}) is None
-        assert store.next_due(T0, decks={"deck"}, lessons={"/l/b.md"}) == T0 + timedelta(hours=5)
+        assert store.next_due(T0).review == T0 + timedelta(hours=5)
+        assert store.next_due(T0, lessons={"/l/a.md"}).review == T0 + timedelta(hours=10)
+        assert store.next_due(T0, decks={"other"}) == (None, None)
+        only_b = store.next_due(T0, decks={"deck"}, lessons={"/l/b.md"})
+        assert only_b.review == T0 + timedelta(hours=5)
         # Once the burial is over the card is plainly due again.
         later = T0 + timedelta(hours=11)
-        assert store.next_due(later, lessons={"/l/a.md"}) == T0 - timedelta(hours=1)
+        assert store.next_due(later, lessons={"/l/a.md"}).review == T0 - timedelta(hours=1)
 
 
 def test_unsuspend_brings_a_card_back_and_refuses_unknown_ids(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from store_support import T0, lesson, qa, questions
 
 from srs.model import DeckOptions
 from srs.schedule import (
+    LEARN_AHEAD,
     CardSchedule,
     Rating,
     Scheduler,
@@ -161,10 +162,18 @@ def test_review_due_before_the_next_rollover_across_dst(tmp_path: Path) -> None:
 
 def test_next_due(tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
-        assert store.next_due(T0) is None
+        assert store.next_due(T0) == (None, None)
         store.apply_lesson("/lessons/a.md", 1, 1, "h", lesson("a", questions("a", ["q1", "q2"])),
                            0, T0)
-        assert store.next_due(T0) is None  # only new cards
-        card = store.queue(T0, T0, {"deck": DeckOptions()})[1]
-        _set(store, card.id, _review(T0 + timedelta(days=3)), T0)
-        assert store.next_due(T0) == T0 + timedelta(days=3)
+        assert store.next_due(T0) == (None, None)  # only new cards
+        first, second = store.queue(T0, T0, {"deck": DeckOptions()})
+        _set(store, second.id, _review(T0 + timedelta(days=3)), T0)
+        assert store.next_due(T0) == (None, T0 + timedelta(days=3))
+        # A learning card enters the queue the learn-ahead window before it is due, or when
+        # its burial ends if that is later.
+        learning = CardSchedule(State.LEARNING, 1, 1.0, 5.0, T0 + timedelta(hours=1), T0)
+        _set(store, first.id, learning, T0)
+        assert store.next_due(T0) == (T0 + timedelta(hours=1) - LEARN_AHEAD,
+                                      T0 + timedelta(days=3))
+        store.bury([first.id], T0 + timedelta(hours=13))
+        assert store.next_due(T0).learning == T0 + timedelta(hours=13)

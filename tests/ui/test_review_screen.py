@@ -190,6 +190,11 @@ def test_summary_and_times() -> None:
     assert format_duration(timedelta(seconds=9)) == "9s"
     assert format_when(NOW - timedelta(1), NOW) == "now"
     assert format_when(NOW + timedelta(minutes=5), NOW).startswith("in 5 min")
+    local = NOW.astimezone()
+    next_day = (local + timedelta(days=1)).replace(hour=4, minute=0)
+    assert format_when(next_day, NOW) == "tomorrow at 04:00"
+    later = local + timedelta(days=3)
+    assert format_when(later, NOW) == f"on {later:%Y-%m-%d} at {later:%H:%M}"
 
 
 def test_inline_edge_cases() -> None:
