@@ -285,11 +285,13 @@ def _review(paths: list[Path], db: Path | None) -> None:
         keys = TtyKeys() if sys.stdin.isatty() else stream_keys(sys.stdin)
         _exit_on_termination()
         try:
-            summary = run_review(session, console, keys)
+            ended = run_review(session, console, keys)
         finally:
             if session.session_id is not None:
                 store.end_session(session.session_id, clock())
-        print_summary(console, summary, due_tomorrow=due_tomorrow())
+        print_summary(console, ended.summary, due_tomorrow=due_tomorrow())
+        if ended.interrupted:
+            raise typer.Exit(130)
 
 
 def _exit_on_termination() -> None:

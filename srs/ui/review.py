@@ -8,7 +8,7 @@ settings before returning, whatever happens.
 Keys: Space or Enter shows the back; 1 Again, 2 Hard, 3 Good, 4 Easy (Space or Enter on the
 back: Good, or keeps an MCQ's own grade); on an MCQ front a letter picks that choice;
 `u` undo, `b` or `-` bury, `s` or `@` suspend (on an MCQ front only `-` and `@`, since `b`
-and `s` may be choices), `q`, Ctrl-C or Ctrl-D quit.
+and `s` may be choices), `q`, Ctrl-D or Ctrl-C quit (Ctrl-C as an interruption).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 KeyReader = Callable[[], str]
 TitleOf = Callable[["QueuedCardLike"], str]
 
-QUIT_KEYS = frozenset({"q", "Q", "\x03", "\x04", ""})
+CTRL_C = "\x03"
+QUIT_KEYS = frozenset({"q", "Q", "\x04", ""})
 REVEAL_KEYS = frozenset({" ", "\r", "\n"})
 RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Rating.EASY}
 RATING_LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good",
@@ -50,10 +51,17 @@ def default_title(card: QueuedCardLike) -> str:
     return str(title or card.lesson or card.deck)
 
 
+class ReviewEnd(NamedTuple):
+    summary: Summary
+    interrupted: bool  # ended by Ctrl-C (the key, or SIGINT): the command exits 130
+
+
 def run_review(session: ReviewSession, console: Console, read_key: KeyReader,
-               *, title_of: TitleOf = default_title) -> Summary:
-    """Show cards until the session is done or the learner quits; Ctrl-C quits cleanly."""
+               *, title_of: TitleOf = default_title) -> ReviewEnd:
+    """Show cards until the session is done or the learner quits; Ctrl-C quits as cleanly
+    (every answer is saved as it is given) and is reported as an interruption."""
     message = ""
+    interrupted = False
     try:
         while True:
             showing = session.current()
@@ -67,14 +75,16 @@ def run_review(session: ReviewSession, console: Console, read_key: KeyReader,
                 break
             message = outcome
     except KeyboardInterrupt:
-        pass
-    return session.quit()
+        interrupted = True
+    return ReviewEnd(session.quit(), interrupted)
 
 
 def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader) -> str | None:
     """Read keys until one acts on the session; returns a status message, None to quit."""
     while True:
         key = read_key()
+        if key == CTRL_C:  # raw mode delivers it as a key: it means what SIGINT means
+            raise KeyboardInterrupt
         if key in QUIT_KEYS:
             return None
         picking = showing.self_grading and showing.chosen is None and not showing.revealed

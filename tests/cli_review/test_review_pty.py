@@ -151,7 +151,7 @@ def test_suspend_and_ctrl_c_end_cleanly_and_restore_the_terminal(lessons: Path, 
     assert card_row(db, ids[("slices", "qa/nil-len")].id)[1] == 1
     run.send("\x03")
     screen = run.wait("END")
-    assert "Reviewed 0 cards" in screen and "EXIT=0" in screen
+    assert "Reviewed 0 cards" in screen and "EXIT=130" in screen
     assert "icanon" in screen.split() and "echo" in screen.split() and "isig" in screen.split()
     assert "Traceback" not in run.seen
 
@@ -165,7 +165,7 @@ def test_sigint_while_waiting_for_a_key_ends_the_session(lessons: Path, db: Path
     run.wait(MCQ_FRONT)
     os.kill(run.child.pid, signal.SIGINT)
     rest, status = run.finish()
-    assert status == 0 and "Reviewed 1 card " in rest
+    assert status == 130 and "Reviewed 1 card " in rest
     assert "Traceback" not in run.seen
     assert len(log_rows(db)) == 1
 

@@ -147,7 +147,9 @@ def test_a_session_on_screen(store: tuple[Store, dict[str, Scheduler], list]) ->
     session = ReviewSession(cards, schedulers, opened, lambda: NOW, session_id=None, tz=UTC)
     learner = Learner(console, [" ", "3", "RIGHT", " ", "RIGHT", " ", "x", " ", "1", "u", "\r",
                                 "4", "WRONG", "2", "s", "q"])
-    summary = run_review(session, console, learner, title_of=lambda c: c.lesson_title)
+    summary, interrupted = run_review(session, console, learner,
+                                      title_of=lambda c: c.lesson_title)
+    assert not interrupted
     screen = learner.screen()
     assert "Slices in Go" in screen and "Maps in Go" in screen and "Channels" in screen
     assert "a nil slice has length and capacity zero" in screen
@@ -165,8 +167,8 @@ def test_keys_from_a_stream_and_ctrl_c(store: tuple[Store, dict[str, Scheduler],
     console = Console(file=io.StringIO(), width=80, color_system=None)
     session = ReviewSession(cards, schedulers, opened, lambda: NOW, tz=UTC)
     keys = stream_keys(io.StringIO(" 4"))
-    summary = run_review(session, console, keys)   # the stream ends: quit
-    assert summary.reviewed == 1
+    summary, interrupted = run_review(session, console, keys)   # the stream ends: quit
+    assert summary.reviewed == 1 and not interrupted
 
     def interrupted() -> str:
         raise KeyboardInterrupt
@@ -174,7 +176,15 @@ def test_keys_from_a_stream_and_ctrl_c(store: tuple[Store, dict[str, Scheduler],
     again = ReviewSession(opened.queue(NOW, day_start(NOW, UTC), {"srs": schedulers["srs"].options},
                                        day_end=day_start_after(NOW, 1, UTC)),
                           schedulers, opened, lambda: NOW, tz=UTC)
-    assert run_review(again, console, interrupted).reviewed == 0
+    summary, was_interrupted = run_review(again, console, interrupted)
+    assert summary.reviewed == 0 and was_interrupted
+    # Ctrl-C read as a key in raw mode is the same interruption.
+    third = ReviewSession(opened.queue(NOW, day_start(NOW, UTC), {"srs": schedulers["srs"].options},
+                                       day_end=day_start_after(NOW, 1, UTC)),
+                          schedulers, opened, lambda: NOW, tz=UTC)
+    assert run_review(third, console, stream_keys(io.StringIO(" 3\x03 3"))) == (
+        third.summary(), True)
+    assert third.summary().reviewed == 1
 
 
 def test_summary_and_times() -> None:
