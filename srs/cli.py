@@ -240,7 +240,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
 
     from srs.corpus import resolve_sources
     from srs.review import ReviewSession, next_card_time
-    from srs.schedule import Scheduler, day_start, day_start_after
+    from srs.schedule import Scheduler, State, day_start, day_start_after
     from srs.store import Store, default_db_path
     from srs.sync import sync_lessons
     from srs.ui.review import TtyKeys, format_when, print_summary, run_review, stream_keys
@@ -266,13 +266,16 @@ def _review(paths: list[Path], db: Path | None) -> None:
         console = Console()
         tomorrow = day_start_after(now)
 
-        def due_tomorrow() -> int:
-            return len(store.queue(tomorrow, tomorrow, limits,
-                                   day_end=day_start_after(tomorrow), lessons=lessons))
+        def queued_tomorrow() -> tuple[int, int]:
+            """(cards seen before, new cards) in the queue the next day starts with."""
+            queue = store.queue(tomorrow, tomorrow, limits, day_end=day_start_after(tomorrow),
+                                lessons=lessons)
+            new = sum(1 for card in queue if card.schedule.state == State.NEW)
+            return len(queue) - new, new
 
         if not cards:
             upcoming = next_card_time(*store.next_due(now, limits, lessons), now)
-            if due_tomorrow() and (upcoming is None or tomorrow < upcoming):
+            if any(queued_tomorrow()) and (upcoming is None or tomorrow < upcoming):
                 upcoming = tomorrow
             if upcoming is not None:
                 typer.echo(f"Nothing due. The next card comes up {format_when(upcoming, now)}.")
@@ -289,7 +292,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
         finally:
             if session.session_id is not None:
                 store.end_session(session.session_id, clock())
-        print_summary(console, ended.summary, due_tomorrow=due_tomorrow())
+        print_summary(console, ended.summary, tomorrow=queued_tomorrow())
         if ended.interrupted:
             raise typer.Exit(130)
 

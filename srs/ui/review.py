@@ -260,7 +260,10 @@ def format_duration(elapsed: timedelta) -> str:
     return f"{hours}h {minutes:02d}m"
 
 
-def print_summary(console: Console, summary: Summary, *, due_tomorrow: int | None = None) -> None:
+def print_summary(console: Console, summary: Summary, *,
+                  tomorrow: tuple[int, int] | None = None) -> None:
+    """The session's figures; `tomorrow`: (cards seen before, new cards) in the queue the next
+    day starts with, after the decks' limits (`srs stats` counts every card due that day)."""
     noun = "card" if summary.reviewed == 1 else "cards"
     line = Text()
     line.append(f"Reviewed {summary.reviewed} {noun}", style="bold")
@@ -275,8 +278,8 @@ def print_summary(console: Console, summary: Summary, *, due_tomorrow: int | Non
         extra.append(f"{summary.suspended} suspended")
     if summary.learning_left:
         extra.append(f"{summary.learning_left} still learning")
-    if due_tomorrow is not None:
-        extra.append(f"due tomorrow: {due_tomorrow}")
+    if tomorrow is not None:
+        extra.append(f"tomorrow: {tomorrow[0]} to review, {tomorrow[1]} new")
     if extra:
         console.print(Text(" · ".join(extra)))
 

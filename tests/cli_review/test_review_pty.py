@@ -26,8 +26,8 @@ from review_pty import (
 )
 
 from srs.corpus import load_corpus
-from srs.schedule import day_start
 from srs.model import Card
+from srs.schedule import day_start
 from srs.store import Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
@@ -125,6 +125,12 @@ def test_reveal_rate_mcq_right_and_wrong_undo_bury_quit(lessons: Path, db: Path)
     rest, status = run.finish()
     assert status == 0
     assert "Reviewed 5 cards" in rest and "again 0%" in rest
+    # Tomorrow's queue: the bury ends, and new cards come up to the deck's 20 a day.
+    with read_db(db) as conn:
+        new_left, decks = conn.execute(
+            "SELECT count(*), count(DISTINCT deck) FROM cards WHERE state = 0").fetchone()
+    assert decks == 1
+    assert f" to review, {min(new_left, 20)} new" in rest
     assert "Traceback" not in run.seen
     assert log_rows(db) == [
         (ids[("slices", "qa/nil-len")].id, 3), (q1.id, 3), (q2.id, 3), (maps_qa.id, 4),

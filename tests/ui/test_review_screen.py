@@ -192,10 +192,10 @@ def test_summary_and_times() -> None:
 
     console = Console(file=io.StringIO(), width=80, color_system=None)
     print_summary(console, Summary(reviewed=8, again=2, elapsed=timedelta(seconds=185), buried=1,
-                                   suspended=0, learning_left=2), due_tomorrow=5)
+                                   suspended=0, learning_left=2), tomorrow=(5, 20))
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "Reviewed 8 cards in 3m 05s · again 25%" in out
-    assert "1 buried · 2 still learning · due tomorrow: 5" in out
+    assert "1 buried · 2 still learning · tomorrow: 5 to review, 20 new" in out
     assert format_duration(timedelta(hours=1, minutes=2)) == "1h 02m"
     assert format_duration(timedelta(seconds=9)) == "9s"
     assert format_when(NOW - timedelta(1), NOW) == "now"
