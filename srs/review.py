@@ -10,9 +10,9 @@ store ordered it (reviews, then new cards), then learning cards due within the l
 window (20 minutes), earliest first. A learning card answered in the session comes back when
 it is due again, as long as that falls within the learn-ahead window once the queue is empty.
 
-New siblings: once a new card of a cloze note is shown, the note's other new cards still
+New siblings: once a new card of a cloze note is answered, the note's other new cards still
 waiting in the session are buried until the next day start, as Anki buries the new siblings of
-a note. (Every other card is a note of its own.)
+a note; undoing that answer lifts the burial. (Every other card is a note of its own.)
 
 MCQ cards grade themselves: the choices are shown in an order shuffled with a seed made of the
 card id and how many times the card was shown in this session (stable within one showing);
@@ -76,6 +76,7 @@ if TYPE_CHECKING:
                           session_id: int | None) -> int: ...
         def undo_answer(self, log_id: int) -> CardSchedule: ...
         def bury(self, card_ids: Sequence[str], until: datetime) -> None: ...
+        def unbury(self, card_ids: Sequence[str]) -> None: ...
         def suspend(self, card_id: str) -> None: ...
 
 
@@ -134,6 +135,8 @@ class _Answer(NamedTuple):
     log_id: int
     at: datetime
     duration_ms: int
+    # New siblings this answer buried, as they were queued: undoing the answer restores them.
+    buried: tuple[tuple[QueuedCardLike, CardSchedule], ...] = ()
 
 
 def next_card_time(learning: datetime | None, review: datetime | None, now: datetime,
@@ -198,7 +201,6 @@ class ReviewSession:
         self._timer = timer
         self._session_id = session_id
         self._begin = begin
-        self._pending_bury: list[str] = []
         self._tz = tz
         self._queue: deque[tuple[QueuedCardLike, CardSchedule]] = deque()
         self._learning: list[tuple[QueuedCardLike, CardSchedule]] = []
@@ -308,6 +310,11 @@ class ReviewSession:
             self._again -= 1
         self.flush()
         restored = self._sink.undo_answer(last.log_id)
+        if last.buried:
+            self._sink.unbury([card.id for card, _ in last.buried])
+            self._buried -= len(last.buried)
+            for card, sched in reversed(last.buried):
+                self._queue.appendleft((card, sched))
         card_id = last.card.id
         self._learning = [(c, s) for c, s in self._learning if c.id != card_id]
         self._queue = deque((c, s) for c, s in self._queue if c.id != card_id)
@@ -336,15 +343,12 @@ class ReviewSession:
         self._current = None
 
     def flush(self) -> None:
-        """Write what the session keeps pending: the session start (`begin`) and the burial
-        of new siblings of the card on show. The screen calls this right after drawing a card,
-        so those writes never delay it; every other write flushes first."""
+        """Write what the session keeps pending: its start (`begin`). The screen calls this
+        right after drawing a card, so that write never delays it; every other write flushes
+        first."""
         if self._begin is not None:
             begin, self._begin = self._begin, None
             self._session_id = begin()
-        if self._pending_bury:
-            siblings, self._pending_bury = self._pending_bury, []
-            self._sink.bury(siblings, day_start_after(self._clock(), 1, self._tz))
 
     @property
     def session_id(self) -> int | None:
@@ -412,20 +416,21 @@ class ReviewSession:
         self._current = Showing(card=card, schedule=sched, number=number,
                                 prompt=prompt, choices=choices)
         self._shown_at = self._timer()
-        if sched.state is State.NEW and card.kind == CardKind.CLOZE.value:
-            self._bury_new_siblings(card)
 
-    def _bury_new_siblings(self, card: QueuedCardLike) -> None:
+    def _bury_new_siblings(self, card: QueuedCardLike) -> tuple[tuple[QueuedCardLike,
+                                                                      CardSchedule], ...]:
+        """Bury the new cards still queued of the cloze note `card` belongs to, as Anki does
+        when a new card is answered; returns them as they were queued."""
         # The cards of one cloze note share its section (`cards/<key>`) and nothing else does.
-        siblings = [c.id for c, s in self._queue
-                    if s.state is State.NEW and c.id != card.id and c.kind == card.kind
-                    and c.lesson == card.lesson and c.section == card.section]
-        if not siblings:
-            return
-        self._pending_bury.extend(siblings)
-        gone = set(siblings)
-        self._queue = deque((c, s) for c, s in self._queue if c.id not in gone)
-        self._buried += len(siblings)
+        siblings = tuple((c, s) for c, s in self._queue
+                         if s.state is State.NEW and c.id != card.id and c.kind == card.kind
+                         and c.lesson == card.lesson and c.section == card.section)
+        if siblings:
+            gone = {c.id for c, _ in siblings}
+            self._queue = deque((c, s) for c, s in self._queue if c.id not in gone)
+            self._sink.bury(list(gone), day_start_after(self._clock(), 1, self._tz))
+            self._buried += len(siblings)
+        return siblings
 
     def _record(self, showing: Showing, rating: Rating,
                 replacing: _Answer | None = None) -> None:
@@ -441,8 +446,14 @@ class ReviewSession:
         self.flush()
         log_id = self._sink.record_answer(showing.card.id, rating, before, after, now,
                                           duration_ms, self._session_id)
+        if replacing is not None:
+            buried = replacing.buried
+        elif before.state is State.NEW and showing.card.kind == CardKind.CLOZE.value:
+            buried = self._bury_new_siblings(showing.card)
+        else:
+            buried = ()
         self._answers.append(_Answer(showing.card, before, after, rating, log_id, now,
-                                     duration_ms))
+                                     duration_ms, buried))
         if rating is Rating.AGAIN:
             self._again += 1
 

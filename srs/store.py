@@ -652,6 +652,11 @@ class Store:
             conn.executemany("UPDATE cards SET buried_until = ? WHERE id = ?",
                              [(to_us(until), card_id) for card_id in card_ids])
 
+    def unbury(self, card_ids: Sequence[str]) -> None:
+        with self._write() as conn:
+            conn.executemany("UPDATE cards SET buried_until = NULL WHERE id = ?",
+                             [(card_id,) for card_id in card_ids])
+
     def suspend(self, card_id: str) -> None:
         with self._write() as conn:
             conn.execute("UPDATE cards SET suspended = 1 WHERE id = ?", (card_id,))

@@ -77,6 +77,10 @@ class MemorySink:
         for card_id in card_ids:
             self.buried[card_id] = until
 
+    def unbury(self, card_ids: Sequence[str]) -> None:
+        for card_id in card_ids:
+            del self.buried[card_id]
+
     def suspend(self, card_id: str) -> None:
         self.suspended.add(card_id)
 

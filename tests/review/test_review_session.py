@@ -243,7 +243,7 @@ QUIZ_1, QUIZ_2, PARTS_1, PARTS_2, MAP_1 = (dataclasses.replace(c, deck="srs")
                                            for c in NOTES.cards)
 
 
-def test_showing_a_new_cloze_card_buries_the_new_cards_of_its_note_only() -> None:
+def test_answering_a_new_cloze_card_buries_the_new_cards_of_its_note_only() -> None:
     cards = new_cards([QUIZ_1, QUIZ_2, PARTS_1, PARTS_2, MAP_1])
     session, sink, clock = make(cards)
     session.answer(Rating.EASY)
@@ -252,18 +252,36 @@ def test_showing_a_new_cloze_card_buries_the_new_cards_of_its_note_only() -> Non
     session.answer(Rating.EASY)
     showing = session.current()
     assert showing is not None and showing.card.id == PARTS_1.id
-    assert session.remaining == 1                     # its sibling left the session at once
-    assert sink.buried == {}                          # written after the card is drawn
     session.flush()
-    assert sink.buried == {PARTS_2.id: day_start_after(clock.now, 1)}
+    assert session.remaining == 2 and sink.buried == {}   # shown, not yet answered
     session.answer(Rating.EASY)
+    assert sink.buried == {PARTS_2.id: day_start_after(clock.now, 1)}
     showing = session.current()               # another cloze note: not a sibling
     assert showing is not None and showing.card.id == MAP_1.id
     session.answer(Rating.EASY)
     assert session.current() is None and session.summary().buried == 1
 
 
-def test_session_start_and_sibling_burial_are_written_before_any_other_write() -> None:
+def test_undoing_the_answer_lifts_the_burial_of_its_siblings() -> None:
+    cards = new_cards([PARTS_1, PARTS_2, MAP_1])
+    session, sink, _ = make(cards)
+    session.answer(Rating.GOOD)
+    assert list(sink.buried) == [PARTS_2.id] and session.summary().buried == 1
+    showing = session.undo()
+    assert showing is not None and showing.card.id == PARTS_1.id
+    assert sink.buried == {} and session.summary().buried == 0
+    assert session.remaining == 2             # the sibling waits in its place again
+    session.answer(Rating.GOOD)               # answered again: buried again, once
+    assert list(sink.buried) == [PARTS_2.id] and session.summary().buried == 1
+    showing = session.current()
+    assert showing is not None and showing.card.id == MAP_1.id
+    session.answer(Rating.GOOD)
+    # A card that buried nothing undoes without touching the burial of another.
+    session.undo()
+    assert list(sink.buried) == [PARTS_2.id]
+
+
+def test_session_start_is_written_before_any_other_write() -> None:
     cards = new_cards([PARTS_1, PARTS_2])
     clock = Clock()
     sink = MemorySink({c.id: c.schedule for c in cards})

@@ -84,6 +84,10 @@ def test_next_due_honours_burial_and_the_reviewed_lessons(tmp_path: Path) -> Non
         # Once the burial is over the card is plainly due again.
         later = T0 + timedelta(hours=11)
         assert store.next_due(later, lessons={"/l/a.md"}).review == T0 - timedelta(hours=1)
+        # Lifting a burial (an undone answer that buried siblings) makes it due at once.
+        store.unbury([ids["a1"]])
+        assert store.next_due(T0, lessons={"/l/a.md"}).review == T0 - timedelta(hours=1)
+        assert ids["a1"] in {c.id for c in store.queue(T0, T0, {"deck": DeckOptions()})}
 
 
 def test_unsuspend_brings_a_card_back_and_refuses_unknown_ids(tmp_path: Path) -> None:
