@@ -1,8 +1,10 @@
 """Scheduling: the only user of py-fsrs. No I/O; `now` is always passed in, timezone-aware UTC.
 
 A card's schedule is plain data (`CardSchedule`); `Scheduler.answer` returns the next one.
-Fuzz is seeded from the card id and the answer time, so one answer always gives one interval
-(a preview shows what the answer will really give, and tests can repeat a session).
+Fuzz is seeded from the card id and its last review, so one answer always gives one interval
+(a preview shows what the answer will really give, and tests can repeat a session). As in
+Anki, passing ratings that schedule reviews stay apart: Good at least a day past Hard, Easy at
+least a day past Good.
 The study day rolls over at 04:00 local time, as in Anki.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import IntEnum
 
@@ -111,6 +113,20 @@ class Scheduler:
         self, card_id: str, sched: CardSchedule, rating: Rating, now: datetime
     ) -> CardSchedule:
         now = _utc(now)
+        after = self._fsrs_answer(card_id, sched, rating, now)
+        if rating > Rating.HARD and after.state is State.REVIEW:
+            # py-fsrs can give Hard, Good and Easy one interval (short stabilities, fuzz);
+            # Anki keeps each passing rating a day past the one below when both schedule a
+            # review, so the buttons always mean more time for an easier answer.
+            below = self.answer(card_id, sched, Rating(rating - 1), now)
+            if below.state is State.REVIEW:
+                days = min((below.due - now).days + 1, self.options.maximum_interval)
+                if (after.due - now).days < days:
+                    after = replace(after, due=now + timedelta(days=days))
+        return after
+
+    def _fsrs_answer(self, card_id: str, sched: CardSchedule, rating: Rating,
+                     now: datetime) -> CardSchedule:
         # Seeded by the card and its last review, not the time of the answer: the intervals
         # shown on the back are the ones the answer gives, however long the learner looked.
         last = sched.last_review.isoformat() if sched.last_review is not None else "new"

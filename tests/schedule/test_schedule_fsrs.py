@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import fsrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from srs.model import DeckOptions
 from srs.schedule import (
@@ -135,6 +137,32 @@ def test_fuzz_is_deterministic_per_card_and_review_and_within_py_fsrs_outcomes()
         assert fuzz.stability == base.stability
         if (base.due - base.last_review).days < 3:  # type: ignore[operator]
             assert fuzz.due == base.due
+
+
+@settings(max_examples=300, deadline=None)
+@given(stability=st.floats(0.05, 400), elapsed=st.integers(0, 400), fuzz=st.booleans(),
+       retention=st.sampled_from([0.8, 0.9, 0.95]), state=st.sampled_from(
+           [State.REVIEW, State.LEARNING, State.RELEARNING]),
+       maximum=st.sampled_from([36500, 30, 3]))
+def test_passing_ratings_that_schedule_reviews_are_a_day_apart(
+        stability: float, elapsed: int, fuzz: bool, retention: float, state: State,
+        maximum: int) -> None:
+    scheduler = Scheduler(DeckOptions(desired_retention=retention, maximum_interval=maximum),
+                          fuzz=fuzz)
+    step = None if state is State.REVIEW else (1 if state is State.LEARNING else 0)
+    sched = CardSchedule(state, step, stability, 5.0, T0, T0 - timedelta(days=elapsed))
+    outcomes = {rating: scheduler.answer(CARD, sched, rating, T0) for rating in Rating}
+    reviews = [(outcomes[r].due - T0).days for r in (Rating.HARD, Rating.GOOD, Rating.EASY)
+               if outcomes[r].state is State.REVIEW]
+    # A day apart, up to the deck's maximum interval, which caps them all.
+    assert reviews == sorted(reviews)
+    assert all(low < high or high == maximum for low, high in zip(reviews, reviews[1:]))
+    for rating, after in outcomes.items():
+        # Only the interval moves, and only later: the memory state is py-fsrs's own.
+        plain = scheduler._fsrs_answer(CARD, sched, rating, T0)
+        assert (after.state, after.stability, after.difficulty) == (
+            plain.state, plain.stability, plain.difficulty)
+        assert plain.due <= after.due <= T0 + timedelta(days=scheduler.options.maximum_interval)
 
 
 def test_preview_matches_the_answer_it_previews() -> None:
