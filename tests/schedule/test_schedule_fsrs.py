@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -156,7 +157,7 @@ def test_passing_ratings_that_schedule_reviews_are_a_day_apart(
                if outcomes[r].state is State.REVIEW]
     # A day apart, up to the deck's maximum interval, which caps them all.
     assert reviews == sorted(reviews)
-    assert all(low < high or high == maximum for low, high in zip(reviews, reviews[1:]))
+    assert all(low < high or high == maximum for low, high in itertools.pairwise(reviews))
     for rating, after in outcomes.items():
         # Only the interval moves, and only later: the memory state is py-fsrs's own.
         plain = scheduler._fsrs_answer(CARD, sched, rating, T0)
