@@ -79,6 +79,9 @@ if TYPE_CHECKING:
         def unbury(self, card_ids: Sequence[str]) -> None: ...
         def suspend(self, card_id: str) -> None: ...
 
+    # A card waiting in the session, with the schedule it is waiting under.
+    Waiting = tuple[QueuedCardLike, CardSchedule]
+
 
 class SessionError(Exception):
     """A session method was called when the current showing does not allow it."""
@@ -136,7 +139,7 @@ class _Answer(NamedTuple):
     at: datetime
     duration_ms: int
     # New siblings this answer buried, as they were queued: undoing the answer restores them.
-    buried: tuple[tuple[QueuedCardLike, CardSchedule], ...] = ()
+    buried: tuple[Waiting, ...] = ()
 
 
 def next_card_time(learning: datetime | None, review: datetime | None, now: datetime,
@@ -202,8 +205,8 @@ class ReviewSession:
         self._session_id = session_id
         self._begin = begin
         self._tz = tz
-        self._queue: deque[tuple[QueuedCardLike, CardSchedule]] = deque()
-        self._learning: list[tuple[QueuedCardLike, CardSchedule]] = []
+        self._queue: deque[Waiting] = deque()
+        self._learning: list[Waiting] = []
         for card in cards:
             self._place(card, card.schedule, front=False)
         self._current: Showing | None = None
@@ -392,7 +395,7 @@ class ReviewSession:
         else:
             self._queue.append((card, sched))
 
-    def _pick(self) -> tuple[QueuedCardLike, CardSchedule] | None:
+    def _pick(self) -> Waiting | None:
         now = self._clock()
         if self._learning:
             index = min(range(len(self._learning)), key=lambda i: self._learning[i][1].due)
@@ -417,8 +420,7 @@ class ReviewSession:
                                 prompt=prompt, choices=choices)
         self._shown_at = self._timer()
 
-    def _bury_new_siblings(self, card: QueuedCardLike) -> tuple[tuple[QueuedCardLike,
-                                                                      CardSchedule], ...]:
+    def _bury_new_siblings(self, card: QueuedCardLike) -> tuple[Waiting, ...]:
         """Bury the new cards still queued of the cloze note `card` belongs to, as Anki does
         when a new card is answered; returns them as they were queued."""
         # The cards of one cloze note share its section (`cards/<key>`) and nothing else does.
