@@ -234,6 +234,26 @@ def test_answer_is_committed_before_record_answer_returns(tmp_path: Path) -> Non
             other.close()
 
 
+def test_a_long_session_keeps_the_write_ahead_log_small(tmp_path: Path) -> None:
+    # Every answer is fsynced; an fsync that also has to record a grown file costs more, so
+    # the log is checkpointed early and its file reused instead of growing for a whole session.
+    path = tmp_path / "srs.sqlite3"
+    scheduler = Scheduler(DeckOptions(new_per_day=300), fuzz=False)
+    with Store.open(path, now=T0) as store:
+        fronts = [f"q{i}" for i in range(300)]
+        store.apply_lesson("/lessons/a.md", 1, 1, "h", lesson("a", questions("a", fronts)), 0, T0)
+        queue = store.queue(T0, T0, {"deck": DeckOptions(new_per_day=300)})
+        assert len(queue) == 300
+        page_size = store.scalar("PRAGMA page_size")
+        assert isinstance(page_size, int)
+        for card in queue:
+            after = scheduler.answer(card.id, card.schedule, Rating.GOOD, T0)
+            store.record_answer(card.id, Rating.GOOD, card.schedule, after, T0, 1000, None)
+        frames = (path.with_name(path.name + "-wal").stat().st_size - 32) // (page_size + 24)
+        assert frames <= 450
+        assert store.scalar("SELECT count(*) FROM review_log") == 300
+
+
 def test_undo_restores_the_exact_schedule(tmp_path: Path) -> None:
     scheduler = Scheduler(DeckOptions())
     with Store.open(tmp_path / "srs.sqlite3", now=T0) as store:
