@@ -9,6 +9,10 @@ Keys: Space or Enter shows the back; 1 Again, 2 Hard, 3 Good, 4 Easy (Space or E
 back: Good, or keeps an MCQ's own grade); on an MCQ front a letter picks that choice;
 `u` undo, `b` or `-` bury, `s` or `@` suspend (on an MCQ front only `-` and `@`, since `b`
 and `s` may be choices), `q`, Ctrl-D or Ctrl-C quit (Ctrl-C as an interruption).
+
+A card taller than the terminal is shown a screenful at a time, its title and the keys
+always in view: the arrow keys scroll it by a line, Page Up and Page Down by a screen, Home
+and End to either end. Showing the back of such a card scrolls to where the answer begins.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.rule import Rule
+from rich.segment import Segment, Segments
 from rich.text import Text
 
 from srs.model import CardKind, cloze_side
@@ -44,6 +49,16 @@ RATING_LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good"
                  Rating.EASY: "Easy"}
 RATING_STYLES = {Rating.AGAIN: "red", Rating.HARD: "yellow", Rating.GOOD: "green",
                  Rating.EASY: "blue"}
+# How far each scrolling key moves a tall card: in lines, or in screens ("page"), or to
+# either end ("end"). Terminals send arrows, Home and End in one of two forms.
+SCROLL_KEYS: dict[str, tuple[str, int]] = {
+    "\x1b[A": ("line", -1), "\x1bOA": ("line", -1), "\x1b[B": ("line", 1), "\x1bOB": ("line", 1),
+    "\x1b[5~": ("page", -1), "\x1b[6~": ("page", 1),
+    "\x1b[H": ("end", -1), "\x1bOH": ("end", -1), "\x1b[1~": ("end", -1),
+    "\x1b[F": ("end", 1), "\x1bOF": ("end", 1), "\x1b[4~": ("end", 1),
+}
+# Lines of the front left in view above the answer when showing a tall card's back.
+ANSWER_CONTEXT = 2
 
 
 def default_title(card: QueuedCardLike) -> str:
@@ -56,37 +71,65 @@ class ReviewEnd(NamedTuple):
     interrupted: bool  # ended by Ctrl-C (the key, or SIGINT): the command exits 130
 
 
+class Frame(NamedTuple):
+    """Which lines of the card one screen shows."""
+
+    top: int  # the card's first line on screen
+    page: int  # how many of its lines the screen holds
+    last_top: int  # the largest useful `top`: 0 when the whole card fits
+
+
+class ScrollTo(NamedTuple):
+    top: int
+
+
 def run_review(session: ReviewSession, console: Console, read_key: KeyReader,
                *, title_of: TitleOf = default_title) -> ReviewEnd:
     """Show cards until the session is done or the learner quits; Ctrl-C quits as cleanly
     (every answer is saved as it is given) and is reported as an interruption."""
     message = ""
     interrupted = False
+    side: tuple[str, bool] | None = None
+    top: int | None = None
     try:
         while True:
             showing = session.current()
             if showing is None:
                 break
-            draw(console, session, showing, title_of(showing.card), message)
+            if (showing.card.id, showing.revealed) != side:
+                side, top = (showing.card.id, showing.revealed), None
+            frame = draw(console, session, showing, title_of(showing.card), message, top)
             session.flush()
             message = ""
-            outcome = _handle_keys(session, showing, read_key)
+            outcome = _handle_keys(session, showing, read_key, frame)
             if outcome is None:
                 break
-            message = outcome
+            if isinstance(outcome, ScrollTo):
+                top = outcome.top
+            else:
+                message = outcome
     except KeyboardInterrupt:
         interrupted = True
     return ReviewEnd(session.quit(), interrupted)
 
 
-def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader) -> str | None:
-    """Read keys until one acts on the session; returns a status message, None to quit."""
+def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
+                 frame: Frame) -> str | ScrollTo | None:
+    """Read keys until one acts on the session or scrolls the card; returns a status
+    message, where to scroll to, or None to quit."""
     while True:
         key = read_key()
         if key == CTRL_C:  # raw mode delivers it as a key: it means what SIGINT means
             raise KeyboardInterrupt
         if key in QUIT_KEYS:
             return None
+        if key in SCROLL_KEYS:
+            unit, step = SCROLL_KEYS[key]
+            moved = {"line": step, "page": step * frame.page, "end": step * frame.last_top}[unit]
+            top = min(max(frame.top + moved, 0), frame.last_top)
+            if top != frame.top:
+                return ScrollTo(top)
+            continue
         picking = showing.self_grading and showing.chosen is None and not showing.revealed
         if picking and len(key) == 1 and key.isalpha():
             letter = key.upper()
@@ -120,22 +163,50 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader) 
 
 
 def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
-         message: str = "") -> None:
-    """One full screen for the card on show."""
-    if console.is_terminal:
-        console.clear()
+         message: str = "", top: int | None = None) -> Frame:
+    """One full screen for the card on show. On a terminal, a card taller than the screen
+    shows the lines from `top` (None: from its start, or for a back from a little above
+    the answer) that fit above the ratings and keys; elsewhere the whole card is printed."""
     card = showing.card
     left = session.remaining
-    subtitle = Text(f"{card.kind} · {left} more" if left else f"{card.kind} · last")
-    console.print(Panel(_card_body(session, showing), title=Text(title, style="bold"),
-                        title_align="left", subtitle=subtitle, subtitle_align="right",
+    subtitle = f"{card.kind} · {left} more" if left else f"{card.kind} · last"
+    front, back = _card_body(showing)
+    footer: list[RenderableType] = []
+    if showing.revealed:
+        footer.append(_ratings(session, showing, console.width))
+    if message:
+        footer.append(Text(message, style="yellow"))
+    hints = _hints(showing)
+    body: RenderableType = Group(*front, *back)
+    frame = Frame(0, 0, 0)
+    if console.is_terminal:
+        inner = console.options.update(width=max(1, console.width - 4), height=None)
+        front_lines = console.render_lines(Group(*front), inner, pad=False)
+        lines = front_lines + (console.render_lines(Group(*back), inner, pad=False)
+                               if back else [])
+        # Keep one row free: the newline after the last line would scroll the top away.
+        used = len(console.render_lines(Group(*footer, Text(hints)), console.options))
+        page = max(1, console.height - used - 3)
+        shown = lines
+        if len(lines) > page:
+            last_top = len(lines) - page
+            if top is None:
+                top = len(front_lines) - ANSWER_CONTEXT if showing.revealed and back else 0
+            top = min(max(top, 0), last_top)
+            frame = Frame(top, page, last_top)
+            shown = lines[top:top + page]
+            subtitle += f" · lines {top + 1}-{top + len(shown)} of {len(lines)}"
+            hints = "↑↓ PgUp PgDn scroll · " + hints
+        body = Segments([s for line in shown for s in (*line, Segment.line())])
+        console.clear()
+    console.print(Panel(body, title=Text(title, style="bold"),
+                        title_align="left", subtitle=Text(subtitle), subtitle_align="right",
                         border_style="cyan" if not showing.revealed else "blue",
                         padding=(0, 1)))
-    if showing.revealed:
-        console.print(_ratings(session, showing, console.width))
-    if message:
-        console.print(Text(message, style="yellow"))
-    console.print(Text(_hints(showing), style="dim"))
+    for part in footer:
+        console.print(part)
+    console.print(Text(hints, style="dim"))
+    return frame
 
 
 def _front_text(card: QueuedCardLike) -> str:
@@ -148,27 +219,30 @@ def _front_text(card: QueuedCardLike) -> str:
     return front
 
 
-def _card_body(session: ReviewSession, showing: Showing) -> RenderableType:
+def _card_body(showing: Showing) -> tuple[list[RenderableType], list[RenderableType]]:
+    """What the card shows above the line that opens its answer, and from that line on
+    (nothing until the back is shown)."""
     content = showing.card.content
-    parts: list[RenderableType] = []
+    front: list[RenderableType] = []
+    back: list[RenderableType] = []
     if showing.self_grading:
         if showing.prompt:
-            parts.append(render_markdown(showing.prompt))
-            parts.append(Text(""))
-        parts.append(_choice_lines(showing))
+            front.append(render_markdown(showing.prompt))
+            front.append(Text(""))
+        front.append(_choice_lines(showing))
         if showing.revealed:
-            parts.append(Rule(style="dim"))
-            parts.append(_mcq_verdict(showing))
+            back.append(Rule(style="dim"))
+            back.append(_mcq_verdict(showing))
             explanation = str(content.get("explanation", "")).strip()
             if explanation:
-                parts.append(Text(""))
-                parts.append(render_markdown(explanation))
-        return Group(*parts)
-    parts.append(render_markdown(_front_text(showing.card)))
+                back.append(Text(""))
+                back.append(render_markdown(explanation))
+        return front, back
+    front.append(render_markdown(_front_text(showing.card)))
     if showing.revealed:
-        parts.append(Rule(style="dim"))
-        parts.append(render_markdown(str(content.get("back", ""))))
-    return Group(*parts)
+        back.append(Rule(style="dim"))
+        back.append(render_markdown(str(content.get("back", ""))))
+    return front, back
 
 
 def _choice_lines(showing: Showing) -> Text:

@@ -47,11 +47,12 @@ def env(db: Path, now: str = NOW, **extra: str) -> dict[str, str]:
 class Review:
     """One `srs review` process in a pty; `screen` is everything printed, without escapes."""
 
-    def __init__(self, lessons: Path, db: Path, *, cols: int = 100, now: str = NOW,
-                 program: str = sys.executable, argv: list[str] | None = None) -> None:
+    def __init__(self, lessons: Path, db: Path, *, cols: int = 100, rows: int = 40,
+                 now: str = NOW, program: str = sys.executable,
+                 argv: list[str] | None = None) -> None:
         args = argv if argv is not None else ["-m", "srs", "review", str(lessons)]
         self.child = pexpect.spawn(program, args, cwd=str(lessons.parent),
-                                   env=env(db, now), dimensions=(40, cols), encoding="utf-8",
+                                   env=env(db, now), dimensions=(rows, cols), encoding="utf-8",
                                    timeout=20)
         self.db = db
         self.seen = ""

@@ -271,3 +271,30 @@ def test_bad_srs_now_and_missing_path_are_clear_errors(lessons: Path, db: Path) 
                              env=env(db), capture_output=True, text=True,
                              stdin=subprocess.DEVNULL, timeout=30, check=False)
     assert missing.returncode == 1 and "no such file" in missing.stderr
+
+
+def test_a_card_taller_than_the_terminal_scrolls_with_the_keys(tmp_path: Path, db: Path) -> None:
+    lessons = tmp_path / "tall"
+    lessons.mkdir()
+    steps = "\n".join(f"{n}. Step {n} of the checklist." for n in range(1, 31))
+    (lessons / "checklist.md").write_text(
+        f'---\ntitle: "Checklist"\nslug: "checklist"\n---\n\n# Checklist\n\n## Cards\n\n'
+        f"Q: What are the thirty steps, in order? {{#steps}}\nA: {steps}\n", encoding="utf-8")
+    run = Review(lessons, db, rows=16, cols=70)
+    run.wait(FRONT)
+    run.send(" ")
+    screen = run.wait(BACK)
+    assert "↑↓ PgUp PgDn scroll" in screen and "Step 1 of" in screen
+    assert "Step 30 of" not in screen
+    run.send("\x1b[F")  # End
+    screen = run.wait("of 32")
+    assert "Step 30 of" in screen and "Step 1 of" not in screen
+    run.send("\x1b[A")  # one line up: the last step leaves the screen
+    screen = run.wait("of 32")
+    assert "Step 29 of" in screen and "Step 30 of" not in screen
+    run.send("3")
+    run.wait(FRONT)
+    run.send("q")
+    _, status = run.finish()
+    assert status == 0
+    assert [rating for _, rating in log_rows(db)] == [3]

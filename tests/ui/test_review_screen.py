@@ -237,3 +237,83 @@ def test_code_tabs_are_four_columns_as_on_exported_cards() -> None:
     output = str(console.file.getvalue())  # type: ignore[attr-defined]
     lines = [line.rstrip() for line in output.splitlines()]
     assert "      return" in lines  # 2 columns of padding, then one tab of 4
+
+
+# -- a card taller than the terminal ------------------------------------------------------------
+
+TALL_LESSON = """---
+title: "Tall Cards"
+slug: "tall"
+---
+
+# Tall Cards
+
+## Cards
+
+Q: Which lines does the program print? {#tall}
+
+```go
+func main() {
+{body}
+}
+```
+
+A: Every line from `line 0` to `line 29`, in order:
+
+```text
+{output}
+```
+"""
+
+
+def screens(console: Console) -> list[list[str]]:
+    out = str(console.file.getvalue())  # type: ignore[attr-defined]
+    return [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", part).splitlines()
+            for part in out.split("\x1b[2J")[1:]]
+
+
+def test_a_tall_card_scrolls_and_its_back_opens_at_the_answer(tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    body = "\n".join(f'\tfmt.Println("line {i}")' for i in range(30))
+    output = "\n".join(f"line {i}" for i in range(30))
+    (lessons / "tall.md").write_text(TALL_LESSON.replace("{body}", body)
+                                     .replace("{output}", output), encoding="utf-8")
+    sources = resolve_sources([lessons])
+    with Store.open(tmp_path / "db.sqlite3", now=NOW) as opened:
+        sync_lessons(opened, sources, NOW)
+        limits = {s.deck.name: s.deck.options for s in sources}
+        cards = opened.queue(NOW, day_start(NOW, UTC), limits,
+                             day_end=day_start_after(NOW, 1, UTC))
+        assert len(cards) == 1
+        console = Console(file=io.StringIO(), width=60, height=20, force_terminal=True,
+                          color_system=None)
+        session = ReviewSession(cards, {d: Scheduler(o) for d, o in limits.items()}, opened,
+                                lambda: NOW, tz=UTC)
+        up, down, page_up, page_down, home, end = ("\x1b[A", "\x1b[B", "\x1b[5~", "\x1b[6~",
+                                                    "\x1b[H", "\x1b[F")
+        keys = iter([up, down, down, page_down, page_up, end, down, home, " ", up, "3"])
+        summary, _ = run_review(session, console, lambda: next(keys, "q"))
+        assert summary.reviewed == 1
+    shown = screens(console)
+    # Every screen fits the terminal with a row to spare, the title and keys in view.
+    assert all(len(screen) <= 19 and "Tall Cards" in screen[0] for screen in shown)
+    assert all("↑↓ PgUp PgDn scroll" in "".join(screen) for screen in shown)
+    first = "\n".join(shown[0])
+    assert "Which lines does the program print?" in first and "lines 1-" in first
+    # Up at the top does nothing (no redraw); down moves one line; a page moves a screen.
+    positions = [re.search(r"lines (\d+)-(\d+) of (\d+)", "\n".join(s)) for s in shown]
+    spans = [(int(m[1]), int(m[2]), int(m[3])) for m in positions if m]
+    assert len(spans) == len(shown)
+    page = spans[0][1] - spans[0][0] + 1
+    total = spans[0][2]
+    tops = [start for start, _, _ in spans]
+    assert tops[:5] == [1, 2, 3, 3 + page, 3]
+    assert tops[5] == total - page + 1  # End; the Down after it is at the bottom: no redraw
+    assert tops[6] == 1  # Home
+    assert 'line 29")' in "\n".join(shown[5])
+    # Showing the back opens a little above where the answer begins, not at the top.
+    back = "\n".join(shown[7])
+    assert "Every line from" in back and "Which lines does" not in back
+    assert "1 Again" in back
+    assert tops[8] == tops[7] - 1
