@@ -352,9 +352,9 @@ def export(
     """Write Anki packages (.apkg); re-importing one updates edited notes in place.
 
     Next to each package, FILE.apkg.srs-mod.json remembers when each note last changed;
-    keep it with the package. Lesson problems are printed and the rest is exported, but an
-    image a lesson cannot share (missing, or outside its folder) stops the package it is in;
-    the exit status is then 1.
+    keep it with the package. Lesson problems are printed and the rest is exported (the
+    exit status is then 1), but an image a lesson cannot share (missing, or outside its
+    folder) stops the package it is in.
     """
     from srs.corpus import load_corpus
     from srs.export import export_lessons, export_time, package_file_name

@@ -84,7 +84,7 @@ class Card:
 
     `key` is the structural key inside the lesson (question number, heading path and
     ordinal, explicit id); `section` is the lesson section the card comes from (the cards of
-    one cloze note share theirs, and are buried together for the day once one is shown);
+    one cloze note share theirs, and the new ones are buried for the day once one is answered);
     `ordinal` is the position in the lesson, used to introduce new cards in reading order.
     """
 

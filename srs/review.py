@@ -15,7 +15,8 @@ waiting in the session are buried until the next day start, as Anki buries the n
 a note; undoing that answer lifts the burial. (Every other card is a note of its own.)
 
 MCQ cards grade themselves: the choices are shown in an order shuffled with a seed made of the
-card id and how many times the card was shown in this session (stable within one showing);
+card id, its last review and how many times the card was shown in this session (stable within
+one showing);
 picking a letter records Good if it is right and Again if not, and reveals the back; a rating
 key pressed on the back replaces that grade before the next card shows.
 """

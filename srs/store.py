@@ -1,4 +1,4 @@
-"""The review database: the only user of sqlite3.
+"""The review database; besides the exporter's scratch collection, the only user of sqlite3.
 
 One SQLite file in WAL mode with `synchronous=FULL`; every write is one explicit transaction
 committed before the method returns, so a kill -9 loses nothing acknowledged. One writer at a
