@@ -496,11 +496,18 @@ class Store:
                              "AND content != ?", (content, card.id, content))
                 changed += old_hash != new_hash
                 restored += was_orphan
+            # Read once, not per new card: a lesson's rows are found by lesson alone, so a
+            # query per card would read the whole lesson each time.
+            heirs: dict[str, list[str]] = {}
+            if fresh:
+                for old_id, digest in conn.execute(
+                    "SELECT id, content_hash FROM cards WHERE lesson = ? AND orphaned = 1 "
+                    "ORDER BY ordinal DESC, id DESC", (path,),
+                ):
+                    heirs.setdefault(digest, []).append(old_id)
             for card in fresh:
-                heir = conn.execute(
-                    "SELECT id FROM cards WHERE lesson = ? AND orphaned = 1 AND content_hash = ? "
-                    "ORDER BY ordinal LIMIT 1", (path, card.content_hash),
-                ).fetchone()
+                candidates = heirs.get(card.content_hash)
+                heir = candidates.pop() if candidates else None
                 conn.execute(
                     "INSERT INTO cards (id, lesson, kind, deck, section, ordinal, "
                     "content_hash, content_changed, created, due) "
@@ -513,7 +520,7 @@ class Store:
                 if heir is None:
                     added += 1
                     continue
-                old_id = heir[0]
+                old_id = heir
                 conn.execute(
                     "UPDATE cards SET (content_changed, created, state, step, stability, "
                     "difficulty, due, last_review, suspended, buried_until) = (SELECT "
