@@ -26,6 +26,16 @@ ANSWER = re.compile(
     re.IGNORECASE,
 )
 QUESTION_HEADING = re.compile(r"^question\s*#?\s*(\d+)\b", re.IGNORECASE)
+# What may follow an answer's letter when the line names more letters (`**Answer: A, B**`,
+# `Answer: B and C`): another letter, then the end of the bold part, a dash or the line's end.
+MORE_LETTERS = re.compile(
+    r"^\s*(?:[,/&+]|and|or)\s*\(?[A-Za-z]\)?\s*(?:\*\*|__|[-–—:.]|$)", re.IGNORECASE
+)
+# A second answer line after the first: only the bold form, which prose does not take.
+BOLD_ANSWER = re.compile(
+    r"^\s*(?:\*\*|__)\s*(?:correct\s+)?answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*"
+    r"\(?[A-Za-z]\)?(?![A-Za-z0-9])", re.IGNORECASE,
+)
 
 
 @dataclass
@@ -37,6 +47,7 @@ class _Question:
     answer: str | None = None
     answer_line: int = 0
     explanation: list[str] = field(default_factory=list)
+    problem: tuple[int, str] | None = None  # line and message of an error that skips it
 
 
 def extract_quiz(ctx: LessonContext, quiz: Section, path: tuple[str, ...]) -> None:
@@ -82,7 +93,10 @@ def _read_question(ctx: LessonContext, heading: Section, number: str) -> _Questi
                     _flush(question, paragraph)
                     question.answer = answer.group(1).upper()
                     question.answer_line = line_no
-                    if explanation := answer.group(2).rstrip():
+                    if MORE_LETTERS.match(answer.group(2)):
+                        question.problem = (line_no, "names more than one answer; a quiz "
+                                            "question has exactly one right choice")
+                    elif explanation := answer.group(2).rstrip():
                         paragraph.append(explanation)
                     continue
                 if in_choice and line.strip():
@@ -90,6 +104,10 @@ def _read_question(ctx: LessonContext, heading: Section, number: str) -> _Questi
                     letter, text, at = question.choices[-1]
                     question.choices[-1] = (letter, f"{text} {line.strip()}", at)
                     continue
+            elif question.problem is None and BOLD_ANSWER.match(line):
+                question.problem = (line_no, f"has a second answer line (the first is line "
+                                    f"{ctx.pos(question.answer_line).line}); a quiz question "
+                                    "has exactly one right choice")
             in_choice = False
             paragraph.append(line)
         _flush(question, paragraph)
@@ -116,6 +134,9 @@ def _emit(ctx: LessonContext, q: _Question, title: str, section: str) -> None:
     if len(q.choices) < 2:
         ctx.report(q.line, Severity.ERROR,
                    f"{label} has {len(q.choices)} choices; write options as `**A)** text`")
+        return
+    if q.problem is not None:
+        ctx.report(q.problem[0], Severity.ERROR, f"{label} {q.problem[1]}; it is skipped")
         return
     if q.answer is None:
         ctx.report(q.line, Severity.ERROR,

@@ -281,3 +281,32 @@ def test_invalid_utf8_is_a_warning(write_lesson: Callable[..., Path]) -> None:
     assert len(lesson.cards) == 1
     assert "not valid UTF-8" in lesson.diagnostics[0].message
     assert lesson.diagnostics[0].pos.line == 5
+
+
+@pytest.mark.parametrize("line", [
+    "**Answer: A, B** - both", "**Answer: B and C** - x", "Answer: A/C", "**Answer: (A) or (B)**",
+])
+def test_an_answer_naming_two_letters_is_an_error(line: str) -> None:
+    lesson = parse(quiz(line))
+    assert lesson.cards == ()
+    assert messages(lesson, Severity.ERROR) == [
+        "17: question 1 names more than one answer; a quiz question has exactly one right "
+        "choice; it is skipped"]
+
+
+@pytest.mark.parametrize(("line", "letter", "explanation"), [
+    ("**Answer: B** and C is wrong, since it copies.", "B", "and C is wrong, since it copies."),
+    ("Answer: a slice is copied, or not.", "A", "slice is copied, or not."),
+])
+def test_prose_after_a_single_answer_is_its_explanation(line: str, letter: str,
+                                                         explanation: str) -> None:
+    [card] = parse(quiz(line)).cards
+    assert (card.answer, card.explanation) == (letter, explanation)
+
+
+def test_a_second_answer_line_is_an_error() -> None:
+    lesson = parse(quiz("**Answer: B** - two\n\n**Answer: C** - three, rather"))
+    assert lesson.cards == ()
+    assert messages(lesson, Severity.ERROR) == [
+        "19: question 1 has a second answer line (the first is line 17); a quiz question has "
+        "exactly one right choice; it is skipped"]
