@@ -124,9 +124,10 @@ def verify(
         typer.echo(str(left_out), err=True)
     ran = ", ".join(report.ran) or "none"
     built = ", ".join(a for a in report.arches if a not in report.ran) or "none"
+    how = f"run on {ran}, cross-compiled for {built}" if report.facts else "nothing to compile"
     typer.echo(
-        f"{report.facts} facts from {len(sources)} lessons, run on {ran}, "
-        f"cross-compiled for {built}: {len(report.mismatches)} mismatches"
+        f"{report.facts} facts from {len(sources)} lessons, {how}: "
+        f"{len(report.mismatches)} mismatches"
         + (f", {len(report.unchecked)} not checked" if report.unchecked else "")
         + (" (cached)" if report.cached else ""),
         err=True,
@@ -238,7 +239,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
 
     from rich.console import Console
 
-    from srs.corpus import resolve_sources
+    from srs.corpus import lesson_key, resolve_sources
     from srs.review import ReviewSession, next_card_time
     from srs.schedule import Scheduler, State, day_start, day_start_after
     from srs.store import Store, default_db_path
@@ -260,7 +261,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
         if problems:
             typer.echo(f"srs: {problems} lesson errors (see `srs check`)", err=True)
         limits = {source.deck.name: source.deck.options for source in sources}
-        lessons = {str(source.path.resolve()) for source in sources}
+        lessons = {key for source in sources if (key := lesson_key(source.path)) is not None}
         cards = store.queue(now, day_start(now), limits, day_end=day_start_after(now),
                             lessons=lessons)
         console = Console()
@@ -448,8 +449,10 @@ def _write_json(value: object) -> None:
 
 def main() -> None:
     # A Latin-1 or ASCII locale cannot show every character of a lesson (or srs's own `›`):
-    # those print as `?` instead of ending the program.
-    if isinstance(sys.stdout, io.TextIOWrapper) and not _utf(sys.stdout):
-        sys.stdout.reconfigure(errors="replace")
+    # those print as `?` instead of ending the program. A file name that is not UTF-8 (its
+    # bytes kept as surrogates) prints with its odd bytes escaped, in any locale.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace" if _utf(stream) else "replace")
     if not _fast_review(sys.argv[1:]):
         app()

@@ -96,11 +96,25 @@ def _relative(path: Path) -> Path:
         return path
 
 
+def lesson_key(path: Path) -> str | None:
+    """The lesson file's resolved path, as the review database keeps it; None when the name
+    is not UTF-8 (its bytes kept as surrogates), which a database or Anki package of text
+    cannot hold."""
+    key = str(path.resolve())
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return key
+
+
 def load_lesson(source: LessonSource) -> Lesson:
     """Parse one lesson and add its fact cards; every card carries the deck's name."""
     from srs.facts import fact_cards
     from srs.parse import parse_lesson_file
 
+    if lesson_key(source.path) is None:
+        raise LessonError("the file name is not valid UTF-8; rename the file", source.path, 1)
     lesson = parse_lesson_file(source.path, deck=source.deck.name)
     facts, fact_diagnostics = fact_cards(lesson)
     return dataclasses.replace(

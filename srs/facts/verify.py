@@ -540,7 +540,7 @@ def source_key(lesson_files: Sequence[Path],
     code = sorted([*package.glob("facts/*.py"), *package.glob("parse/*.py"),
                    package / "model.py"])
     for path in [*code, *lesson_files]:
-        h.update(str(path).encode() + b"\0")
+        h.update(os.fsencode(path) + b"\0")
         try:
             h.update(path.read_bytes())
         except OSError:

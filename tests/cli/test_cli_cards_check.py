@@ -152,3 +152,33 @@ def test_cards_table_shows_the_prompt_without_the_lesson_header(tmp_path: Path) 
     [row] = [line for line in result.stdout.splitlines() if " code " in line]
     assert "Write the Go code for: **Deref *p into v**" in row
     assert "Pointers &" not in row and "\\" not in row
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="file names there are text")
+def test_a_file_name_that_is_not_utf8_is_an_error_and_the_rest_still_run(tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "good.md").write_text(SEED.read_text())
+    odd = os.fsdecode(os.fsencode(lessons) + b"/caf\xe9.md")
+    Path(odd).write_text((REPO / "tests/cli_review/fixtures/lessons/02. Maps.md").read_text())
+    env = {**os.environ, "SRS_DB": str(tmp_path / "db"), "SRS_CACHE_DIR": str(tmp_path / "cache"),
+           "SRS_NOW": "2026-03-02T09:00:00+00:00", "PYTHONPATH": str(REPO), "COLUMNS": "80",
+           "PYTHONIOENCODING": "utf-8"}
+
+    def srs(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "srs", *args, str(lessons)], env=env,
+                              input="q", capture_output=True, text=True, cwd=tmp_path,
+                              check=False)
+
+    message = "caf\\udce9.md:1: error: the file name is not valid UTF-8; rename the file"
+    checked = srs("check")
+    assert checked.returncode == 1 and message in checked.stdout, checked.stderr
+    reviewed = srs("review")
+    assert reviewed.returncode == 0, reviewed.stderr
+    assert "Traceback" not in reviewed.stderr and "caf\\udce9.md" in reviewed.stderr
+    exported = srs("export", "-o", str(tmp_path / "out.apkg"))
+    assert exported.returncode == 1 and "Traceback" not in exported.stderr, exported.stderr
+    assert "Systems Programming in Go" in exported.stdout
+    assert "Maps in Go" not in exported.stdout
+    verified = srs("verify")
+    assert "Traceback" not in verified.stderr, verified.stderr
