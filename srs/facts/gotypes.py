@@ -8,6 +8,7 @@ known layout makes the type unresolvable, and the caller reports it instead of g
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -394,15 +395,18 @@ class BlockDecls:
     consts: list[ConstDecl] = field(default_factory=list)
     imports: dict[str, str] = field(default_factory=dict)
     funcs: list[FuncScope] = field(default_factory=list)
+    # Where each local declaration is in scope: worked out when first asked.
+    _local_scopes: dict[VarDecl, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     def lesson_line(self, tok: Token) -> int:
         return self.line + tok.line
 
     def params_at(self, offset: int) -> dict[str, VarDecl | str]:
         """The parameters and local variables visible at `offset` in the block text, inner
-        functions' last. A name its function declares twice (a parameter declared again, a
-        local declared twice differently) is a reason, not a type: which of the two a use
-        means depends on nested blocks this reading does not follow."""
+        functions' last. A local is visible from the end of the statement declaring it to
+        the end of the braces around it. A name its function declares twice (a parameter
+        declared again, a local declared twice differently) is a reason, not a type: which
+        of the two a use means depends on nested blocks this reading does not follow."""
         found: dict[str, VarDecl | str] = {}
         for scope in self.funcs:  # in source order: an enclosing function comes first
             if not scope.start <= offset < scope.end:
@@ -414,13 +418,44 @@ class BlockDecls:
                                  "function" if again else d)
             by_name: dict[str, list[VarDecl]] = {}
             for v in mine:
-                by_name.setdefault(v.name, []).append(v)
+                begin, end = self._local_scope(v)
+                if begin <= offset < end:
+                    by_name.setdefault(v.name, []).append(v)
             for name, decls in by_name.items():
                 if name in {d.name for d in scope.params}:
                     continue
                 found[name] = (decls[0] if len({_decl_sig(v) for v in decls}) == 1 else
                                f"{name} is declared more than once in its function")
         return found
+
+    def _local_scope(self, v: VarDecl) -> tuple[int, int]:
+        """The offsets between which the local `v` is in scope: from the end of the
+        statement declaring it to the `}` closing the braces around it. A name bound in a
+        `for`, `if`, `switch` or `case` header (recorded without a type) is taken as visible
+        from where it is written, over the statement's body and on to the end of the
+        enclosing braces: longer than Go's scope, and as it carries no type, a use there
+        gives no card rather than the type of another variable of that name."""
+        known = self._local_scopes.get(v)
+        if known is not None:
+            return known
+        toks = self.tokens
+        stop = _statement_end(Parser(toks, bisect.bisect_left(toks, v.at, key=_start)))
+        close = stop
+        depth = 0
+        while close < len(toks):
+            t = toks[close]
+            if t.kind not in (STRING, CHAR) and t.text == "{":
+                depth += 1
+            elif t.kind not in (STRING, CHAR) and t.text == "}":
+                if depth == 0:
+                    break
+                depth -= 1
+            close += 1
+        begin, end = (toks[k].start if k < len(toks) else len(self.text) for k in (stop, close))
+        if v.texpr is None and not v.init:
+            begin = v.at
+        self._local_scopes[v] = (begin, end)
+        return begin, end
 
     def _owner(self, at: int) -> FuncScope | None:
         """The innermost function whose body holds offset `at`."""
@@ -429,6 +464,10 @@ class BlockDecls:
             if scope.start <= at < scope.end:
                 owner = scope
         return owner
+
+
+def _start(tok: Token) -> int:
+    return tok.start
 
 
 def _statement_end(p: Parser) -> int:

@@ -97,3 +97,20 @@ def test_an_ambiguous_promoted_field_and_an_array_too_large_for_32_bits_give_no_
     assert "no fact card for unsafe.Offsetof(a.x): no field x" in warnings
     assert "no fact card for unsafe.Sizeof(h): too large for 386, where it does not compile" \
         in warnings
+
+
+def test_a_local_is_seen_from_its_declaration_to_the_end_of_its_braces() -> None:
+    keys, warnings = _declined("var buf int8\n", (
+        "func before() uintptr { s := unsafe.Sizeof(buf); buf := [64]byte{}; _ = buf; return s }\n"
+        "func inner() uintptr {\n"
+        "    if true { buf := [32]byte{}; fmt.Println(unsafe.Sizeof(buf)) }\n"
+        "    return unsafe.Sizeof(buf)\n"
+        "}\n"
+        "func own() uintptr { buf := [16]byte{}; return unsafe.Sizeof(buf) }\n"
+        "func self() uintptr { buf := unsafe.Sizeof(buf); return buf }\n"))
+    sizes = sorted(back.split("**")[1] for key, back in keys.items()
+                   if key.startswith("sizeof:buf"))
+    # 1: the package's buf, before a local one, after an inner block's and in its own
+    # declaration; 32 inside that block; 16 after the function's own declaration.
+    assert sizes == ["1", "16", "32"]
+    assert not warnings
