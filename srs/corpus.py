@@ -54,8 +54,10 @@ def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[Less
     return _resolve(paths, cwd)[0]
 
 
-def _resolve(paths: Sequence[Path], cwd: Path | None) -> tuple[list[LessonSource], list[Deck]]:
-    """`resolve_sources`, and the manifests whose globs match no lesson file."""
+def _resolve(paths: Sequence[Path], cwd: Path | None,
+             ) -> tuple[list[LessonSource], list[Deck], list[Diagnostic]]:
+    """`resolve_sources`; the manifests whose globs match no lesson file; and a warning
+    for each lesson that a second manifest also names, and that stays in the first's deck."""
     base = cwd or Path.cwd()
     if not paths:
         decks_dir = base / "decks"
@@ -68,6 +70,7 @@ def _resolve(paths: Sequence[Path], cwd: Path | None) -> tuple[list[LessonSource
             raise SrsError("no PATH given and neither ./decks nor ./lessons exists")
     sources: dict[Path, LessonSource] = {}
     empty: list[Deck] = []
+    claimed: list[Diagnostic] = []
     loose = default_deck()
     for given in paths:
         if not given.exists():
@@ -82,10 +85,16 @@ def _resolve(paths: Sequence[Path], cwd: Path | None) -> tuple[list[LessonSource
             if not found:
                 empty.append(deck)
             for lesson in found:
-                sources.setdefault(lesson.resolve(), LessonSource(lesson, deck))
+                first = sources.setdefault(lesson.resolve(), LessonSource(lesson, deck))
+                if (first.deck.path is not None
+                        and first.deck.path.resolve() != given.resolve()):
+                    claimed.append(Diagnostic(
+                        SourcePos(given, 1), Severity.WARNING,
+                        f"{lesson} is also in deck {first.deck.name!r} ({first.deck.path}), "
+                        "and a lesson belongs to one deck: it stays there"))
         else:
             sources.setdefault(given.resolve(), LessonSource(given, loose))
-    return list(sources.values()), empty
+    return list(sources.values()), empty, claimed
 
 
 def _relative(path: Path) -> Path:
@@ -127,11 +136,12 @@ def load_corpus(paths: Sequence[Path], cwd: Path | None = None) -> Corpus:
     """Every lesson the PATHs name; a lesson that cannot be read at all (too large,
     unreadable) is an error diagnostic, and the rest are still loaded; a manifest matching
     no lesson file is a warning."""
-    sources, empty = _resolve(paths, cwd)
+    sources, empty, claimed = _resolve(paths, cwd)
     lessons: list[Lesson] = []
     problems = [Diagnostic(SourcePos(deck.path or Path(), 1), Severity.WARNING,
                              "the manifest's `lessons` globs match no lesson file")
                 for deck in empty]
+    problems.extend(claimed)
     for source in sources:
         try:
             lessons.append(load_lesson(source))

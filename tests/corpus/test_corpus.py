@@ -46,6 +46,23 @@ def test_directory_file_and_manifest(tmp_path: Path) -> None:
     assert not corpus.diagnostics
 
 
+def test_a_lesson_two_manifests_name_stays_in_the_first_deck_with_a_warning(
+        tmp_path: Path) -> None:
+    make(tmp_path, {
+        "lessons/01. A.md": lesson("a", 1, []),
+        "lessons/02. B.md": lesson("b", 2, []),
+        "decks/one.toml": 'name = "One"\nlessons = ["../lessons/01*.md"]\n',
+        "decks/two.toml": 'name = "Two"\nlessons = ["../lessons/0[12]*.md"]\n',
+    })
+    one, two = tmp_path / "decks/one.toml", tmp_path / "decks/two.toml"
+    corpus = load_corpus([one, two, one])
+    assert [(c.lesson, c.deck) for c in corpus.cards] == [("a", "One"), ("b", "Two")]
+    assert [(d.pos.path, d.severity, d.message) for d in corpus.diagnostics] == [
+        (two, Severity.WARNING,
+         f"{tmp_path / 'lessons/01. A.md'} is also in deck 'One' ({one}), and a "
+         "lesson belongs to one deck: it stays there")]
+
+
 def test_default_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make(tmp_path, {"lessons/01. A.md": lesson("a", 1, [])})
     monkeypatch.chdir(tmp_path)
