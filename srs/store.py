@@ -231,6 +231,8 @@ class Store:
         Raises StoreLockedError, StoreVersionError or StoreError.
         """
         path = Path(path)
+        if path.exists() and not path.is_file():
+            raise StoreError("not a review database: not a regular file", path)
         if read_only:
             if not path.exists():
                 raise StoreError(f"no review database at {path} yet; run `srs review` first")
@@ -275,6 +277,9 @@ class Store:
         if version > SCHEMA_VERSION:
             conn.close()
             raise StoreVersionError(_newer_message(version), path)
+        if version == 0 and _holds_tables(conn):
+            conn.close()
+            raise StoreError(FOREIGN_DATABASE, path)
         if version < SCHEMA_VERSION:
             conn.close()
             return None
@@ -290,6 +295,8 @@ class Store:
             raise StoreError(f"not a review database: {exc}", self.path) from exc
         if version > SCHEMA_VERSION:
             raise StoreVersionError(_newer_message(version), self.path)
+        if version == 0 and _holds_tables(conn):
+            raise StoreError(FOREIGN_DATABASE, self.path)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
@@ -826,6 +833,16 @@ def _lesson_filter(column: str, values: Collection[str] | None) -> tuple[str, tu
         return "", ()
     chosen = tuple(sorted(set(values)))
     return f" AND +{column} IN ({', '.join('?' * len(chosen))})", chosen
+
+
+FOREIGN_DATABASE = ("not a review database: the file holds another program's tables "
+                    "(srs creates its own file; give --db a new name)")
+
+
+def _holds_tables(conn: sqlite3.Connection) -> bool:
+    """Whether an SQLite file without srs's version mark holds anything: another
+    program's database, which srs must neither read as its own nor add its tables to."""
+    return conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
 
 
 def _newer_message(version: int) -> str:

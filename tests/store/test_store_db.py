@@ -214,6 +214,32 @@ def test_daily_backups_rotate_keeping_seven(tmp_path: Path) -> None:
     assert not list((tmp_path / "srs.sqlite3.backups").glob("*.partial"))
 
 
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    other = tmp_path / "collection.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, flds TEXT)")
+    conn.commit()
+    conn.close()
+    for read_only in (True, False):
+        with pytest.raises(StoreError, match="holds another program's tables") as info:
+            Store.open(other, now=T0, read_only=read_only)
+        assert info.value.path == other
+    conn = sqlite3.connect(other)
+    try:
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("notes",)]
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    finally:
+        conn.close()
+    assert not (tmp_path / "collection.sqlite.backups").exists()
+
+
+def test_a_folder_or_device_is_not_a_database(tmp_path: Path) -> None:
+    for path in (tmp_path, Path(os.devnull)):
+        for read_only in (True, False):
+            with pytest.raises(StoreError, match="not a regular file"):
+                Store.open(path, now=T0, read_only=read_only)
+
+
 def test_answer_is_committed_before_record_answer_returns(tmp_path: Path) -> None:
     path = tmp_path / "srs.sqlite3"
     with Store.open(path, now=T0) as store:
