@@ -13,6 +13,8 @@ from srs.parse.context import LessonContext, fenced, plain_markdown, slugify
 from srs.parse.document import Block
 
 LABEL = re.compile(r"^(?://|#)\s*(\S.*?)\s*$")
+NOT_A_LABEL = re.compile(r"^(?://(?:go:|line |export |extern |nolint)|#!)")
+LINK = re.compile(r"^<?[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
 # By a block's language: what starts a label comment, and what its cards ask for.
 _LANGUAGES = {"go": ("//", "Go code"), "golang": ("//", "Go code"), "": ("//", "Go code"),
               "c": ("//", "C code"), "rust": ("//", "Rust code"),
@@ -75,15 +77,18 @@ def _groups(lines: list[str], marker: str) -> list[tuple[str, int, list[str]]]:
             groups.append((label, at, list(statements)))
 
     for index, line in enumerate(lines):
-        is_label = line.startswith(marker) and not line.startswith(marker + marker[0])
-        if is_label:
+        match = None
+        if line.startswith(marker) and not line.startswith(marker + marker[0]):
             match = LABEL.match(line.replace(marker, "//", 1))
+        # Not labels, but code: a compiler directive (`//go:noinline`, `#!/bin/sh`), a bare
+        # link, or an empty comment line spacing out the statements.
+        if match and not NOT_A_LABEL.match(line) and not LINK.match(match.group(1)):
             if label is not None and not statements:
                 # Consecutive label lines read as one label.
-                label = f"{label} {match.group(1)}" if match else label
+                label = f"{label} {match.group(1)}"
                 continue
             close()
-            label, at, statements = (match.group(1) if match else None), index, []
+            label, at, statements = match.group(1), index, []
         elif not line.strip():
             close()
             label, statements = None, []

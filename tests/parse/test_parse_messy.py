@@ -310,3 +310,15 @@ def test_a_second_answer_line_is_an_error() -> None:
     assert messages(lesson, Severity.ERROR) == [
         "19: question 1 has a second answer line (the first is line 17); a quiz question has "
         "exactly one right choice; it is skipped"]
+
+
+def test_directives_links_and_empty_comments_are_code_not_labels() -> None:
+    body = ("# T\n\n## Deep Explanation\n\n### Inlining\n\n```go\n// Escaping constructor\n"
+            "//go:noinline\nfunc newT() *T { return &T{} }\n//\nvar sink *T\n\n"
+            "// https://go.dev/ref/spec\nx := 1\n```\n\n```sh\n#!/bin/sh\ngo build ./...\n```\n")
+    cards = parse(body).cards
+    fronts = [card.front.split("\n\n")[1] for card in cards]
+    assert fronts == ["Write the Go code for: **Escaping constructor**",
+                      "Write the commands for **Inlining**."]
+    assert "//go:noinline\nfunc newT() *T { return &T{} }\n//\nvar sink *T\n" in cards[0].back
+    assert "#!/bin/sh\ngo build ./...\n" in cards[1].back
