@@ -255,7 +255,8 @@ def test_an_example_without_text_before_its_code_is_a_warning() -> None:
 
 def test_explicit_card_errors() -> None:
     body = ("# T\n\n## Cards\n\nA: orphan answer\n\nQ: no answer\n\nC: no deletion\n\n"
-            "C: Zero {{c0::zero}} and {{c1::one}}.\n")
+            "C: Zero {{c0::zero}} and {{c1::one}}.\n\n"
+            "C: A {{c1::outer {{c2::inner}} deletion}}.\n")
     lesson = parse(body)
     assert lesson.cards == ()
     assert messages(lesson, Severity.ERROR) == [
@@ -263,6 +264,8 @@ def test_explicit_card_errors() -> None:
         "12: `Q:` card needs a question and an `A:` answer",
         "14: `C:` card has no deletion; mark one as {{c1::hidden text}}",
         "16: cloze deletions are numbered from 1, not {{c0::...}}; card skipped",
+        "18: a cloze deletion inside another ({{c1::a {{c2::b}} c}}) is not supported; card "
+        "skipped",
     ]
 
 
