@@ -100,7 +100,7 @@ def _emit(ctx: LessonContext, draft: _Draft, key: str, section: str) -> None:
         ctx.report(draft.line, Severity.ERROR,
                    "cloze deletions are numbered from 1, not {{c0::...}}; card skipped")
         return
-    if any(re.search(r"\{\{c\d+::", match.group(2)) for match in CLOZE.finditer(question)):
+    if any(re.search(r"\{\{c\d+::", match.group()[2:]) for match in CLOZE.finditer(question)):
         ctx.report(draft.line, Severity.ERROR,
                    "a cloze deletion inside another ({{c1::a {{c2::b}} c}}) is not supported; "
                    "card skipped")
