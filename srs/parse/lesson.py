@@ -174,8 +174,8 @@ def _fields(meta: dict[str, Any], front: FrontMatter, path: Path,
         value = meta.get(key)
         if value is None:
             return ()
-        if isinstance(value, str):
-            value = [value]
+        if isinstance(value, str):  # `tags: go, unsafe`, as a list would be written inline
+            value = value.split(",")
         if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
             return tuple(str(v).strip() for v in value if str(v).strip())
         bad(key, "a list of strings")

@@ -325,3 +325,10 @@ def test_directives_links_and_empty_comments_are_code_not_labels() -> None:
                       "Write the commands for **Inlining**."]
     assert "//go:noinline\nfunc newT() *T { return &T{} }\n//\nvar sink *T\n" in cards[0].back
     assert "#!/bin/sh\ngo build ./...\n" in cards[1].back
+
+
+def test_tags_and_prerequisites_given_as_one_string_are_split_at_commas() -> None:
+    lesson = parse("# T\n", front="---\ntitle: T\nslug: t\ntags: go, low level\n"
+                                  "prerequisites: a, b\n---\n")
+    assert lesson.tags == ("go", "low-level", "t")
+    assert lesson.prerequisites == ("a", "b")
