@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -100,17 +101,24 @@ def test_unclosed_fence_runs_to_the_end() -> None:
 # -- the whole screen over a real store -------------------------------------------------------
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[tuple[Store, dict[str, Scheduler], list]]:
-    lessons = tmp_path / "lessons"
-    shutil.copytree(LESSONS, lessons)
+@contextmanager
+def synced(lessons: Path, db: Path) -> Iterator[tuple[Store, dict[str, Scheduler], list]]:
+    """A store holding the lessons, each deck's scheduler and today's queue."""
     sources = resolve_sources([lessons])
-    with Store.open(tmp_path / "db.sqlite3", now=NOW) as opened:
+    with Store.open(db, now=NOW) as opened:
         sync_lessons(opened, sources, NOW)
         limits = {s.deck.name: s.deck.options for s in sources}
         cards = opened.queue(NOW, day_start(NOW, UTC), limits,
                              day_end=day_start_after(NOW, 1, UTC))
         yield opened, {d: Scheduler(o) for d, o in limits.items()}, cards
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[tuple[Store, dict[str, Scheduler], list]]:
+    lessons = tmp_path / "lessons"
+    shutil.copytree(LESSONS, lessons)
+    with synced(lessons, tmp_path / "db.sqlite3") as opened:
+        yield opened
 
 
 class Learner:
@@ -279,17 +287,11 @@ def test_a_tall_card_scrolls_and_its_back_opens_at_the_answer(tmp_path: Path) ->
     output = "\n".join(f"line {i}" for i in range(30))
     (lessons / "tall.md").write_text(TALL_LESSON.replace("{body}", body)
                                      .replace("{output}", output), encoding="utf-8")
-    sources = resolve_sources([lessons])
-    with Store.open(tmp_path / "db.sqlite3", now=NOW) as opened:
-        sync_lessons(opened, sources, NOW)
-        limits = {s.deck.name: s.deck.options for s in sources}
-        cards = opened.queue(NOW, day_start(NOW, UTC), limits,
-                             day_end=day_start_after(NOW, 1, UTC))
+    with synced(lessons, tmp_path / "db.sqlite3") as (opened, schedulers, cards):
         assert len(cards) == 1
         console = Console(file=io.StringIO(), width=60, height=20, force_terminal=True,
                           color_system=None)
-        session = ReviewSession(cards, {d: Scheduler(o) for d, o in limits.items()}, opened,
-                                lambda: NOW, tz=UTC)
+        session = ReviewSession(cards, schedulers, opened, lambda: NOW, tz=UTC)
         up, down, page_up, page_down, home, end = ("\x1b[A", "\x1b[B", "\x1b[5~", "\x1b[6~",
                                                     "\x1b[H", "\x1b[F")
         keys = iter([up, down, down, page_down, page_up, end, down, home, " ", up, "3"])
