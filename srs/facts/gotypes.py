@@ -443,10 +443,10 @@ class BlockDecls:
         close = stop
         depth = 0
         while close < len(toks):
-            t = toks[close]
-            if t.kind not in (STRING, CHAR) and t.text == "{":
+            text = toks[close].text  # a string or rune token keeps its quotes: never a brace
+            if text == "{":
                 depth += 1
-            elif t.kind not in (STRING, CHAR) and t.text == "}":
+            elif text == "}":
                 if depth == 0:
                     break
                 depth -= 1
