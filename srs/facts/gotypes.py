@@ -395,8 +395,8 @@ class BlockDecls:
     consts: list[ConstDecl] = field(default_factory=list)
     imports: dict[str, str] = field(default_factory=dict)
     funcs: list[FuncScope] = field(default_factory=list)
-    # Where each local declaration is in scope: worked out when first asked.
-    _local_scopes: dict[VarDecl, tuple[int, int]] = field(default_factory=dict, repr=False)
+    # Where the statement declaring locals at each offset scopes them: worked out when asked.
+    _local_scopes: dict[int, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     def lesson_line(self, tok: Token) -> int:
         return self.line + tok.line
@@ -435,11 +435,17 @@ class BlockDecls:
         from where it is written, over the statement's body and on to the end of the
         enclosing braces: longer than Go's scope, and as it carries no type, a use there
         gives no card rather than the type of another variable of that name."""
-        known = self._local_scopes.get(v)
-        if known is not None:
-            return known
+        known = self._local_scopes.get(v.at)
+        if known is None:
+            known = self._local_scopes[v.at] = self._statement_scope(v.at)
+        begin, end = known
+        return (v.at if v.texpr is None and not v.init else begin), end
+
+    def _statement_scope(self, at: int) -> tuple[int, int]:
+        """From the end of the statement at offset `at` to the `}` closing the braces
+        around it."""
         toks = self.tokens
-        stop = _statement_end(Parser(toks, bisect.bisect_left(toks, v.at, key=_start)))
+        stop = _statement_end(Parser(toks, bisect.bisect_left(toks, at, key=_start)))
         close = stop
         depth = 0
         while close < len(toks):
@@ -452,9 +458,6 @@ class BlockDecls:
                 depth -= 1
             close += 1
         begin, end = (toks[k].start if k < len(toks) else len(self.text) for k in (stop, close))
-        if v.texpr is None and not v.init:
-            begin = v.at
-        self._local_scopes[v] = (begin, end)
         return begin, end
 
     def _owner(self, at: int) -> FuncScope | None:

@@ -33,7 +33,7 @@ MORE_LETTERS = re.compile(
 )
 # A second answer line after the first: only the bold form, which prose does not take.
 BOLD_ANSWER = re.compile(
-    r"^\s*(?:\*\*|__)\s*(?:correct\s+)?answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*"
+    rf"^\s*(?:\*\*|__)\s*(?:correct\s+)?answer\s*{_BOLD}\s*[:：]\s*{_BOLD}\s*"
     r"\(?[A-Za-z]\)?(?![A-Za-z0-9])", re.IGNORECASE,
 )
 
