@@ -724,6 +724,10 @@ class Env:
     _memo: dict[str, GoType | Unresolved] = field(default_factory=dict)
     _busy: set[str] = field(default_factory=set)
     _var_busy: set[str] = field(default_factory=set)
+    # Declared types seen through a pointer while a named type is being worked out: they
+    # are checked once the outermost one is done, so `type A struct{ p *B }` with
+    # `type B struct{ a A }` is not taken for a type containing itself.
+    _deferred: list[TExpr] | None = None
 
     @property
     def signature(self) -> tuple[str, ...]:
@@ -747,6 +751,9 @@ class Env:
             return hit
         if name in self._busy:
             raise Unresolved(f"{name} contains itself")
+        outermost = self._deferred is None
+        if outermost:
+            self._deferred = []
         self._busy.add(name)
         try:
             under = self.resolve(decl.texpr)
@@ -756,13 +763,36 @@ class Env:
             raise
         finally:
             self._busy.discard(name)
+            if outermost:
+                deferred, self._deferred = self._deferred, None
         self._memo[name] = result
+        if outermost:
+            try:
+                self._check_deferred(deferred)
+            except Unresolved as exc:
+                self._memo[name] = exc
+                raise
         return result
+
+    def _check_deferred(self, deferred: list[TExpr]) -> None:
+        """Resolve the pointer targets put off while a named type was worked out. If one
+        fails, so does every type worked out since, the outermost included."""
+        before = set(self._memo)
+        try:
+            for texpr in deferred:
+                self.resolve(texpr)
+        except Unresolved as exc:
+            for key in set(self._memo) - before:
+                self._memo[key] = exc
+            raise
 
     def check_ref(self, texpr: TExpr) -> None:
         """A type seen through a pointer-like indirection: only needs to exist. A library
         type from a package the lesson imports qualifies without a known layout."""
         if texpr.kind == "name" and texpr.name in self._busy:
+            return
+        if self._deferred is not None and texpr.kind == "name" and texpr.name in self.types:
+            self._deferred.append(texpr)
             return
         if texpr.kind == "name" and "." in texpr.name and not texpr.parts:
             alias = texpr.name.split(".")[0]

@@ -143,6 +143,25 @@ def test_pointers_to_library_types_are_one_word() -> None:
     assert fact.values == {"amd64": 24, "arm64": 24, "386": 24, "arm": 24}
 
 
+def test_types_that_reach_each_other_through_a_pointer_have_layouts() -> None:
+    src = ("type List struct {\n    head *Elem\n}\n"
+           "type Elem struct {\n    owner List\n    val int64\n}\n"
+           "type Ring struct {\n    next *Link\n    id int32\n}\n"
+           "type Link struct {\n    back *Ring\n    w int64\n}\n"
+           "type Loose struct {\n    p *Broken\n}\n"
+           "type Broken struct {\n    back Loose\n    r bufio.Reader\n}\n")
+    result = analyze(lesson_of(src))
+    sizes = {f.key: f.values for f in result.facts if f.key.startswith("layout:")}
+    assert sizes["layout:List"] == {"amd64": 8, "arm64": 8, "386": 4, "arm": 4}
+    assert sizes["layout:Elem"] == {"amd64": 16, "arm64": 16, "386": 12, "arm": 12}
+    assert sizes["layout:Ring"] == {"amd64": 16, "arm64": 16, "386": 8, "arm": 8}
+    assert sizes["layout:Link"] == {"amd64": 16, "arm64": 16, "386": 12, "arm": 12}
+    # a pointer to a type whose layout is unknown still leaves the pointing type unsure
+    assert "layout:Loose" not in sizes and "layout:Broken" not in sizes
+    messages = [d.message for d in result.diagnostics]
+    assert any("Loose" in m and "bufio.Reader" in m for m in messages)
+
+
 def test_conflicting_declarations_in_separate_blocks() -> None:
     first = "type Config struct {\n    a int32\n}\nx := unsafe.Sizeof(Config{})\n"
     second = "type Config struct {\n    a int64\n    b bool\n}\ny := unsafe.Sizeof(Config{})\n"
