@@ -751,9 +751,9 @@ class Env:
             return hit
         if name in self._busy:
             raise Unresolved(f"{name} contains itself")
-        outermost = self._deferred is None
-        if outermost:
-            self._deferred = []
+        deferred: list[TExpr] | None = None
+        if self._deferred is None:  # the outermost named type being worked out
+            deferred = self._deferred = []
         self._busy.add(name)
         try:
             under = self.resolve(decl.texpr)
@@ -763,21 +763,17 @@ class Env:
             raise
         finally:
             self._busy.discard(name)
-            if outermost:
-                deferred, self._deferred = self._deferred, None
+            if deferred is not None:
+                self._deferred = None
         self._memo[name] = result
-        if outermost:
-            try:
-                self._check_deferred(deferred)
-            except Unresolved as exc:
-                self._memo[name] = exc
-                raise
+        if deferred is not None:
+            self._check_deferred(name, deferred)
         return result
 
-    def _check_deferred(self, deferred: list[TExpr]) -> None:
-        """Resolve the pointer targets put off while a named type was worked out. If one
-        fails, so does every type worked out since, the outermost included."""
-        before = set(self._memo)
+    def _check_deferred(self, name: str, deferred: list[TExpr]) -> None:
+        """Resolve the pointer targets put off while `name` was worked out. If one fails,
+        so do `name` and every type worked out since."""
+        before = set(self._memo) - {name}
         try:
             for texpr in deferred:
                 self.resolve(texpr)
