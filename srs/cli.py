@@ -112,12 +112,18 @@ def verify(
         sources = resolve_sources(paths or [])
         quick = source_key([s.path for s in sources])
         report = cached_report(cache_dir, quick) if cache_dir is not None else None
+        unread = []
         if report is None:
             corpus = load_corpus(paths or [])
+            unread = corpus.unread
+            # with a lesson unread, the lesson files' key is not stored: it would pass
+            # the next run without reading the lessons again
             report = verify_facts([analyze(lesson) for lesson in corpus.lessons], cache_dir,
-                                  also_key=quick)
+                                  also_key=None if unread else quick)
     except SrsError as exc:
         raise _fail(exc) from None
+    for diagnostic in unread:
+        typer.echo(str(diagnostic))
     for mismatch in report.mismatches:
         typer.echo(str(mismatch))
     for left_out in report.unchecked:
@@ -129,10 +135,11 @@ def verify(
         f"{report.facts} facts from {len(sources)} lessons, {how}: "
         f"{len(report.mismatches)} mismatches"
         + (f", {len(report.unchecked)} not checked" if report.unchecked else "")
+        + (f", {len(unread)} lessons not read" if unread else "")
         + (" (cached)" if report.cached else ""),
         err=True,
     )
-    if report.mismatches:
+    if report.mismatches or unread:
         raise typer.Exit(1)
 
 

@@ -43,6 +43,14 @@ class Corpus:
     def has_errors(self) -> bool:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)
 
+    @property
+    def unread(self) -> list[Diagnostic]:
+        """The errors of the lesson files that could not be read at all, so none of their
+        cards are in `lessons`."""
+        loaded = {lesson.path for lesson in self.lessons}
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR
+                and d.pos.path in self.deck_of and d.pos.path not in loaded]
+
 
 def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[LessonSource]:
     """The lesson files named by PATHs; none given: `./decks/*.toml`, else `./lessons`.

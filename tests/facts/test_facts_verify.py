@@ -221,3 +221,21 @@ def test_a_cache_file_that_cannot_be_replaced_leaves_no_scratch_file(tmp_path: P
     assert report.mismatches == [] and report.facts > 0
     assert sorted(p.name for p in cache.iterdir()) == ["verify.json"]
     assert list((cache / "verify.json").iterdir()) == []
+
+
+@needs_go
+def test_cli_verify_fails_on_a_lesson_it_cannot_read_every_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "seed.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    with open(lessons / "huge.md", "wb") as huge:  # sparse: no disk space used
+        huge.truncate(17 * 1024 * 1024)
+    for _ in range(2):  # the second run is not a cache hit that passes
+        result = CliRunner().invoke(app, ["verify", str(lessons)])
+        assert result.exit_code == 1, result.output
+        assert "huge.md:1: error: lesson is larger than 16 MiB" in result.output
+        assert "0 mismatches, 1 lessons not read" in result.output
+    (lessons / "huge.md").unlink()
+    assert CliRunner().invoke(app, ["verify", str(lessons)]).exit_code == 0
