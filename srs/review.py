@@ -79,6 +79,7 @@ if TYPE_CHECKING:
         def bury(self, card_ids: Sequence[str], until: datetime) -> None: ...
         def unbury(self, card_ids: Sequence[str]) -> None: ...
         def suspend(self, card_id: str) -> None: ...
+        def unsuspend(self, card_id: str) -> bool: ...
 
     # A card waiting in the session, with the schedule it is waiting under.
     Waiting = tuple[QueuedCardLike, CardSchedule]
@@ -143,6 +144,14 @@ class _Answer(NamedTuple):
     buried: tuple[Waiting, ...] = ()
 
 
+class _Hidden(NamedTuple):
+    """A card buried or suspended from the screen, as it was showing: undoing it shows it
+    again just so."""
+
+    showing: Showing
+    suspended: bool  # else buried
+
+
 def next_card_time(learning: datetime | None, review: datetime | None, now: datetime,
                    tz: tzinfo | None = None) -> datetime | None:
     """When a review with nothing to show now will have a card (None: never, as things
@@ -185,7 +194,8 @@ def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int,
 
 class ReviewSession:
     """One sitting of reviews. Call `current()` for the card to show; act on it with
-    `reveal`, `choose`, `answer`, `bury`, `suspend`; `undo` takes back the last answer."""
+    `reveal`, `choose`, `answer`, `bury`, `suspend`; `undo` takes back the last answer,
+    burial or suspension."""
 
     def __init__(
         self,
@@ -213,7 +223,7 @@ class ReviewSession:
         self._current: Showing | None = None
         self._shown_at = 0.0
         self._showings: dict[str, int] = {}
-        self._answers: list[_Answer] = []
+        self._done: list[_Answer | _Hidden] = []  # what `undo` takes back, latest last
         self._again = 0
         self._buried = 0
         self._suspended = 0
@@ -236,7 +246,17 @@ class ReviewSession:
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._answers)
+        return bool(self._done)
+
+    @property
+    def undoable(self) -> str | None:
+        """What `undo` would take back: "answer", "bury", "suspend", or None."""
+        if not self._done:
+            return None
+        last = self._done[-1]
+        if isinstance(last, _Answer):
+            return "answer"
+        return "suspend" if last.suspended else "bury"
 
     @property
     def remaining(self) -> int:
@@ -246,7 +266,7 @@ class ReviewSession:
     def summary(self) -> Summary:
         now = self._clock()
         return Summary(
-            reviewed=len(self._answers),
+            reviewed=sum(isinstance(done, _Answer) for done in self._done),
             again=self._again,
             elapsed=max(now - self._started, timedelta(0)),
             buried=self._buried,
@@ -289,7 +309,8 @@ class ReviewSession:
         showing = self._require()
         if showing.graded is not None:
             if rating is not None and rating != showing.graded:
-                last = self._answers.pop()
+                last = self._done.pop()
+                assert isinstance(last, _Answer)  # the grade on screen is the latest act
                 if last.rating is Rating.AGAIN:
                     self._again -= 1
                 self.flush()
@@ -305,14 +326,27 @@ class ReviewSession:
         self._advance()
 
     def undo(self) -> Showing | None:
-        """Take back the last answer: the card's schedule and log row are restored by the sink
-        and the card shows again, front first. Returns the new showing (None if nothing to undo)."""
-        if not self._answers:
+        """Take back the last answer, burial or suspension. An answer's card has its schedule
+        and log row restored by the sink and shows again, front first; a hidden card is
+        brought back and shows as it was. Returns the new showing (None if nothing to undo)."""
+        if not self._done:
             return None
-        last = self._answers.pop()
+        last = self._done.pop()
+        self.flush()
+        if isinstance(last, _Hidden):
+            card_id = last.showing.card.id
+            if last.suspended:
+                self._sink.unsuspend(card_id)
+                self._suspended -= 1
+            else:
+                self._sink.unbury([card_id])
+                self._buried -= 1
+            self._put_back_current(card_id)
+            self._current = last.showing
+            self._shown_at = self._timer()
+            return self._current
         if last.rating is Rating.AGAIN:
             self._again -= 1
-        self.flush()
         restored = self._sink.undo_answer(last.log_id)
         if last.buried:
             self._sink.unbury([card.id for card, _ in last.buried])
@@ -322,11 +356,7 @@ class ReviewSession:
         card_id = last.card.id
         self._learning = [(c, s) for c, s in self._learning if c.id != card_id]
         self._queue = deque((c, s) for c, s in self._queue if c.id != card_id)
-        current = self._current
-        if current is not None and current.card.id != card_id and current.graded is None:
-            self._place(current.card, current.schedule, front=True)
-        self._current = None
-        self._finished = False
+        self._put_back_current(card_id)
         self._show(last.card, restored)
         return self._current
 
@@ -336,6 +366,7 @@ class ReviewSession:
         self.flush()
         self._sink.bury([showing.card.id], day_start_after(self._clock(), 1, self._tz))
         self._buried += 1
+        self._done.append(_Hidden(showing, suspended=False))
         self._current = None
 
     def suspend(self) -> None:
@@ -344,6 +375,7 @@ class ReviewSession:
         self.flush()
         self._sink.suspend(showing.card.id)
         self._suspended += 1
+        self._done.append(_Hidden(showing, suspended=True))
         self._current = None
 
     def flush(self) -> None:
@@ -421,6 +453,15 @@ class ReviewSession:
                                 prompt=prompt, choices=choices)
         self._shown_at = self._timer()
 
+    def _put_back_current(self, undone_id: str) -> None:
+        """Before an undone card shows again: the card on screen, unless it is that card or
+        already answered, goes back to the front of its queue."""
+        current = self._current
+        if current is not None and current.card.id != undone_id and current.graded is None:
+            self._place(current.card, current.schedule, front=True)
+        self._current = None
+        self._finished = False
+
     def _bury_new_siblings(self, card: QueuedCardLike) -> tuple[Waiting, ...]:
         """Bury the new cards still queued of the cloze note `card` belongs to, as Anki does
         when a new card is answered; returns them as they were queued."""
@@ -455,13 +496,14 @@ class ReviewSession:
             buried = self._bury_new_siblings(showing.card)
         else:
             buried = ()
-        self._answers.append(_Answer(showing.card, before, after, rating, log_id, now,
-                                     duration_ms, buried))
+        self._done.append(_Answer(showing.card, before, after, rating, log_id, now,
+                                  duration_ms, buried))
         if rating is Rating.AGAIN:
             self._again += 1
 
     def _advance(self) -> None:
-        last = self._answers[-1]
+        last = self._done[-1]
+        assert isinstance(last, _Answer)
         if last.after.state in _LEARNING:
             self._learning.append((last.card, last.after))
         self._current = None

@@ -7,8 +7,9 @@ settings before returning, whatever happens.
 
 Keys: Space or Enter shows the back; 1 Again, 2 Hard, 3 Good, 4 Easy (Space or Enter on the
 back: Good, or keeps an MCQ's own grade); on an MCQ front a letter picks that choice;
-`u` undo, `b` or `-` bury, `s` or `@` suspend (on an MCQ front only `-` and `@`, since `b`
-and `s` may be choices), `q`, Ctrl-D or Ctrl-C quit (Ctrl-C as an interruption).
+`u` undo (the last answer, burial or suspension), `b` or `-` bury, `s` or `@` suspend (on
+an MCQ front only `-` and `@`, since `b` and `s` may be choices), `q`, Ctrl-D or Ctrl-C quit
+(Ctrl-C as an interruption).
 
 A card taller than the terminal is shown a screenful at a time, its title and the keys
 always in view: the arrow keys scroll it by a line, Page Up and Page Down by a screen, Home
@@ -45,6 +46,8 @@ CTRL_C = "\x03"
 QUIT_KEYS = frozenset({"q", "Q", "\x04", ""})
 REVEAL_KEYS = frozenset({" ", "\r", "\n"})
 RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Rating.EASY}
+UNDONE = {"answer": "Last answer undone.", "bury": "Burial undone.",
+          "suspend": "Suspension undone."}
 RATING_LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good",
                  Rating.EASY: "Easy"}
 RATING_STYLES = {Rating.AGAIN: "red", Rating.HARD: "yellow", Rating.GOOD: "green",
@@ -137,9 +140,10 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
                 session.choose(letter)
                 return ""
         if key == "u":
+            undone = session.undoable
             if session.undo() is None:
                 return "Nothing to undo."
-            return "Last answer undone."
+            return UNDONE[undone or "answer"]
         if key in ("-", "@") or (not picking and key in ("b", "s")):
             if key in ("b", "-"):
                 session.bury()

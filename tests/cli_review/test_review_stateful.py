@@ -1,8 +1,9 @@
 """A Hypothesis state machine over a review session on a real store file: answer, undo, bury,
 suspend, time passing, new sessions and lesson edits synced in between.
 
-Invariants after every step: log rows = answers - undos; no card is due before its last
-review; the database passes `PRAGMA integrity_check`.
+Invariants after every step: log rows = answers - undone answers; no card is due before its
+last review; the database passes `PRAGMA integrity_check`. Undo takes back the session's acts
+latest first: an answer, a burial or a suspension.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class ReviewMachine(RuleBasedStateMachine):
         self.store = Store.open(self.tmp / "db.sqlite3", now=self.now)
         self.answers = 0
         self.undos = 0
+        self.done: list[tuple[str, str]] = []  # (act, card id) the session can undo
         self.session: ReviewSession | None = None
         self.session_id = 0
         self._sync()
@@ -69,6 +71,7 @@ class ReviewMachine(RuleBasedStateMachine):
                                  day_end=day_start_after(self.now, 1, UTC))
         self.session_id = self.store.start_session(self.now)
         schedulers = {deck: Scheduler(options) for deck, options in self.limits.items()}
+        self.done = []
         self.session = ReviewSession(cards, schedulers, self.store, self._clock,
                                      session_id=self.session_id, tz=UTC)
 
@@ -91,6 +94,7 @@ class ReviewMachine(RuleBasedStateMachine):
             self.session.reveal()
         self.session.answer(rating)
         self.answers += 1
+        self.done.append(("answer", showing.card.id))
 
     @precondition(lambda self: (s := self._showing()) is not None and s.self_grading
                   and s.chosen is None)
@@ -104,15 +108,25 @@ class ReviewMachine(RuleBasedStateMachine):
         correct = next(c for c in showing.choices if c.letter == letter).correct
         assert shown.graded is (Rating.GOOD if correct else Rating.AGAIN)
         self.answers += 1
+        self.done.append(("answer", showing.card.id))
 
     @rule()
     def undo(self) -> None:
         assert self.session is not None
-        if self.session.can_undo:
-            assert self.session.undo() is not None
-            self.undos += 1
-        else:
+        assert self.session.can_undo == bool(self.done)
+        if not self.done:
             assert self.session.undo() is None
+            return
+        act, card_id = self.done.pop()
+        assert self.session.undoable == act
+        shown = self.session.undo()
+        assert shown is not None and shown.card.id == card_id
+        if act == "answer":
+            self.undos += 1
+        hidden = {"bury": "buried_until IS NOT NULL", "suspend": "suspended = 1"}.get(act)
+        if hidden is not None:
+            assert self.store.scalar(f"SELECT {hidden} FROM cards WHERE id = ?",
+                                     (card_id,)) == 0
 
     @precondition(lambda self: self._showing() is not None)
     @rule()
@@ -123,6 +137,7 @@ class ReviewMachine(RuleBasedStateMachine):
         self.session.bury()
         until = self.store.scalar("SELECT buried_until FROM cards WHERE id = ?", (card.card.id,))
         assert until is not None
+        self.done.append(("bury", card.card.id))
 
     @precondition(lambda self: self._showing() is not None)
     @rule()
@@ -133,6 +148,7 @@ class ReviewMachine(RuleBasedStateMachine):
         self.session.suspend()
         assert self.store.scalar("SELECT suspended FROM cards WHERE id = ?",
                                  (card.card.id,)) == 1
+        self.done.append(("suspend", card.card.id))
 
     @rule(minutes=st.integers(min_value=1, max_value=3 * 24 * 60), restart=st.booleans())
     def time_passes(self, minutes: int, restart: bool) -> None:

@@ -84,6 +84,12 @@ class MemorySink:
     def suspend(self, card_id: str) -> None:
         self.suspended.add(card_id)
 
+    def unsuspend(self, card_id: str) -> bool:
+        if card_id not in self.suspended:
+            return False
+        self.suspended.remove(card_id)
+        return True
+
 
 def fixture_cards() -> list[Card]:
     corpus = load_corpus([FIXTURES])

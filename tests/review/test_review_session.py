@@ -233,6 +233,41 @@ def test_bury_and_suspend_go_to_the_sink_and_leave_the_session() -> None:
     assert (summary.buried, summary.suspended) == (1, 1)
 
 
+
+def test_undo_brings_back_a_buried_or_suspended_card_as_it_was_showing() -> None:
+    cards = new_cards(QA)
+    session, sink, _ = make(cards)
+    session.reveal()
+    session.bury()
+    session.suspend()                                        # QA[1], front showing
+    assert session.undoable == "suspend"
+    shown = session.undo()
+    assert shown is not None and shown.card.id == QA[1].id and not shown.revealed
+    assert sink.suspended == set() and session.undoable == "bury"
+    shown = session.undo()
+    assert shown is not None and shown.card.id == QA[0].id and shown.revealed
+    assert sink.buried == {} and session.undoable is None
+    assert session.summary()[3:5] == (0, 0)                  # buried, suspended
+    session.answer(Rating.EASY)
+    nxt = session.current()
+    assert nxt is not None and nxt.card.id == QA[1].id       # back at the front of the queue
+    assert [row[0] for row in sink.log.values()] == [QA[0].id]
+
+
+def test_undoing_the_burial_of_a_graded_mcq_shows_its_grade_again() -> None:
+    session, sink, _ = make(new_cards([MCQ[1], *QA[:1]]))
+    _pick(session, right=False)
+    graded = session.current()
+    session.bury()
+    shown = session.undo()
+    assert shown == graded and sink.buried == {}
+    assert len(sink.log) == 1                                # the answer stands
+    session.answer()                                         # keep the grade: Again
+    assert session.undoable == "answer" and session.summary().again == 1
+    nxt = session.current()
+    assert nxt is not None and nxt.card.id == QA[0].id
+
+
 NOTES = parse_lesson_text(
     "---\ntitle: Notes\ncanonical_id: notes\n---\n# Notes\n\n## Quiz\n\n"
     "### Question 1\nOne?\n\n**A)** x  \n**B)** y\n\n**Answer: A** - x.\n\n"

@@ -154,7 +154,7 @@ def test_a_session_on_screen(store: tuple[Store, dict[str, Scheduler], list]) ->
     console = Console(file=io.StringIO(), width=56, color_system=None)
     session = ReviewSession(cards, schedulers, opened, lambda: NOW, session_id=None, tz=UTC)
     learner = Learner(console, [" ", "3", "RIGHT", " ", "RIGHT", " ", "x", " ", "1", "u", "\r",
-                                "4", "WRONG", "2", "s", "q"])
+                                "4", "WRONG", "2", "s", "u", "q"])
     summary, interrupted = run_review(session, console, learner,
                                       title_of=lambda c: c.lesson_title)
     assert not interrupted
@@ -164,8 +164,10 @@ def test_a_session_on_screen(store: tuple[Store, dict[str, Scheduler], list]) ->
     assert "1 Again" in screen and "10m" in screen
     assert "Right: " in screen and "Wrong: you picked" in screen
     assert "Last answer undone." in screen and "Suspended." in screen
+    assert "Suspension undone." in screen
     assert max(len(line) for line in screen.splitlines()) <= 56
-    assert summary.reviewed == 5 and summary.suspended == 1 and summary.again == 0
+    assert summary.reviewed == 5 and summary.suspended == 0 and summary.again == 0
+    assert opened.rows("SELECT id FROM cards WHERE suspended = 1") == []
     ratings = [r for (r,) in opened.rows("SELECT rating FROM review_log ORDER BY id")]
     assert ratings == [3, 3, 3, 4, 2]  # both quiz questions of a lesson: each its own note
 
