@@ -62,6 +62,8 @@ SCROLL_KEYS: dict[str, tuple[str, int]] = {
 }
 # Lines of the front left in view above the answer when showing a tall card's back.
 ANSWER_CONTEXT = 2
+# What a key reader returns when the terminal changed size: draw the screen again.
+RESIZE = "\x00resize"
 
 
 def default_title(card: QueuedCardLike) -> str:
@@ -126,6 +128,8 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
             raise KeyboardInterrupt
         if key in QUIT_KEYS:
             return None
+        if key == RESIZE:
+            return ScrollTo(frame.top)
         if key in SCROLL_KEYS:
             unit, step = SCROLL_KEYS[key]
             moved = {"line": step, "page": step * frame.page, "end": step * frame.last_top}[unit]
@@ -387,19 +391,47 @@ class TtyKeys:
 
     Raw mode turns Ctrl-C into the byte 0x03, returned like any key (the review loop treats it
     as quit). The previous terminal settings are restored in a `finally` before returning or
-    raising. An escape sequence (arrow keys) comes back whole; EOF comes back as "".
+    raising. An escape sequence (arrow keys) comes back whole; EOF comes back as "". A
+    change of the terminal's size, during the read (SIGWINCH) or since the last one, comes
+    back as `RESIZE`, so the screen is drawn again at once.
     """
 
     def __init__(self, fd: int | None = None) -> None:
         self.fd = sys.stdin.fileno() if fd is None else fd
+        self._size = self._terminal_size()
+
+    def _terminal_size(self) -> os.terminal_size | None:
+        try:
+            return os.get_terminal_size(self.fd)
+        except OSError:
+            return None
 
     def __call__(self) -> str:
+        import select
+        import signal
         import termios
+        import threading
         import tty
 
+        size, self._size = self._size, self._terminal_size()
+        if size != self._size:
+            return RESIZE
+        wake, poke = os.pipe()
+        os.set_blocking(poke, False)
+
+        def on_resize(signum: int, frame: object) -> None:
+            with contextlib.suppress(OSError):  # a full pipe already holds a wake-up
+                os.write(poke, b"\0")
+
+        # Signal handlers can only be set from the main thread.
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGWINCH, on_resize) if main else None
         old = termios.tcgetattr(self.fd)
         try:
             tty.setraw(self.fd, termios.TCSANOW)  # TCSAFLUSH would drop typed-ahead keys
+            if self.fd not in select.select([self.fd, wake], [], [])[0]:
+                self._size = self._terminal_size()
+                return RESIZE
             data = os.read(self.fd, 1)
             if data == b"\x1b":
                 data += self._pending()
@@ -414,6 +446,11 @@ class TtyKeys:
             # A terminal that hung up has nothing left to restore.
             with contextlib.suppress(termios.error):
                 termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
+            if main:  # None: a handler set outside Python, which cannot be put back
+                signal.signal(signal.SIGWINCH,
+                              signal.SIG_DFL if previous is None else previous)
+            os.close(wake)
+            os.close(poke)
         return data.decode("utf-8", "replace")
 
     def _pending(self) -> bytes:

@@ -273,7 +273,8 @@ def test_bad_srs_now_and_missing_path_are_clear_errors(lessons: Path, db: Path) 
     assert missing.returncode == 1 and "no such file" in missing.stderr
 
 
-def test_a_card_taller_than_the_terminal_scrolls_with_the_keys(tmp_path: Path, db: Path) -> None:
+def test_a_card_taller_than_the_terminal_scrolls_and_follows_a_resize(tmp_path: Path,
+                                                                      db: Path) -> None:
     lessons = tmp_path / "tall"
     lessons.mkdir()
     steps = "\n".join(f"{n}. Step {n} of the checklist." for n in range(1, 31))
@@ -292,6 +293,11 @@ def test_a_card_taller_than_the_terminal_scrolls_with_the_keys(tmp_path: Path, d
     run.send("\x1b[A")  # one line up: the last step leaves the screen
     screen = run.wait("of 32")
     assert "Step 29 of" in screen and "Step 30 of" not in screen
+    run.wait("q quit")
+    run.child.setwinsize(40, 70)  # the terminal grows: redrawn at once, no key pressed
+    screen = run.wait("q quit")
+    assert "Step 1 of" in screen and "Step 30 of" in screen and " of 32" not in screen
+    assert "↑↓" not in screen
     run.send("3")
     run.wait(FRONT)
     run.send("q")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from srs.ui.review import TtyKeys
+from srs.ui.review import RESIZE, TtyKeys
 
 
 @pytest.fixture
@@ -82,3 +82,41 @@ def test_typed_ahead_keys_are_not_lost(pty_pair) -> None:  # type: ignore[no-unt
     os.write(master, b"u3q")
     keys = TtyKeys(slave)
     assert [keys(), keys(), keys()] == ["u", "3", "q"]
+
+
+def _set_size(fd: int, rows: int, cols: int) -> None:
+    import fcntl
+    import struct
+
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def test_a_resize_is_a_key_whether_it_comes_during_a_read_or_before_it(pty_pair) -> None:  # type: ignore[no-untyped-def]
+    master, slave = pty_pair
+    _set_size(slave, 24, 80)
+    before = termios.tcgetattr(slave)
+    handler = signal.getsignal(signal.SIGWINCH)
+    keys = TtyKeys(slave)
+
+    def resize_when_raw() -> None:
+        for _ in range(500):
+            if not termios.tcgetattr(slave)[3] & termios.ICANON:
+                break
+            time.sleep(0.01)
+        _set_size(slave, 30, 90)
+        os.kill(os.getpid(), signal.SIGWINCH)  # what the terminal sends its foreground
+
+    resizer = threading.Thread(target=resize_when_raw)
+    resizer.start()
+    try:
+        assert keys() == RESIZE
+    finally:
+        resizer.join()
+    os.write(master, b"x")
+    assert keys() == "x"                     # the size read at the wake-up is the current one
+    _set_size(slave, 20, 60)                 # between two reads: no signal reaches the reader
+    os.write(master, b"y")
+    assert keys() == RESIZE
+    assert keys() == "y"
+    assert termios.tcgetattr(slave) == before
+    assert signal.getsignal(signal.SIGWINCH) == handler
