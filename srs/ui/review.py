@@ -7,9 +7,10 @@ settings before returning, whatever happens.
 
 Keys: Space or Enter shows the back; 1 Again, 2 Hard, 3 Good, 4 Easy (Space or Enter on the
 back: Good, or keeps an MCQ's own grade); on an MCQ front a letter picks that choice;
-`u` undo (the last answer, burial or suspension), `b` or `-` bury, `s` or `@` suspend (on
-an MCQ front only `-` and `@`, since `b` and `s` may be choices), `q`, Ctrl-D or Ctrl-C quit
-(Ctrl-C as an interruption).
+`u` or Ctrl-Z undo (the last answer, burial or suspension), `b` or `-` bury, `s` or `@`
+suspend (on an MCQ front only `-` and `@`, since `b` and `s` may be choices), `q`, Ctrl-D or
+Ctrl-C quit (Ctrl-C as an interruption). A quiz long enough to letter a choice `q` or `u`
+leaves those letters to its choices; Ctrl-D and Ctrl-Z still quit and undo.
 
 A card taller than the terminal is shown a screenful at a time, its title and the keys
 always in view: the arrow keys scroll it by a line, Page Up and Page Down by a screen, Home
@@ -43,6 +44,7 @@ KeyReader = Callable[[], str]
 TitleOf = Callable[["QueuedCardLike"], str]
 
 CTRL_C = "\x03"
+UNDO_KEYS = frozenset({"u", "\x1a"})  # Ctrl-Z, Anki's undo, reaches raw mode as a key
 QUIT_KEYS = frozenset({"q", "Q", "\x04", ""})
 REVEAL_KEYS = frozenset({" ", "\r", "\n"})
 RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Rating.EASY}
@@ -126,6 +128,13 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
         key = read_key()
         if key == CTRL_C:  # raw mode delivers it as a key: it means what SIGINT means
             raise KeyboardInterrupt
+        picking = showing.self_grading and showing.chosen is None and not showing.revealed
+        # On an MCQ front a choice's letter picks it, even `q` or `u` in a long list.
+        if picking and len(key) == 1 and key.isalpha():
+            letter = key.upper()
+            if any(c.letter == letter for c in showing.choices):
+                session.choose(letter)
+                return ""
         if key in QUIT_KEYS:
             return None
         if key == RESIZE:
@@ -137,13 +146,7 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
             if top != frame.top:
                 return ScrollTo(top)
             continue
-        picking = showing.self_grading and showing.chosen is None and not showing.revealed
-        if picking and len(key) == 1 and key.isalpha():
-            letter = key.upper()
-            if any(c.letter == letter for c in showing.choices):
-                session.choose(letter)
-                return ""
-        if key == "u":
+        if key in UNDO_KEYS:
             undone = session.undoable
             if session.undo() is None:
                 return "Nothing to undo."
@@ -321,7 +324,9 @@ def _hints(showing: Showing) -> str:
     if not showing.revealed:
         if showing.self_grading:
             last = showing.choices[-1].letter.lower()
-            return f"a-{last} choose · Space show · - bury · @ suspend · u undo · q quit"
+            undo = "Ctrl-Z undo" if last >= "u" else "u undo"
+            leave = "Ctrl-D quit" if last >= "q" else "q quit"
+            return f"a-{last} choose · Space show · - bury · @ suspend · {undo} · {leave}"
         return "Space/Enter show answer · b bury · s suspend · u undo · q quit"
     if showing.graded is not None:
         return "Space keep grade · 1-4 change it · b bury · s suspend · u undo · q quit"

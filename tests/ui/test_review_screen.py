@@ -321,3 +321,27 @@ def test_a_tall_card_scrolls_and_its_back_opens_at_the_answer(tmp_path: Path) ->
     assert "Every line from" in back and "Which lines does" not in back
     assert "1 Again" in back
     assert tops[8] == tops[7] - 1
+
+
+def test_in_a_long_quiz_q_and_u_pick_choices_and_ctrl_keys_quit_and_undo(
+        tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    letters = "ABCDEFGHIJKLMNOPQRSTU"
+    options = "  \n".join(f"**{c})** option {c.lower()}" for c in letters)
+    (lessons / "long.md").write_text(
+        '---\ntitle: "Long Quiz"\nslug: "long"\n---\n\n# Long Quiz\n\n## Quiz\n\n'
+        f"### Question 1\nWhich one?\n\n{options}\n\n**Answer: Q** - the seventeenth.\n",
+        encoding="utf-8")
+    with synced(lessons, tmp_path / "db.sqlite3") as (opened, schedulers, cards):
+        console = Console(file=io.StringIO(), width=100, color_system=None)
+        session = ReviewSession(cards, schedulers, opened, lambda: NOW, tz=UTC)
+        # q picks choice Q, Ctrl-Z undoes that, u picks choice U, Ctrl-D quits
+        keys = iter(["q", "\x1a", "u", "\x04"])
+        summary, interrupted = run_review(session, console, lambda: next(keys))
+        ratings = opened.rows("SELECT rating FROM review_log")
+    screen = str(console.file.getvalue())  # type: ignore[attr-defined]
+    assert "a-u choose · Space show · - bury · @ suspend · Ctrl-Z undo · Ctrl-D quit" in screen
+    assert "Last answer undone." in screen
+    assert screen.count("you picked") + screen.count("Right: ") == 2
+    assert not interrupted and summary.reviewed == 1 and len(ratings) == 1
