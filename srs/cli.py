@@ -334,9 +334,10 @@ def unsuspend(
 
     try:
         now = _review_now() or datetime.now(UTC)
-        with Store.open(db or default_db_path(), now=now) as store:
-            for card_id in card_ids:
-                back = store.unsuspend(card_id)
+        # ids are lower-case hex: one copied in capitals still names its card
+        wanted = [card_id.lower() for card_id in card_ids]
+        with Store.open(db or default_db_path(), now=now, create=False) as store:
+            for card_id, back in zip(wanted, store.unsuspend(wanted), strict=True):
                 typer.echo(f"{card_id}: {'unsuspended' if back else 'was not suspended'}")
     except SrsError as exc:
         raise _fail(exc) from None

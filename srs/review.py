@@ -79,7 +79,7 @@ if TYPE_CHECKING:
         def bury(self, card_ids: Sequence[str], until: datetime) -> None: ...
         def unbury(self, card_ids: Sequence[str]) -> None: ...
         def suspend(self, card_id: str) -> None: ...
-        def unsuspend(self, card_id: str) -> bool: ...
+        def unsuspend(self, card_ids: Sequence[str]) -> list[bool]: ...
 
     # A card waiting in the session, with the schedule it is waiting under.
     Waiting = tuple[QueuedCardLike, CardSchedule]
@@ -336,7 +336,7 @@ class ReviewSession:
         if isinstance(last, _Hidden):
             card_id = last.showing.card.id
             if last.suspended:
-                self._sink.unsuspend(card_id)
+                self._sink.unsuspend([card_id])
                 self._suspended -= 1
             else:
                 self._sink.unbury([card_id])

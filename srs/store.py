@@ -222,20 +222,21 @@ class Store:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, *, now: datetime, read_only: bool = False) -> Store:
+    def open(cls, path: Path, *, now: datetime, read_only: bool = False,
+             create: bool = True) -> Store:
         """Open (creating or upgrading) the database at `path` as its single writer.
 
         `read_only` opens an existing, current file for queries only: no lock is taken, so it
-        works while a review runs; an older file is opened as a writer (to upgrade it), and a
-        missing one is an error (nothing is created).
-        Raises StoreLockedError, StoreVersionError or StoreError.
+        works while a review runs; an older file is opened as a writer (to upgrade it).
+        With `read_only` or without `create`, a missing or empty file is an error and
+        nothing is created. Raises StoreLockedError, StoreVersionError or StoreError.
         """
         path = Path(path)
         if path.exists() and not path.is_file():
             raise StoreError("not a review database: not a regular file", path)
+        if (read_only or not create) and (not path.exists() or path.stat().st_size == 0):
+            raise StoreError(f"no review database at {path} yet; run `srs review` first")
         if read_only:
-            if not path.exists():
-                raise StoreError(f"no review database at {path} yet; run `srs review` first")
             store = cls._open_reader(path)
             if store is not None:
                 return store
@@ -247,18 +248,22 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the database folder: {exc.strerror}",
                              path.parent) from exc
-        lock_fd = _lock(real, path)
+        lock_fd, new_lock = _lock(real, path)
+        # A file refused here keeps nothing of srs beside it: not even the lock file.
+        lock_left = real.with_name(real.name + ".lock") if new_lock else None
         try:
             _refuse_hard_links(real, path)
             conn = _connect(real)
         except BaseException:
-            _unlock(lock_fd)
+            _unlock(lock_fd, lock_left)
             raise
         store = cls(path, conn, lock_fd, real)
         try:
             store._prepare(now)
         except BaseException:
-            store.close()
+            store._conn.close()
+            store._lock_fd = None
+            _unlock(lock_fd, lock_left)
             raise
         return store
 
@@ -679,14 +684,16 @@ class Store:
         with self._write() as conn:
             conn.execute("UPDATE cards SET suspended = 1 WHERE id = ?", (card_id,))
 
-    def unsuspend(self, card_id: str) -> bool:
-        """Bring a suspended card back into reviews; False if it was not suspended.
-        Raises StoreError for an unknown id."""
+    def unsuspend(self, card_ids: Sequence[str]) -> list[bool]:
+        """Bring suspended cards back into reviews, all or none: for each id, whether it was
+        suspended. Raises StoreError naming every unknown id, and then changes nothing."""
         with self._write() as conn:
-            if conn.execute("SELECT 1 FROM cards WHERE id = ?", (card_id,)).fetchone() is None:
-                raise StoreError(f"no card {card_id}", self.path)
-            return conn.execute("UPDATE cards SET suspended = 0 WHERE id = ? AND suspended = 1",
-                                (card_id,)).rowcount > 0
+            unknown = [card_id for card_id in card_ids if conn.execute(
+                "SELECT 1 FROM cards WHERE id = ?", (card_id,)).fetchone() is None]
+            if unknown:
+                raise StoreError(f"no card {', '.join(unknown)}", self.path)
+            return [conn.execute("UPDATE cards SET suspended = 0 WHERE id = ? AND suspended = 1",
+                                 (card_id,)).rowcount > 0 for card_id in card_ids]
 
     def start_session(self, now: datetime) -> int:
         with self._write() as conn:
@@ -850,11 +857,17 @@ def _newer_message(version: int) -> str:
             f"understands ({SCHEMA_VERSION}); upgrade srs")
 
 
-def _lock(real: Path, path: Path) -> int:
-    """Lock the database at `real` (the resolved form of `path`, the name the user gave)."""
+def _lock(real: Path, path: Path) -> tuple[int, bool]:
+    """Lock the database at `real` (the resolved form of `path`, the name the user gave);
+    returns the lock file's descriptor and whether this call created the file."""
     lock_path = real.with_name(real.name + ".lock")
+    created = False
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            created = True
+        except FileExistsError:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CLOEXEC)
     except OSError as exc:
         raise StoreError(f"cannot create the lock file: {exc.strerror}", lock_path) from exc
     try:
@@ -862,7 +875,7 @@ def _lock(real: Path, path: Path) -> int:
     except OSError:
         os.close(fd)
         raise StoreLockedError(f"another srs is using {path}") from None
-    return fd
+    return fd, created
 
 
 def _refuse_hard_links(real: Path, path: Path) -> None:
@@ -879,8 +892,11 @@ def _refuse_hard_links(real: Path, path: Path) -> None:
             "(a symlink is fine)", path)
 
 
-def _unlock(fd: int) -> None:
+def _unlock(fd: int, remove: Path | None = None) -> None:
+    """Release the lock; `remove` the lock file first (while still holding it)."""
     try:
+        if remove is not None:
+            remove.unlink(missing_ok=True)
         fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

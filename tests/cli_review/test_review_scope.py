@@ -61,7 +61,12 @@ def test_unsuspend(tmp_path: Path) -> None:
     assert "Suspended." in _review(tmp_path, str(first), keys="s")
     assert front not in _review(tmp_path, str(first))
     db = str(tmp_path / "db")
-    result = CliRunner().invoke(app, ["unsuspend", card, "--db", db], env={"SRS_NOW": NOW})
+    result = CliRunner().invoke(app, ["unsuspend", card, "ffffffffffffffff", "--db", db],
+                                env={"SRS_NOW": NOW})
+    assert result.exit_code == 1 and "no card ffffffffffffffff" in result.output
+    assert front not in _review(tmp_path, str(first))  # all or none: still suspended
+    result = CliRunner().invoke(app, ["unsuspend", card.upper(), "--db", db],
+                                env={"SRS_NOW": NOW})
     assert result.exit_code == 0, result.output
     assert result.output == f"{card}: unsuspended\n"
     assert front in _review(tmp_path, str(first))
@@ -71,3 +76,10 @@ def test_unsuspend(tmp_path: Path) -> None:
                                 env={"SRS_NOW": NOW})
     assert result.exit_code == 1
     assert "no card ffffffffffffffff" in result.output
+
+
+def test_unsuspend_with_a_mistyped_database_path_creates_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["unsuspend", "ffffffffffffffff", "--db",
+                                      str(tmp_path / "typo" / "db")], env={"SRS_NOW": NOW})
+    assert result.exit_code == 1 and "no review database at" in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -84,11 +84,10 @@ class MemorySink:
     def suspend(self, card_id: str) -> None:
         self.suspended.add(card_id)
 
-    def unsuspend(self, card_id: str) -> bool:
-        if card_id not in self.suspended:
-            return False
-        self.suspended.remove(card_id)
-        return True
+    def unsuspend(self, card_ids: Sequence[str]) -> list[bool]:
+        back = [card_id in self.suspended for card_id in card_ids]
+        self.suspended.difference_update(card_ids)
+        return back
 
 
 def fixture_cards() -> list[Card]:

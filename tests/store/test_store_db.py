@@ -231,6 +231,28 @@ def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path: Path)
     finally:
         conn.close()
     assert not (tmp_path / "collection.sqlite.backups").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["collection.sqlite"]  # no lock file
+
+
+def test_a_refused_file_keeps_a_lock_file_it_already_had(tmp_path: Path) -> None:
+    text = tmp_path / "notes.md"
+    text.write_text("# not a database\n" * 200)
+    lock = tmp_path / "notes.md.lock"
+    lock.write_text("")
+    with pytest.raises(StoreError, match="not a review database"):
+        Store.open(text, now=T0)
+    assert lock.exists() and text.read_text().startswith("# not a database")
+
+
+def test_without_create_a_missing_or_empty_file_is_refused_untouched(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    for path in (tmp_path / "typo" / "new.db", empty):
+        for flags in ({"create": False}, {"read_only": True}):
+            with pytest.raises(StoreError, match=r"no review database at .* yet"):
+                Store.open(path, now=T0, **flags)  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
+    assert empty.stat().st_size == 0
 
 
 def test_a_folder_or_device_is_not_a_database(tmp_path: Path) -> None:

@@ -95,11 +95,14 @@ def test_unsuspend_brings_a_card_back_and_refuses_unknown_ids(tmp_path: Path) ->
         ids = _two_lessons(store)
         store.suspend(ids["a1"])
         assert ids["a1"] not in {c.id for c in store.queue(T0, T0, {"deck": DeckOptions()})}
-        assert store.unsuspend(ids["a1"]) is True
-        assert store.unsuspend(ids["a1"]) is False
+        assert store.unsuspend([ids["a1"]]) == [True]
+        assert store.unsuspend([ids["a1"]]) == [False]
         assert ids["a1"] in {c.id for c in store.queue(T0, T0, {"deck": DeckOptions()})}
-        with pytest.raises(StoreError, match="no card 0123456789abcdef"):
-            store.unsuspend("0123456789abcdef")
+        # all or none: one unknown id among known ones changes nothing, and every one is named
+        store.suspend(ids["a1"])
+        with pytest.raises(StoreError, match="no card 0123456789abcdef, feedfacefeedface"):
+            store.unsuspend([ids["a1"], "0123456789abcdef", "feedfacefeedface"])
+        assert ids["a1"] not in {c.id for c in store.queue(T0, T0, {"deck": DeckOptions()})}
 
 
 def test_read_only_open_of_a_missing_file_creates_nothing(tmp_path: Path) -> None:

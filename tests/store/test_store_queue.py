@@ -129,7 +129,7 @@ def test_buried_suspended_and_orphaned_cards_are_left_out(tmp_path: Path) -> Non
         # Burying lasts until the next rollover.
         assert [c.id for c in store.queue(tomorrow, tomorrow, {"deck": DeckOptions()})] == [
             ids[0], ids[1], ids[3]]
-        store.unsuspend(ids[2])
+        store.unsuspend([ids[2]])
         store.apply_lesson("/lessons/a.md", 1, 2, "h2",
                            lesson("a", questions("a", ["q1", "q2", "q3"])), 0, T0)
         assert [c.id for c in store.queue(tomorrow, tomorrow, {"deck": DeckOptions()})] == ids[:3]
