@@ -79,6 +79,7 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
     sources: dict[Path, LessonSource] = {}
     empty: list[Deck] = []
     claimed: list[Diagnostic] = []
+    named: dict[str, Deck] = {}  # a deck name is one deck: the first manifest's
     loose = default_deck()
     for given in paths:
         if not given.exists():
@@ -88,14 +89,22 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
                 if lesson.is_file():
                     sources.setdefault(lesson.resolve(), LessonSource(lesson, loose))
         elif given.suffix == MANIFEST_SUFFIX:
-            deck = load_manifest(given)
-            found = manifest_lessons(deck)
+            manifest, warnings = load_manifest(given)
+            claimed.extend(warnings)
+            found = manifest_lessons(manifest)
+            deck = named.setdefault(manifest.name, manifest)
+            if deck.path is not None and deck.path.resolve() != given.resolve():
+                differ = " (its options differ from these)" if (
+                    deck.options != manifest.options) else ""
+                claimed.append(Diagnostic(
+                    SourcePos(given, 1), Severity.WARNING,
+                    f"deck {deck.name!r} is also named by {deck.path}: its lessons and these "
+                    f"are one deck, with that manifest's options{differ}"))
             if not found:
-                empty.append(deck)
+                empty.append(manifest)
             for lesson in found:
                 first = sources.setdefault(lesson.resolve(), LessonSource(lesson, deck))
-                if (first.deck.path is not None
-                        and first.deck.path.resolve() != given.resolve()):
+                if first.deck is not deck and first.deck.path is not None:
                     claimed.append(Diagnostic(
                         SourcePos(given, 1), Severity.WARNING,
                         f"{lesson} is also in deck {first.deck.name!r} ({first.deck.path}), "

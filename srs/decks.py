@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from srs.errors import ManifestError
-from srs.model import Deck, DeckOptions
+from srs.model import Deck, DeckOptions, Diagnostic, Severity, SourcePos
 
 DEFAULT_DECK_NAME = "srs"
 
 
-def load_manifest(path: Path) -> Deck:
-    """Read one manifest. Example:
+TOP_KEYS = ("name", "lessons", "options")
+OPTION_KEYS = ("desired_retention", "new_per_day", "reviews_per_day", "maximum_interval")
+
+
+def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
+    """Read one manifest, and warn of the keys it does not know (a misspelt option would
+    otherwise be left at its default without a word). Example:
 
     name = "Go Systems::Memory"
     lessons = ["../lessons/*.md"]
@@ -25,7 +32,8 @@ def load_manifest(path: Path) -> Deck:
     import tomllib  # only when there is a manifest to read
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise ManifestError(f"cannot read deck manifest: {exc.strerror}", path) from exc
     except UnicodeDecodeError as exc:
@@ -33,42 +41,80 @@ def load_manifest(path: Path) -> Deck:
     except tomllib.TOMLDecodeError as exc:
         line = _toml_error_line(str(exc))
         raise ManifestError(f"invalid TOML: {exc}", path, line) from exc
+
+    def fail(message: str, key: str, table: str = "") -> ManifestError:
+        return ManifestError(message, path, _key_line(text, key, table))
+
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ManifestError("deck manifest needs a `name` string", path, 1)
+        raise fail("deck manifest needs a `name` string", "name")
+    # Control characters and line breaks in a deck name: Anki drops them, joining words.
+    name = " ".join(_CONTROL.sub(" ", name).split())
     if any(not part.strip() for part in name.split("::")):
         # Anki would name the missing level "blank".
-        raise ManifestError(f"deck name {name!r} has an empty part between `::`", path, 1)
+        raise fail(f"deck name {name!r} has an empty part between `::`", "name")
     name = "::".join(part.strip() for part in name.split("::"))
     globs = data.get("lessons", ["*.md"])
     if isinstance(globs, str):
         globs = [globs]
     if not isinstance(globs, list) or not all(isinstance(g, str) and g.strip() for g in globs):
-        raise ManifestError("`lessons` must be a list of non-empty glob strings", path, 1)
+        raise fail("`lessons` must be a list of non-empty glob strings", "lessons")
     absolute = next((g for g in globs if Path(g).is_absolute()), None)
     if absolute is not None:
-        raise ManifestError(
-            f"`lessons` globs are relative to the manifest's folder, not {absolute!r}", path, 1)
-    return Deck(name=name, path=path, lesson_globs=tuple(globs),
-                options=_options(data.get("options", {}), path))
-
-
-def _options(raw: Any, path: Path) -> DeckOptions:
+        raise fail(f"`lessons` globs are relative to the manifest's folder, not {absolute!r}",
+                   "lessons")
+    raw = data.get("options", {})
     if not isinstance(raw, dict):
-        raise ManifestError("`options` must be a table", path, 1)
+        raise fail("`options` must be a table", "options")
+    unknown: list[tuple[str, str, tuple[str, ...]]] = [
+        ("", key, TOP_KEYS) for key in data if key not in TOP_KEYS]
+    unknown += [("options", key, OPTION_KEYS) for key in raw if key not in OPTION_KEYS]
+    warnings = [Diagnostic(SourcePos(path, _key_line(text, key, table)), Severity.WARNING,
+                           f"unknown key `{key}`{' in [options]' if table else ''}, ignored; "
+                           f"the keys are {', '.join(known)}")
+                for table, key, known in unknown]
+    deck = Deck(name=name, path=path, lesson_globs=tuple(globs), options=_options(raw, fail))
+    return deck, warnings
+
+
+def _options(raw: dict[str, Any], fail: Callable[[str, str, str], ManifestError],
+             ) -> DeckOptions:
     defaults = DeckOptions()
     retention = raw.get("desired_retention", defaults.desired_retention)
     if not isinstance(retention, int | float) or not 0.5 <= retention <= 0.99:
-        raise ManifestError("desired_retention must be a number from 0.5 to 0.99", path, 1)
+        raise fail("desired_retention must be a number from 0.5 to 0.99", "desired_retention",
+                   "options")
     values: dict[str, int] = {}
     for key in ("new_per_day", "reviews_per_day", "maximum_interval"):
         value = raw.get(key, getattr(defaults, key))
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ManifestError(f"{key} must be a whole number of at least 0", path, 1)
+            raise fail(f"{key} must be a whole number of at least 0", key, "options")
         values[key] = value
     if values["maximum_interval"] < 1:
-        raise ManifestError("maximum_interval must be at least 1 day", path, 1)
+        raise fail("maximum_interval must be at least 1 day", "maximum_interval", "options")
     return DeckOptions(desired_retention=float(retention), **values)
+
+
+def _key_line(text: str, key: str, table: str) -> int:
+    """The line where `key` is set in `table` ("" for the top level), or where the table
+    starts; 1 when neither is found (tomllib gives no positions)."""
+    current, table_line = "", 0
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _TABLE.match(line)
+        if header:
+            current = header.group(1).strip().strip('"\'')
+            if current == table:
+                table_line = number
+            continue
+        found = _KEY.match(line)
+        if current == table and found and found.group(1).strip('"\'') == key:
+            return number
+    return table_line or 1
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_TABLE = re.compile(r"\s*\[([^\[\]]+)\]\s*(?:#.*)?$")
+_KEY = re.compile(r"\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
 
 
 def _toml_error_line(message: str) -> int | None:

@@ -79,9 +79,55 @@ def test_missing_path_and_bad_manifest(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as info:
         load_manifest(bad)
     assert str(info.value).startswith(f"{bad}:1: invalid TOML")
-    retention = make(tmp_path, {"r.toml": 'name = "R"\n[options]\ndesired_retention = 2\n'})
-    with pytest.raises(ManifestError, match="desired_retention"):
+    retention = make(tmp_path, {"r.toml": 'name = "R"\n\n[options]\ndesired_retention = 2\n'})
+    with pytest.raises(ManifestError, match="desired_retention") as info:
         load_manifest(retention / "r.toml")
+    assert info.value.line == 4  # the key's own line
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ('# a deck\nlessons = ["*.md"]\nname = ""\n', 3),
+    ('name = "D"\n\n"lessons" = 3\n', 3),
+    ('name = "D"\n\n[ "options" ]  # scheduling\nreviews_per_day = -1\n', 4),
+    ('name = "D"\noptions = 3\n', 2),
+    ('new_per_day = 5\nname = "D"\n[options]\nmaximum_interval = 0\n', 4),
+])
+def test_a_manifest_error_names_the_line_of_its_key(tmp_path: Path, text: str,
+                                                    line: int) -> None:
+    path = tmp_path / "d.toml"
+    path.write_text(text)
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert info.value.line == line, str(info.value)
+
+
+def test_unknown_manifest_keys_are_warnings_with_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "d.toml"
+    path.write_text('name = "D"\nlesson = ["x/*.md"]\n[options]\nnew_per_dya = 5\n'
+                    'new_per_day = 3\n')
+    deck, warnings = load_manifest(path)
+    assert deck.options.new_per_day == 3 and deck.lesson_globs == ("*.md",)
+    assert [str(w) for w in warnings] == [
+        f"{path}:2: warning: unknown key `lesson`, ignored; the keys are name, lessons, options",
+        f"{path}:4: warning: unknown key `new_per_dya` in [options], ignored; the keys are "
+        "desired_retention, new_per_day, reviews_per_day, maximum_interval"]
+
+
+def test_two_manifests_naming_one_deck_are_one_deck_with_the_first_ones_options(
+        tmp_path: Path) -> None:
+    make(tmp_path, {
+        "lessons/01. A.md": lesson("a", 1, []),
+        "lessons/02. B.md": lesson("b", 2, []),
+        "decks/a.toml": 'name = "Go"\nlessons = ["../lessons/01*.md"]\n',
+        "decks/b.toml": 'name = "Go"\nlessons = ["../lessons/02*.md"]\n'
+                        '[options]\nnew_per_day = 5\n',
+    })
+    corpus = load_corpus([tmp_path / "decks/a.toml", tmp_path / "decks/b.toml"])
+    assert len(corpus.decks) == 1 and corpus.decks[0].options.new_per_day == 20
+    assert {corpus.deck_of[lesson.path].name for lesson in corpus.lessons} == {"Go"}
+    [warning] = [d for d in corpus.diagnostics if "also named by" in d.message]
+    assert warning.severity is Severity.WARNING and warning.pos.path.name == "b.toml"
+    assert "with that manifest's options (its options differ from these)" in warning.message
 
 
 def test_cross_lesson_findings(tmp_path: Path) -> None:

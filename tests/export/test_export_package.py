@@ -346,7 +346,9 @@ def test_deck_names_and_tags_have_no_empty_levels(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="empty part between `::`"):
         load_manifest(tmp_path / "d.toml")
     (tmp_path / "d.toml").write_text('name = " Go :: Memory "\n')
-    assert load_manifest(tmp_path / "d.toml").name == "Go::Memory"
+    assert load_manifest(tmp_path / "d.toml")[0].name == "Go::Memory"
+    (tmp_path / "d.toml").write_text('name = "Go\\nSystems\\u0001::\\tMemory"\n')
+    assert load_manifest(tmp_path / "d.toml")[0].name == "Go Systems::Memory"
     assert anki_tags(["::", "a::", "c::::d", "::e", "low level"]) == (
         "a", "c::d", "e", "low_level")
 
