@@ -77,6 +77,9 @@ def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
         for block in blocks if not block.closed)
     fields = _fields(meta, front, path, diagnostics)
     title = fields["title"] or _first_h1(root_section) or _title_from_name(path)
+    # A line break, tab or control character a YAML escape put in the title: deck names and
+    # card headers are one line (Anki drops them, joining the words).
+    title = " ".join(_CONTROL.sub(" ", title).split()) or _title_from_name(path)
     slug = fields["slug"] or slugify(_title_from_name(path))
     number = fields["number"]
     if number is None:
@@ -84,11 +87,18 @@ def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
         number = int(match.group(1)) if match else None
     canonical_id = fields["canonical_id"]
     if canonical_id is None and not front.diagnostics:
+        source = ("the slug and change if it does" if fields["slug"] else
+                  "the file name and change if the file is renamed")
         diagnostics.append(Diagnostic(
             SourcePos(path, 1), Severity.WARNING,
-            "no canonical_id in front matter; card ids derive from the slug "
-            "and change if it does"))
+            f"no canonical_id in front matter; card ids derive from {source}"))
     tags = _tags(fields["tags"], fields["level"], slug)
+    reserved = [t for t in fields["tags"] if t.lower() in ANKI_OWN_TAGS]
+    if reserved:
+        diagnostics.append(Diagnostic(
+            SourcePos(path, front.key_lines.get("tags", 1)), Severity.WARNING,
+            f"tag `{reserved[0]}` is one Anki sets itself (marked: starred notes, leech: "
+            "cards often forgotten); it is left out"))
     ctx = LessonContext(
         path=path, body_lines=body_lines, body_offset=front.body_line, title=title, slug=slug,
         root=canonical_id or slug or path.as_posix(), tags=tags, deck=deck,
@@ -199,11 +209,16 @@ def _fields(meta: dict[str, Any], front: FrontMatter, path: Path,
     }
 
 
+# Tags Anki gives a meaning of its own: a lesson's note would arrive starred or as a leech.
+ANKI_OWN_TAGS = frozenset({"marked", "leech"})
+
+
 def _tags(raw: tuple[str, ...], level: str, slug: str) -> tuple[str, ...]:
-    """Anki tags cannot hold spaces: `low level` becomes `low-level`."""
-    found: dict[str, None] = {}
+    """Anki tags cannot hold spaces: `low level` becomes `low-level`. Anki folds case, so
+    `Go` after `go` is the same tag, kept once as first written."""
+    found: dict[str, str] = {}
     for tag in (*raw, level, slug):
         clean = re.sub(r"\s+", "-", tag.strip())
-        if clean:
-            found.setdefault(clean, None)
-    return tuple(found)
+        if clean and clean.lower() not in ANKI_OWN_TAGS:
+            found.setdefault(clean.lower(), clean)
+    return tuple(found.values())

@@ -332,3 +332,25 @@ def test_tags_and_prerequisites_given_as_one_string_are_split_at_commas() -> Non
                                   "prerequisites: a, b\n---\n")
     assert lesson.tags == ("go", "low-level", "t")
     assert lesson.prerequisites == ("a", "b")
+
+
+def test_a_title_is_one_line_whatever_its_yaml_escapes_hold() -> None:
+    lesson = parse("# T\n", front='---\ntitle: "Line1\\nLine2\\tTab\\u0001 end "\nslug: t\n'
+                                  "canonical_id: t-1\n---\n")
+    assert lesson.title == "Line1 Line2 Tab end"
+
+
+def test_tags_anki_owns_are_left_out_and_case_twins_kept_once() -> None:
+    lesson = parse("# T\n", front="---\ntitle: T\nslug: t\ncanonical_id: t-1\n"
+                                  "tags: [Go, marked, go, LEECH, Low Level, low-level]\n---\n")
+    assert lesson.tags == ("Go", "Low-Level", "t")
+    assert messages(lesson) == [
+        "5: tag `marked` is one Anki sets itself (marked: starred notes, leech: cards often "
+        "forgotten); it is left out"]
+
+
+def test_without_slug_or_canonical_id_the_warning_names_the_file_name() -> None:
+    lesson = parse("# T\n", front="---\ntitle: T\n---\n")
+    assert messages(lesson) == [
+        "1: no canonical_id in front matter; card ids derive from the file name and change "
+        "if the file is renamed"]
