@@ -32,8 +32,13 @@ PathsArg = Annotated[
 ]
 
 
+def _report(exc: SrsError) -> None:
+    for error in (exc, *exc.others):
+        typer.echo(f"srs: {error}", err=True)
+
+
 def _fail(exc: SrsError) -> typer.Exit:
-    typer.echo(f"srs: {exc}", err=True)
+    _report(exc)
     return typer.Exit(exc.exit_code)
 
 
@@ -400,7 +405,7 @@ def export(
                 summary = export_lessons(lessons, target, manifest_decks=manifest_decks,
                                          timestamp=when, progress=progress)
         except SrsError as exc:  # this package is not written; the next ones still are
-            typer.echo(f"srs: {exc}", err=True)
+            _report(exc)
             failed = True
             continue
         per_type = ", ".join(f"{name} {count}" for name, count in summary.notes_per_type.items())

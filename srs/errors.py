@@ -15,6 +15,7 @@ class SrsError(Exception):
         self.message = message
         self.path = Path(path) if path is not None else None
         self.line = line
+        self.others: tuple[SrsError, ...] = ()  # more errors found with this one, in order
 
     def __str__(self) -> str:
         if self.path is None:

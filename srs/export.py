@@ -913,11 +913,8 @@ def image_diagnostics(lessons: Sequence[Lesson]) -> list[Diagnostic]:
 
 def _raise_collected(builder: _Builder) -> None:
     if builder.errors:
-        first = builder.errors[0]
-        more = len(builder.errors) - 1
-        if more:
-            first = ExportError(f"{first.message} (and {more} more image problems)",
-                                first.path, first.line)
+        first, *others = builder.errors
+        first.others = tuple(others)
         raise first
 
 

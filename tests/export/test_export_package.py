@@ -274,11 +274,15 @@ def test_cli_reports_a_bad_image_with_its_location(
 ) -> None:
     lesson = tmp_path / "bad.md"
     lesson.write_text("---\ntitle: Bad\n---\n\n# Bad\n\n## Cards\n\nQ: Which?\nA: This one\n\n"
-                      "![x](../../etc/passwd.png)\n", encoding="utf-8")
+                      "![x](../../etc/passwd.png)\n\n![y](gone.png)\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["export", "bad.md", "-o", "bad.apkg"])
     assert result.exit_code == 1
-    assert "bad.md:12: image '../../etc/passwd.png'" in result.stderr
+    # every problem, each with its own place (after the lesson's warning)
+    lines = [line for line in result.stderr.splitlines() if "warning:" not in line]
+    assert len(lines) == 2 and all(line.startswith("srs: bad.md:") for line in lines)
+    assert "bad.md:12: image '../../etc/passwd.png'" in lines[0]
+    assert "bad.md:14: image 'gone.png'" in lines[1]
     assert not (tmp_path / "bad.apkg").exists()
 
 
