@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from srs.errors import SrsError
+from srs.errors import SrsError, UsageError
 
 if TYPE_CHECKING:
     from srs.corpus import Corpus
@@ -232,9 +232,9 @@ def _fixed_time(text: str, what: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise SrsError(f"{what} is not an ISO-8601 time: {text!r}") from None
+        raise UsageError(f"{what} is not an ISO-8601 time: {text!r}") from None
     if moment.tzinfo is None:
-        raise SrsError(f"{what} needs a UTC offset, e.g. 2026-03-02T09:00:00+00:00")
+        raise UsageError(f"{what} needs a UTC offset, e.g. 2026-03-02T09:00:00+00:00")
     return moment.astimezone(UTC)
 
 
@@ -431,9 +431,9 @@ def _check_targets(jobs: list[tuple[Path, list[Lesson]]], corpus: Corpus) -> Non
     decks_of: dict[Path, list[str]] = {}
     for target, lessons in jobs:
         if target.suffix.lower() != ".apkg":
-            raise SrsError("the output must be a .apkg file", target)
+            raise UsageError("the output must be a .apkg file", target)
         if target.resolve() in inputs:
-            raise SrsError("the output would replace one of the lessons or manifests", target)
+            raise UsageError("the output would replace one of the lessons or manifests", target)
         decks_of.setdefault(target.resolve(), []).append(lessons[0].deck)
     for target, decks in decks_of.items():
         if len(decks) > 1:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from srs.decks import default_deck, load_manifest, manifest_lessons
-from srs.errors import LessonError, SrsError
+from srs.errors import LessonError, UsageError
 from srs.model import Card, Deck, Diagnostic, Lesson, Severity, SourcePos
 
 MANIFEST_SUFFIX = ".toml"
@@ -56,8 +56,8 @@ def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[Less
     """The lesson files named by PATHs; none given: `./decks/*.toml`, else `./lessons`.
 
     A manifest contributes its lessons under its deck; a file is a lesson whatever its
-    extension; a directory contributes its `.md` files, recursively. Raises `SrsError`
-    for a path that does not exist or an unreadable manifest.
+    extension; a directory contributes its `.md` files, recursively. Raises `UsageError`
+    for a path that does not exist, `ManifestError` for an unreadable manifest.
     """
     return _resolve(paths, cwd)[0]
 
@@ -75,7 +75,7 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
         elif (base / "lessons").is_dir():
             paths = [_relative(base / "lessons")]
         else:
-            raise SrsError("no PATH given and neither ./decks nor ./lessons exists")
+            raise UsageError("no PATH given and neither ./decks nor ./lessons exists")
     sources: dict[Path, LessonSource] = {}
     empty: list[Deck] = []
     claimed: list[Diagnostic] = []
@@ -83,7 +83,7 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
     loose = default_deck()
     for given in paths:
         if not given.exists():
-            raise SrsError("no such file or directory", given)
+            raise UsageError("no such file or directory", given)
         if given.is_dir():
             for lesson in sorted(given.rglob("*.md")):
                 if lesson.is_file():

@@ -24,6 +24,14 @@ class SrsError(Exception):
         return f"{where}: {self.message}"
 
 
+class UsageError(SrsError):
+    """The command line (or the environment standing in for it) names something that cannot
+    be used: a missing PATH, an output that is no `.apkg` file, a malformed time. Exit 2, as
+    for the options the parser itself refuses."""
+
+    exit_code = 2
+
+
 class LessonError(SrsError):
     """A lesson file cannot be read or parsed at all."""
 

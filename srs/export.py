@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from srs.errors import ExportError
+from srs.errors import ExportError, UsageError
 from srs.model import (
     LETTERS,
     Card,
@@ -1015,16 +1015,16 @@ MAX_EXPORT_TIME = 2**53
 
 
 def checked_time(value: float, what: str = "the export time") -> float:
-    """`value` if it is a finite number of seconds in 1 .. 2**53, else `ExportError`."""
+    """`value` if it is a finite number of seconds in 1 .. 2**53, else `UsageError`."""
     if not math.isfinite(value) or not MIN_EXPORT_TIME <= value <= MAX_EXPORT_TIME:
-        raise ExportError(f"{what} must be a finite number of seconds from 1 to 2**53, "
+        raise UsageError(f"{what} must be a finite number of seconds from 1 to 2**53, "
                           f"not {value!r}")
     return float(value)
 
 
 def export_time(timestamp: float | None = None) -> float:
     """The export time: `timestamp`, else `SRS_EXPORT_TIME`, else `SOURCE_DATE_EPOCH`, else now.
-    Raises `ExportError` for a value that is not a finite number of seconds in 1 .. 2**53."""
+    Raises `UsageError` for a value that is not a finite number of seconds in 1 .. 2**53."""
     if timestamp is not None:
         return checked_time(timestamp, "--timestamp")
     for name in ("SRS_EXPORT_TIME", "SOURCE_DATE_EPOCH"):
@@ -1261,9 +1261,9 @@ def export_lessons(
     out = Path(out)
     directory = out.parent
     if not directory.is_dir():
-        raise ExportError("the output folder does not exist", directory)
+        raise UsageError("the output folder does not exist", directory)
     if out.is_dir():
-        raise ExportError("the output is a folder", out)
+        raise UsageError("the output is a folder", out)
     builder = _Builder()
     for lesson in lessons:
         builder.check_lesson_images(lesson)

@@ -114,7 +114,7 @@ def test_check_clean_exits_zero(tmp_path: Path) -> None:
 
 def test_missing_path_is_a_clean_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["cards", str(tmp_path / "nope")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as the option parser's own
     assert result.stderr.strip() == f"srs: {tmp_path / 'nope'}: no such file or directory"
 
 

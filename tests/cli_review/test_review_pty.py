@@ -266,11 +266,11 @@ def test_bad_srs_now_and_missing_path_are_clear_errors(lessons: Path, db: Path) 
     bad = subprocess.run([sys.executable, "-m", "srs", "review", str(lessons)],
                          env=env(db, now="yesterday"), capture_output=True, text=True,
                          stdin=subprocess.DEVNULL, timeout=30, check=False)
-    assert bad.returncode == 1 and "SRS_NOW" in bad.stderr
+    assert bad.returncode == 2 and "SRS_NOW" in bad.stderr
     missing = subprocess.run([sys.executable, "-m", "srs", "review", str(lessons / "nope.md")],
                              env=env(db), capture_output=True, text=True,
                              stdin=subprocess.DEVNULL, timeout=30, check=False)
-    assert missing.returncode == 1 and "no such file" in missing.stderr
+    assert missing.returncode == 2 and "no such file" in missing.stderr
 
 
 def test_a_card_taller_than_the_terminal_scrolls_and_follows_a_resize(tmp_path: Path,

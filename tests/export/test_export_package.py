@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from srs.cli import app
 from srs.corpus import load_corpus
 from srs.decks import load_manifest
-from srs.errors import ExportError, ManifestError
+from srs.errors import ExportError, ManifestError, UsageError
 from srs.export import (
     NOTE_TYPES,
     anki_id,
@@ -153,7 +153,7 @@ def test_a_note_left_out_as_a_duplicate_takes_its_images_with_it(tmp_path: Path)
 
 def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    with pytest.raises(ExportError, match="output folder does not exist"):
+    with pytest.raises(UsageError, match="output folder does not exist"):
         _export(root, tmp_path / "nowhere" / "deck.apkg")
 
 
@@ -299,11 +299,11 @@ def test_cli_refuses_outputs_that_would_clobber_before_writing_anything(
         ([lesson, "-o", "deck.zip"], "the output must be a .apkg file"),
     ]:
         result = CliRunner().invoke(app, ["export", *args, "--timestamp", str(T0)])
-        assert result.exit_code == 1 and message in result.stderr, result.output
+        assert result.exit_code == 2 and message in result.stderr, result.output
     # A lesson whatever its name, even one ending in .apkg, is never overwritten.
     (root / "go" / "odd.apkg").write_bytes(before)
     result = CliRunner().invoke(app, ["export", "go/odd.apkg", "-o", "go/odd.apkg"])
-    assert result.exit_code == 1 and "would replace one of the lessons" in result.stderr
+    assert result.exit_code == 2 and "would replace one of the lessons" in result.stderr
     assert (root / "go" / "odd.apkg").read_bytes() == before
     # Two decks whose package names coincide.
     (root / "decks" / "go.toml").write_text(

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from srs.cli import app
 from srs.corpus import load_corpus
-from srs.errors import ExportError
+from srs.errors import ExportError, UsageError
 from srs.export import MAX_EXPORT_TIME, MIN_EXPORT_TIME, export_lessons, export_time
 
 BAD = ["nan", "inf", "-inf", "-1e20", "1e20", "-1", "0", "0.5", str(2**53 + 2**11)]
@@ -59,9 +59,9 @@ def test_cli_rejects_an_environment_time_out_of_range(
 def test_library_rejects_a_timestamp_out_of_range(value: float, tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     lessons, decks = _lessons(root)
-    with pytest.raises(ExportError, match="finite number of seconds"):
+    with pytest.raises(UsageError, match="finite number of seconds"):
         export_lessons(lessons, tmp_path / "deck.apkg", manifest_decks=decks, timestamp=value)
-    with pytest.raises(ExportError, match="finite number of seconds"):
+    with pytest.raises(UsageError, match="finite number of seconds"):
         export_time(value)
     assert list(tmp_path.iterdir()) == [root]
 

@@ -219,7 +219,7 @@ def test_cli_json_and_rendering(db: Path) -> None:
                      "due per day, next 30 days", "answers per day, last 84 days"):
         assert expected in text
     result = runner.invoke(app, ["stats", "--db", str(db), "--now", "yesterday"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--now is not an ISO-8601 time: 'yesterday'" in result.output
 
 
@@ -227,10 +227,10 @@ def test_now_without_offset_is_refused_like_srs_now(db: Path) -> None:
     runner = CliRunner()
     naive = "2026-03-20T12:00:00"
     result = runner.invoke(app, ["stats", "--db", str(db), "--now", naive])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--now needs a UTC offset" in result.output
     result = runner.invoke(app, ["review", "--db", str(db)], env={"SRS_NOW": naive})
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "SRS_NOW needs a UTC offset" in result.output
 
 
