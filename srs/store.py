@@ -755,11 +755,13 @@ class Store:
         return summary
 
     def due_times(self, end: datetime) -> list[int]:
-        """Due times (µs) before `end` of active, already-seen cards, ascending."""
+        """Due times (µs) before `end` of active, already-seen cards, ascending; a buried
+        card is due when its burial ends, as the queue takes it."""
         # `(suspended | orphaned) = 0` keeps the planner on a plain scan of the narrow table:
         # through the partial queue index every row would cost a second lookup.
         dues = [due for (due,) in self._conn.execute(
-            "SELECT due FROM cards WHERE (suspended | orphaned) = 0 AND state != 0 AND due < ?",
+            "SELECT max(due, coalesce(buried_until, 0)) AS shown FROM cards "
+            "WHERE (suspended | orphaned) = 0 AND state != 0 AND shown < ?",
             (to_us(end),),
         )]
         dues.sort()

@@ -137,6 +137,16 @@ def test_numbers_on_a_known_log(db: Path) -> None:
     assert beta.mean_retrievability == pytest.approx((r["b1"] + r["b2"]) / 2)
 
 
+def test_a_buried_card_is_due_when_its_burial_ends(db: Path) -> None:
+    ids = {f"{r}{i}": card_id(r, CardKind.QA, f"q{i}") for r in "ab" for i in range(1, 5)}
+    with Store.open(db, now=NOW) as store:
+        store.bury([ids["a3"]], _at(3, 21, 4))  # overdue since March 10, buried until tomorrow
+    with Store.open(db, now=NOW, read_only=True) as store:
+        stats = compute_stats(store, NOW, UTC)
+    assert stats.counts["buried"] == 1
+    assert (stats.due_today, stats.due_tomorrow) == (2, 2)  # a1 and b1; a2 and a3
+
+
 def test_streak_counts_from_yesterday_until_today_has_answers(db: Path) -> None:
     with Store.open(db, now=NOW, read_only=True) as store:
         assert compute_stats(store, NOW + timedelta(days=1), UTC).streak == 3
