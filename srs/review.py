@@ -109,6 +109,7 @@ class Showing(NamedTuple):
     chosen: str | None = None        # displayed letter picked
     graded: Rating | None = None     # grade already recorded for this showing
     previews: Mapping[Rating, str] = _NO_PREVIEWS
+    previewed_at: datetime | None = None  # the time the previews were worked out for
 
     @property
     def self_grading(self) -> bool:
@@ -280,7 +281,9 @@ class ReviewSession:
     def reveal(self) -> Showing:
         showing = self._require()
         if not showing.revealed:
-            showing = showing._replace(revealed=True, previews=self._previews(showing))
+            now = self._clock()
+            showing = showing._replace(revealed=True, previews=self._previews(showing, now),
+                                       previewed_at=now)
             self._current = showing
         return showing
 
@@ -296,8 +299,10 @@ class ReviewSession:
         if pick is None:
             raise SessionError(f"no choice {letter}")
         rating = Rating.GOOD if pick.correct else Rating.AGAIN
-        showing = showing._replace(revealed=True, chosen=letter,
-                          previews=showing.previews or self._previews(showing))
+        if showing.previewed_at is None:
+            now = self._clock()
+            showing = showing._replace(previews=self._previews(showing, now), previewed_at=now)
+        showing = showing._replace(revealed=True, chosen=letter)
         self._current = showing
         self._record(showing, rating)
         self._current = showing._replace(graded=rating)
@@ -398,7 +403,7 @@ class ReviewSession:
 
     def preview_text(self, showing: Showing) -> str:
         """`10m  1d  3d  8d`: what Again, Hard, Good, Easy would give, in that order."""
-        previews = showing.previews or self._previews(showing)
+        previews = showing.previews or self._previews(showing, self._clock())
         return "  ".join(previews[r] for r in Rating)
 
     # -- internals -------------------------------------------------------------------------
@@ -415,9 +420,8 @@ class ReviewSession:
         except KeyError:
             raise SessionError(f"no scheduler for deck {card.deck!r}") from None
 
-    def _previews(self, showing: Showing) -> dict[Rating, str]:
-        raw = self._scheduler(showing.card).preview(showing.card.id, showing.schedule,
-                                                    self._clock())
+    def _previews(self, showing: Showing, now: datetime) -> dict[Rating, str]:
+        raw = self._scheduler(showing.card).preview(showing.card.id, showing.schedule, now)
         return {rating: format_interval(raw[rating]) for rating in Rating}
 
     def _place(self, card: QueuedCardLike, sched: CardSchedule, *, front: bool) -> None:
@@ -486,7 +490,12 @@ class ReviewSession:
             now = self._clock()
             duration_ms = max(0, int((self._timer() - self._shown_at) * 1000))
         before = showing.schedule
-        after = self._scheduler(showing.card).answer(showing.card.id, before, rating, now)
+        # Scheduled as of the time the back's intervals were worked out, as Anki answers
+        # with the states it showed: the interval given is the interval shown, even when a
+        # day boundary of the scheduler passes while the back is read.
+        scheduled_at = showing.previewed_at or now
+        after = self._scheduler(showing.card).answer(showing.card.id, before, rating,
+                                                     scheduled_at)
         self.flush()
         log_id = self._sink.record_answer(showing.card.id, rating, before, after, now,
                                           duration_ms, self._session_id)

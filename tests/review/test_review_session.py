@@ -403,3 +403,21 @@ def test_next_card_time_is_when_the_queue_takes_the_card() -> None:
     assert next_card_time(soon, datetime(2026, 3, 3, 17, 30, tzinfo=UTC), now, UTC) == soon
     # A review due today that the queue left out (today's limit) comes up tomorrow.
     assert next_card_time(None, now - timedelta(hours=2), now, UTC) == tomorrow_start
+
+
+def test_the_answer_gives_the_interval_shown_when_a_day_passes_while_the_back_is_read() -> None:
+    card = new_cards(QA[:1])[0]
+    session, sink, clock = make([card])
+    session.answer(Rating.EASY)                       # a review card from T0 (09:00)
+    reviewed = dataclasses.replace(card, schedule=sink.schedules[card.id])
+    clock.now = T0 + timedelta(days=5, seconds=-20)   # 20 s before five whole days have passed
+    later, sink, _ = make([reviewed], clock)
+    shown = later.reveal()
+    clock.advance(seconds=40)                         # answered just after
+    later.answer(Rating.GOOD)
+    [(_, _, before, after)] = sink.log.values()
+    scheduler = schedulers()["srs"]
+    assert after == scheduler.answer(card.id, before, Rating.GOOD, shown.previewed_at)
+    assert after != scheduler.answer(card.id, before, Rating.GOOD, clock.now)
+    assert shown.previews[Rating.GOOD] == later.preview_text(shown).split()[2]
+    assert sink.times[next(iter(sink.log))][0] == clock.now  # the log keeps the answer's time
