@@ -298,10 +298,14 @@ def _review(paths: list[Path], db: Path | None) -> None:
         schedulers = {name: Scheduler(options) for name, options in limits.items()}
         session = ReviewSession(cards, schedulers, store, clock,
                                 begin=lambda: store.start_session(now))
-        keys = TtyKeys() if sys.stdin.isatty() else stream_keys(sys.stdin)
+        keys = TtyKeys() if sys.stdin.isatty() else None
         _exit_on_termination()
         try:
-            ended = run_review(session, console, keys)
+            if keys is None:
+                ended = run_review(session, console, stream_keys(sys.stdin))
+            else:
+                with keys:  # key-at-a-time for the whole session: no key lost to a signal
+                    ended = run_review(session, console, keys)
         finally:
             if session.session_id is not None:
                 store.end_session(session.session_id, clock())

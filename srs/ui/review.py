@@ -38,6 +38,9 @@ from srs.schedule import Rating
 from srs.ui.markdown import inline, render_markdown
 
 if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Any
+
     from srs.review import QueuedCardLike
 
 KeyReader = Callable[[], str]
@@ -392,35 +395,32 @@ def format_when(moment: datetime, now: datetime | None = None) -> str:
 
 
 class TtyKeys:
-    """Reads one key per call from a terminal, in raw mode only for the read itself.
-
-    Raw mode turns Ctrl-C into the byte 0x03, returned like any key (the review loop treats it
-    as quit). The previous terminal settings are restored in a `finally` before returning or
-    raising. An escape sequence (arrow keys) comes back whole; EOF comes back as "". A
-    change of the terminal's size, during the read (SIGWINCH) or since the last one, comes
-    back as `RESIZE`, so the screen is drawn again at once.
+    """Reads one key per call from a terminal. Used as a context manager, it holds the
+    terminal in key-at-a-time mode for the whole session, so a key typed while a card is
+    drawn is neither echoed nor turned into a signal: Ctrl-C, Ctrl-Z and Ctrl-D come back
+    as the bytes 0x03, 0x1a and 0x04, like any key (the review loop reads them as quit, undo
+    and quit), and Ctrl-S does not freeze the output. Output processing stays on. Called
+    outside a `with`, each call sets that mode for its own read. The previous settings
+    are restored in a `finally`. An escape sequence (arrow keys) comes back whole; EOF
+    comes back as "". A change of the terminal's size, during the read (SIGWINCH) or since
+    the last one, comes back as `RESIZE`, so the screen is drawn again at once.
     """
 
     def __init__(self, fd: int | None = None) -> None:
         self.fd = sys.stdin.fileno() if fd is None else fd
         self._size = self._terminal_size()
+        self._entered: tuple[list[Any], int, int, object] | None = None
 
-    def _terminal_size(self) -> os.terminal_size | None:
-        try:
-            return os.get_terminal_size(self.fd)
-        except OSError:
-            return None
-
-    def __call__(self) -> str:
-        import select
+    def __enter__(self) -> TtyKeys:
         import signal
         import termios
         import threading
-        import tty
 
-        size, self._size = self._size, self._terminal_size()
-        if size != self._size:
-            return RESIZE
+        saved = termios.tcgetattr(self.fd)
+        mode = termios.tcgetattr(self.fd)
+        mode[0] &= ~(termios.IXON | termios.ICRNL | termios.INLCR | termios.IGNCR)  # iflag
+        mode[3] &= ~(termios.ECHO | termios.ICANON | termios.ISIG | termios.IEXTEN)  # lflag
+        mode[6][termios.VMIN], mode[6][termios.VTIME] = 1, 0
         wake, poke = os.pipe()
         os.set_blocking(poke, False)
 
@@ -429,33 +429,74 @@ class TtyKeys:
                 os.write(poke, b"\0")
 
         # Signal handlers can only be set from the main thread.
-        main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGWINCH, on_resize) if main else None
-        old = termios.tcgetattr(self.fd)
+        previous: object = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGWINCH, on_resize)
+            if previous is None:  # a handler set outside Python: the default stands in
+                previous = signal.SIG_DFL
         try:
-            tty.setraw(self.fd, termios.TCSANOW)  # TCSAFLUSH would drop typed-ahead keys
-            if self.fd not in select.select([self.fd, wake], [], [])[0]:
-                self._size = self._terminal_size()
-                return RESIZE
-            data = os.read(self.fd, 1)
-            if data == b"\x1b":
-                data += self._pending()
-            elif data and data[0] >= 0xC0:
-                want = 2 if data[0] < 0xE0 else 3 if data[0] < 0xF0 else 4
-                while len(data) < want:
-                    more = os.read(self.fd, 1)
-                    if not more:
-                        break
-                    data += more
-        finally:
+            termios.tcsetattr(self.fd, termios.TCSANOW, mode)  # TCSAFLUSH would drop keys
+        except BaseException:
+            self._entered = (saved, wake, poke, previous)
+            self.__exit__(None, None, None)
+            raise
+        self._entered = (saved, wake, poke, previous)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        import signal
+        import termios
+
+        if self._entered is None:
+            return
+        saved, wake, poke, previous = self._entered
+        self._entered = None
+        try:
             # A terminal that hung up has nothing left to restore.
             with contextlib.suppress(termios.error):
-                termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
-            if main:  # None: a handler set outside Python, which cannot be put back
-                signal.signal(signal.SIGWINCH,
-                              signal.SIG_DFL if previous is None else previous)
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, saved)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGWINCH, previous)  # type: ignore[arg-type]
             os.close(wake)
             os.close(poke)
+
+    def _terminal_size(self) -> os.terminal_size | None:
+        try:
+            return os.get_terminal_size(self.fd)
+        except OSError:
+            return None
+
+    def __call__(self) -> str:
+        if self._entered is None:
+            with self:
+                return self._read()
+        return self._read()
+
+    def _read(self) -> str:
+        import select
+
+        assert self._entered is not None
+        wake = self._entered[1]
+        size, self._size = self._size, self._terminal_size()
+        if size != self._size:
+            return RESIZE
+        if self.fd not in select.select([self.fd, wake], [], [])[0]:
+            while select.select([wake], [], [], 0)[0]:
+                os.read(wake, 64)
+            self._size = self._terminal_size()
+            return RESIZE
+        data = os.read(self.fd, 1)
+        if data == b"\x1b":
+            data += self._pending()
+        elif data and data[0] >= 0xC0:
+            want = 2 if data[0] < 0xE0 else 3 if data[0] < 0xF0 else 4
+            while len(data) < want:
+                more = os.read(self.fd, 1)
+                if not more:
+                    break
+                data += more
         return data.decode("utf-8", "replace")
 
     def _pending(self) -> bytes:

@@ -120,3 +120,19 @@ def test_a_resize_is_a_key_whether_it_comes_during_a_read_or_before_it(pty_pair)
     assert keys() == "y"
     assert termios.tcgetattr(slave) == before
     assert signal.getsignal(signal.SIGWINCH) == handler
+
+
+def test_a_session_holds_key_mode_between_reads_so_ctrl_z_is_a_key(pty_pair) -> None:  # type: ignore[no-untyped-def]
+    master, slave = pty_pair
+    before = termios.tcgetattr(slave)
+    with TtyKeys(slave) as keys:
+        os.write(master, b"3")
+        assert keys() == "3"
+        # Between reads (a card being drawn) the line discipline still makes no signal of
+        # Ctrl-Z or Ctrl-C and echoes nothing; output processing is untouched.
+        between = termios.tcgetattr(slave)
+        assert not between[3] & (termios.ISIG | termios.ECHO | termios.ICANON)
+        assert between[1] == before[1]
+        os.write(master, b"\x1a\x03\r")
+        assert [keys(), keys(), keys()] == ["\x1a", "\x03", "\r"]
+    assert termios.tcgetattr(slave) == before
