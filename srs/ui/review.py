@@ -51,6 +51,7 @@ UNDO_KEYS = frozenset({"u", "\x1a"})  # Ctrl-Z, Anki's undo, reaches raw mode as
 QUIT_KEYS = frozenset({"q", "Q", "\x04", ""})
 REVEAL_KEYS = frozenset({" ", "\r", "\n"})
 RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Rating.EASY}
+END_HINTS = "u undo · any other key to finish"
 UNDONE = {"answer": "Last answer undone.", "bury": "Burial undone.",
           "suspend": "Suspension undone."}
 RATING_LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good",
@@ -105,7 +106,24 @@ def run_review(session: ReviewSession, console: Console, read_key: KeyReader,
         while True:
             showing = session.current()
             if showing is None:
-                break
+                # As Anki's end screen: the last answer (or burial) can still be undone.
+                if not session.can_undo:
+                    break
+                draw_end(console, message)
+                session.flush()
+                message = ""
+                key = read_key()
+                while key == RESIZE:
+                    draw_end(console, message)
+                    key = read_key()
+                if key == CTRL_C:
+                    raise KeyboardInterrupt
+                if key not in UNDO_KEYS:
+                    break
+                undone = session.undoable
+                session.undo()
+                message = UNDONE[undone or "answer"]
+                continue
             if (showing.card.id, showing.revealed) != side:
                 side, top = (showing.card.id, showing.revealed), None
             frame = draw(console, session, showing, title_of(showing.card), message, top)
@@ -321,6 +339,17 @@ def _centred(text: Text, width: int) -> Text:
     out.append_text(text)
     out.append(" " * (pad - left))
     return out
+
+
+def draw_end(console: Console, message: str = "") -> None:
+    """The screen after the last card, while its answer can still be taken back."""
+    if console.is_terminal:
+        console.clear()
+    console.print(Panel(Text("No more cards for now."), title=Text("Done", style="bold"),
+                        title_align="left", border_style="green", padding=(0, 1)))
+    if message:
+        console.print(Text(message, style="yellow"))
+    console.print(Text(END_HINTS, style="dim"))
 
 
 def _hints(showing: Showing) -> str:

@@ -345,3 +345,22 @@ def test_in_a_long_quiz_q_and_u_pick_choices_and_ctrl_keys_quit_and_undo(
     assert "Last answer undone." in screen
     assert screen.count("you picked") + screen.count("Right: ") == 2
     assert not interrupted and summary.reviewed == 1 and len(ratings) == 1
+
+
+def test_the_end_screen_still_undoes_the_last_answer(tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "one.md").write_text('---\ntitle: "One"\nslug: "one"\n---\n\n# One\n\n## Cards\n\n'
+                                    "Q: Only question? {#only}\nA: Only answer.\n",
+                                    encoding="utf-8")
+    with synced(lessons, tmp_path / "db.sqlite3") as (opened, schedulers, cards):
+        console = Console(file=io.StringIO(), width=60, color_system=None)
+        session = ReviewSession(cards, schedulers, opened, lambda: NOW, tz=UTC)
+        keys = iter([" ", "4", "u", " ", "4", "x"])   # answer, undo on the end screen, again
+        summary, _ = run_review(session, console, lambda: next(keys))
+        ratings = opened.rows("SELECT rating FROM review_log")
+    screen = str(console.file.getvalue())  # type: ignore[attr-defined]
+    assert screen.count("No more cards for now.") == 2 and "Last answer undone." in screen
+    assert "u undo · any other key to finish" in screen
+    assert ratings == [(4,)] and summary.reviewed == 1
+    assert next(keys, None) is None
