@@ -460,9 +460,10 @@ class Store:
         """Upsert a lesson and its cards in one transaction.
 
         A card whose content changed keeps its schedule and history; cards of this lesson that
-        are no longer in it are orphaned; an orphaned card that reappears is restored; a new
-        card whose content hash equals an orphaned card's of this lesson (a renumbered
-        question) takes over that card's schedule and history.
+        are no longer in it are orphaned; an orphaned card that reappears is restored; a card
+        whose content hash equals an orphaned card's of this lesson (a renumbered question)
+        takes over that card's schedule and history: a new card outright, and a card whose
+        id held other content by a swap, so that content's history stays with the orphan.
         """
         stamp = to_us(now)
         added = changed = orphaned = restored = taken = 0
@@ -487,6 +488,14 @@ class Store:
                 if card_id not in incoming:
                     conn.execute("UPDATE cards SET orphaned = 1 WHERE id = ?", (card_id,))
                     orphaned += 1
+            # Read once, not per card: a lesson's rows are found by lesson alone, so a query
+            # per card would read the whole lesson each time.
+            heirs: dict[str, list[str]] = {}
+            for old_id, digest in conn.execute(
+                "SELECT id, content_hash FROM cards WHERE lesson = ? AND orphaned = 1 "
+                "ORDER BY ordinal DESC, id DESC", (path,),
+            ):
+                heirs.setdefault(digest, []).append(old_id)
             fresh = []
             for card in lesson.cards:
                 row = conn.execute("SELECT content_hash, orphaned FROM cards WHERE id = ?",
@@ -496,6 +505,15 @@ class Store:
                     continue
                 old_hash, was_orphan = row
                 new_hash = card.content_hash
+                orphans = heirs.get(new_hash) if old_hash != new_hash else None
+                if orphans:
+                    # Question 2 renumbered as 1 after 1 was deleted: its history follows it
+                    # here, and the history of what this id showed goes to the orphan.
+                    orphan = orphans.pop()
+                    _swap_card_history(conn, card.id, orphan)
+                    heirs.setdefault(old_hash, []).append(orphan)
+                    taken += 1
+                    old_hash = new_hash
                 conn.execute(
                     "UPDATE cards SET lesson = ?, kind = ?, deck = ?, section = ?, ordinal = ?, "
                     "content_hash = ?, orphaned = 0, content_changed = CASE WHEN "
@@ -508,15 +526,6 @@ class Store:
                              "AND content != ?", (content, card.id, content))
                 changed += old_hash != new_hash
                 restored += was_orphan
-            # Read once, not per new card: a lesson's rows are found by lesson alone, so a
-            # query per card would read the whole lesson each time.
-            heirs: dict[str, list[str]] = {}
-            if fresh:
-                for old_id, digest in conn.execute(
-                    "SELECT id, content_hash FROM cards WHERE lesson = ? AND orphaned = 1 "
-                    "ORDER BY ordinal DESC, id DESC", (path,),
-                ):
-                    heirs.setdefault(digest, []).append(old_id)
             for card in fresh:
                 candidates = heirs.get(card.content_hash)
                 heir = candidates.pop() if candidates else None
@@ -833,6 +842,26 @@ class _Transaction:
             self._conn.execute("ROLLBACK")
         if isinstance(exc, sqlite3.Error):
             raise StoreError(f"cannot write the review database: {exc}", self._path) from exc
+
+
+_HISTORY = ("content_hash, content_changed, created, state, step, stability, difficulty, due, "
+            "last_review, suspended, buried_until")
+
+
+def _swap_card_history(conn: sqlite3.Connection, card_id: str, orphan_id: str) -> None:
+    """Swap what two cards hold of their past (content, schedule, answers); each keeps its
+    id, place in the lesson and orphan flag."""
+    placeholders = ", ".join("?" * len(_HISTORY.split(", ")))
+    rows = {cid: conn.execute(f"SELECT {_HISTORY} FROM cards WHERE id = ?", (cid,)).fetchone()
+            for cid in (card_id, orphan_id)}
+    contents = {cid: conn.execute("SELECT content FROM card_content WHERE card = ?",
+                                  (cid,)).fetchone()[0] for cid in (card_id, orphan_id)}
+    for cid, other in ((card_id, orphan_id), (orphan_id, card_id)):
+        conn.execute(f"UPDATE cards SET ({_HISTORY}) = ({placeholders}) WHERE id = ?",
+                     (*rows[other], cid))
+        conn.execute("UPDATE card_content SET content = ? WHERE card = ?", (contents[other], cid))
+    conn.execute("UPDATE review_log SET card = CASE card WHEN ? THEN ? ELSE ? END "
+                 "WHERE card IN (?, ?)", (card_id, orphan_id, card_id, card_id, orphan_id))
 
 
 def _lesson_filter(column: str, values: Collection[str] | None) -> tuple[str, tuple[str, ...]]:

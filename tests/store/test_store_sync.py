@@ -102,6 +102,37 @@ def test_renumbered_question_takes_over_history(tmp_path: Path) -> None:
         assert store.card(gamma_new.id).schedule.state is State.LEARNING
 
 
+def test_deleting_question_1_and_renumbering_2_keeps_each_history_with_its_text(
+        tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db", now=T0) as store:
+        before = lesson("a", [qa("a", "quiz-1", "first", ordinal=0),
+                              qa("a", "quiz-2", "second", ordinal=1)])
+        store.apply_lesson(PATH, 1, 1, "h1", before, 0, T0)
+        one, two = before.cards
+        lapse = _answer(store, one.id, Rating.AGAIN)
+        easy = _answer(store, two.id, Rating.EASY)
+        first_schedule, second_schedule = (store.card(c.id).schedule for c in before.cards)
+        # Question 1 deleted, Question 2 renumbered as 1: its id is the old first's.
+        after = lesson("a", [qa("a", "quiz-1", "second", ordinal=0)])
+        assert after.cards[0].id == one.id and after.cards[0].content_hash == two.content_hash
+        report = store.apply_lesson(PATH, 1, 2, "h2", after, 0, T0 + timedelta(hours=1))
+        assert (report.taken_over, report.changed, report.orphaned) == (1, 0, 1)
+        kept = store.card(one.id)
+        assert kept.schedule == second_schedule and kept.content["front"] == "second"
+        assert [row[0] for row in _history(store, one.id)] == [easy]
+        # What was the first question, with its lapse, is the orphan now.
+        assert store.scalar("SELECT orphaned FROM cards WHERE id = ?", (two.id,)) == 1
+        assert store.card(two.id).schedule == first_schedule
+        assert store.card(two.id).content["front"] == "first"
+        assert [row[0] for row in _history(store, two.id)] == [lapse]
+        assert store.integrity_check() == "ok" and store.rows("PRAGMA foreign_key_check") == []
+        # Both questions back as they were: each history returns to its own id.
+        report = store.apply_lesson(PATH, 1, 3, "h3", before, 0, T0 + timedelta(hours=2))
+        assert store.card(one.id).schedule == first_schedule
+        assert store.card(two.id).schedule == second_schedule
+        assert [row[0] for row in _history(store, two.id)] == [easy]
+
+
 def test_takeover_only_within_the_same_lesson(tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
         a = lesson("a", questions("a", ["shared text"]))
