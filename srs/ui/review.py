@@ -2,8 +2,8 @@
 
 The console and the key reader are injected: tests pass a `Console(file=StringIO())` and a
 callable that returns scripted keys; the command line passes a real console and `TtyKeys`,
-which reads one key at a time from the terminal in raw mode and restores the terminal
-settings before returning, whatever happens.
+which holds the terminal in key-at-a-time mode for the session and gives its settings back
+when the session ends, whatever happens.
 
 Keys: Space or Enter shows the back; 1 Again, 2 Hard, 3 Good, 4 Easy (Space or Enter on the
 back: Good, or keeps an MCQ's own grade); on an MCQ front a letter picks that choice;
@@ -120,9 +120,7 @@ def run_review(session: ReviewSession, console: Console, read_key: KeyReader,
                     raise KeyboardInterrupt
                 if key not in UNDO_KEYS:
                     break
-                undone = session.undoable
-                session.undo()
-                message = UNDONE[undone or "answer"]
+                message = _undo(session)
                 continue
             if (showing.card.id, showing.revealed) != side:
                 side, top = (showing.card.id, showing.revealed), None
@@ -168,10 +166,7 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
                 return ScrollTo(top)
             continue
         if key in UNDO_KEYS:
-            undone = session.undoable
-            if session.undo() is None:
-                return "Nothing to undo."
-            return UNDONE[undone or "answer"]
+            return _undo(session)
         if key in ("-", "@") or (not picking and key in ("b", "s")):
             if key in ("b", "-"):
                 session.bury()
@@ -341,6 +336,14 @@ def _centred(text: Text, width: int) -> Text:
     return out
 
 
+def _undo(session: ReviewSession) -> str:
+    """Take back the session's last act; the message that says what was taken back."""
+    undone = session.undoable
+    if undone is None or session.undo() is None:
+        return "Nothing to undo."
+    return UNDONE[undone]
+
+
 def draw_end(console: Console, message: str = "") -> None:
     """The screen after the last card, while its answer can still be taken back."""
     if console.is_terminal:
@@ -463,13 +466,12 @@ class TtyKeys:
             previous = signal.signal(signal.SIGWINCH, on_resize)
             if previous is None:  # a handler set outside Python: the default stands in
                 previous = signal.SIG_DFL
+        self._entered = (saved, wake, poke, previous)
         try:
             termios.tcsetattr(self.fd, termios.TCSANOW, mode)  # TCSAFLUSH would drop keys
         except BaseException:
-            self._entered = (saved, wake, poke, previous)
             self.__exit__(None, None, None)
             raise
-        self._entered = (saved, wake, poke, previous)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
