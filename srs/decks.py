@@ -85,7 +85,7 @@ def _options(raw: dict[str, Any], fail: Callable[[str, str, str], ManifestError]
         raise fail("desired_retention must be a number from 0.5 to 0.99", "desired_retention",
                    "options")
     values: dict[str, int] = {}
-    for key in ("new_per_day", "reviews_per_day", "maximum_interval"):
+    for key in OPTION_KEYS[1:]:  # the whole numbers
         value = raw.get(key, getattr(defaults, key))
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise fail(f"{key} must be a whole number of at least 0", key, "options")
