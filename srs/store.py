@@ -248,9 +248,8 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the database folder: {exc.strerror}",
                              path.parent) from exc
-        lock_fd, new_lock = _lock(real, path)
         # A file refused here keeps nothing of srs beside it: not even the lock file.
-        lock_left = real.with_name(real.name + ".lock") if new_lock else None
+        lock_fd, lock_left = _lock(real, path)
         try:
             _refuse_hard_links(real, path)
             conn = _connect(real)
@@ -888,15 +887,15 @@ def _newer_message(version: int) -> str:
             f"understands ({SCHEMA_VERSION}); upgrade srs")
 
 
-def _lock(real: Path, path: Path) -> tuple[int, bool]:
+def _lock(real: Path, path: Path) -> tuple[int, Path | None]:
     """Lock the database at `real` (the resolved form of `path`, the name the user gave);
-    returns the lock file's descriptor and whether this call created the file."""
+    returns the lock file's descriptor and its path if this call created it."""
     lock_path = real.with_name(real.name + ".lock")
-    created = False
+    created: Path | None = None
     try:
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-            created = True
+            created = lock_path
         except FileExistsError:
             fd = os.open(lock_path, os.O_RDWR | os.O_CLOEXEC)
     except OSError as exc:
