@@ -84,8 +84,8 @@ def check(paths: PathsArg = None) -> None:
     errors = sum(1 for d in found if d.severity == "error")
     warnings = len(found) - errors
     typer.echo(
-        f"{len(corpus.lessons)} lessons, {len(corpus.cards)} cards: "
-        f"{errors} errors, {warnings} warnings",
+        f"{_count(len(corpus.lessons), 'lesson')}, {_count(len(corpus.cards), 'card')}: "
+        f"{_count(errors, 'error')}, {_count(warnings, 'warning')}",
         err=True,
     )
     if errors:
@@ -137,10 +137,10 @@ def verify(
     built = ", ".join(a for a in report.arches if a not in report.ran) or "none"
     how = f"run on {ran}, cross-compiled for {built}" if report.facts else "nothing to compile"
     typer.echo(
-        f"{report.facts} facts from {len(sources)} lessons, {how}: "
-        f"{len(report.mismatches)} mismatches"
+        f"{_count(report.facts, 'fact')} from {_count(len(sources), 'lesson')}, {how}: "
+        f"{_count(len(report.mismatches), 'mismatch', 'mismatches')}"
         + (f", {len(report.unchecked)} not checked" if report.unchecked else "")
-        + (f", {len(unread)} lessons not read" if unread else "")
+        + (f", {_count(len(unread), 'lesson')} not read" if unread else "")
         + (" (cached)" if report.cached else ""),
         err=True,
     )
@@ -416,12 +416,12 @@ def export(
         typer.echo(f"wrote {summary.path} ({_size(summary.size)})")
         typer.echo(f"  notes: {summary.notes} ({per_type or 'none'}), cards: {summary.cards}")
         typer.echo(f"  decks: {len(summary.decks)}" + "".join(f"\n    {d}" for d in summary.decks))
-        typer.echo(f"  media: {summary.media} file{'s' if summary.media != 1 else ''}")
+        typer.echo(f"  media: {_count(summary.media, 'file')}")
         typer.echo(f"  since the last export: {summary.updated} changed, "
                    f"{summary.unchanged} unchanged, "
                    f"{summary.notes - summary.updated - summary.unchanged} new")
         if summary.skipped:
-            typer.echo(f"  left out: {summary.skipped} note{'s' if summary.skipped != 1 else ''}"
+            typer.echo(f"  left out: {_count(summary.skipped, 'note')}"
                        " whose card id an earlier note has (see the errors above)")
     if corpus.has_errors or failed:
         raise typer.Exit(1)
@@ -444,6 +444,10 @@ def _check_targets(jobs: list[tuple[Path, list[Lesson]]], corpus: Corpus) -> Non
             names = " and ".join(repr(name) for name in decks)
             raise SrsError(f"decks {names} would both be written to {target.name}; rename one "
                            "of them, or give -o", target)
+
+
+def _count(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else words or word + 's'}"
 
 
 def _size(size: int) -> str:

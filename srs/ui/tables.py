@@ -31,4 +31,4 @@ def print_cards(cards: Sequence[Card], console: Console | None = None) -> None:
     for card in cards:
         table.add_row(card.id, card.kind.value, _one_line(card.front, 200), str(card.source))
     console.print(table)
-    console.print(f"{len(cards)} cards")
+    console.print(f"{len(cards)} card" if len(cards) == 1 else f"{len(cards)} cards")

@@ -90,7 +90,7 @@ def test_a_lesson_too_large_to_read_is_reported_and_the_rest_still_run(tmp_path:
     result = runner.invoke(app, ["check", str(tmp_path)])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [f"{huge}:1: error: lesson is larger than 16 MiB"]
-    assert "1 lessons, 1 cards: 1 errors, 0 warnings" in result.stderr
+    assert "1 lesson, 1 card: 1 error, 0 warnings" in result.stderr
     listed = runner.invoke(app, ["cards", "--json", str(tmp_path)])
     assert listed.exit_code == 1
     assert [card["front"] for card in json.loads(listed.stdout)] == ["yes?"]
@@ -109,7 +109,7 @@ def test_check_clean_exits_zero(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(lesson)])
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "1 lessons, 1 cards: 0 errors, 0 warnings" in result.stderr
+    assert "1 lesson, 1 card: 0 errors, 0 warnings" in result.stderr
 
 
 def test_missing_path_is_a_clean_error(tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ def test_cli_verify_single_lesson_file(tmp_path: Path, monkeypatch: pytest.Monke
                       "```go\ntype T struct {\n    A int\n}\n"
                       "var _ = unsafe.Offsetof(T{}.A)\n```\n", encoding="utf-8")
     monkeypatch.setenv("SRS_CACHE_DIR", str(tmp_path / "cache"))
-    assert "2 facts from 1 lessons" in _verify_passes(lesson)
+    assert "2 facts from 1 lesson," in _verify_passes(lesson)
 
 
 def test_cli_verify_without_go_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,6 +236,6 @@ def test_cli_verify_fails_on_a_lesson_it_cannot_read_every_time(
         result = CliRunner().invoke(app, ["verify", str(lessons)])
         assert result.exit_code == 1, result.output
         assert "huge.md:1: error: lesson is larger than 16 MiB" in result.output
-        assert "0 mismatches, 1 lessons not read" in result.output
+        assert "0 mismatches, 1 lesson not read" in result.output
     (lessons / "huge.md").unlink()
     assert CliRunner().invoke(app, ["verify", str(lessons)]).exit_code == 0
