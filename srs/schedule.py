@@ -5,7 +5,8 @@ Fuzz is seeded from the card id and its last review, so one answer always gives 
 (a preview shows what the answer will really give, and tests can repeat a session). As in
 Anki, passing ratings that schedule reviews stay apart: Good at least a day past Hard, Easy at
 least a day past Good.
-The study day rolls over at 04:00 local time, as in Anki.
+The study day rolls over at 04:00 local time, as in Anki, and the time since a card's last
+review is counted in study days, as Anki counts it for FSRS.
 """
 
 from __future__ import annotations
@@ -99,9 +100,11 @@ class _SeededFsrs(fsrs.Scheduler):
 class Scheduler:
     """FSRS with a deck's options: learning steps 1m 10m, relearning 10m."""
 
-    def __init__(self, options: DeckOptions, *, fuzz: bool = True) -> None:
+    def __init__(self, options: DeckOptions, *, fuzz: bool = True,
+                 tz: tzinfo | None = None) -> None:
         self.options = options
         self.fuzz = fuzz
+        self.tz = tz  # whose 04:00 ends a study day; None: the system's local time
         self._fsrs = _SeededFsrs(
             desired_retention=options.desired_retention,
             learning_steps=LEARNING_STEPS,
@@ -133,7 +136,8 @@ class Scheduler:
         last = sched.last_review.isoformat() if sched.last_review is not None else "new"
         self._fsrs.seed = f"{card_id}@{last}"
         card, _log = self._fsrs.review_card(
-            _to_fsrs(card_id, sched), fsrs.Rating(int(rating)), now
+            _to_fsrs(card_id, sched, self.elapsed_days(sched, now), now),
+            fsrs.Rating(int(rating)), now,
         )
         return CardSchedule(
             state=State(int(card.state)),
@@ -149,10 +153,19 @@ class Scheduler:
         now = _utc(now)
         return {r: self.answer(card_id, sched, r, now).due - now for r in Rating}
 
+    def elapsed_days(self, sched: CardSchedule, now: datetime) -> int | None:
+        """Study days since the card's last review, as Anki counts them for FSRS: a review
+        at 23:00 and one at 05:00 the next morning are a day apart, two on the same study
+        day none, whatever the hours between (None for a card never reviewed)."""
+        if sched.last_review is None:
+            return None
+        return elapsed_study_days(sched.last_review, now, self.tz)
+
     def retrievability(self, sched: CardSchedule, now: datetime) -> float:
-        if sched.state is State.NEW or sched.stability is None or sched.last_review is None:
+        elapsed = self.elapsed_days(sched, now)
+        if sched.state is State.NEW or sched.stability is None or elapsed is None:
             return 0.0
-        return retrievability(sched.stability, (_utc(now) - sched.last_review).days)
+        return retrievability(sched.stability, elapsed)
 
 
 def retrievability(stability: float, elapsed_days: float) -> float:
@@ -160,10 +173,15 @@ def retrievability(stability: float, elapsed_days: float) -> float:
     return float((1 + _FACTOR * max(0.0, elapsed_days) / stability) ** _DECAY)
 
 
-def _to_fsrs(card_id: str, sched: CardSchedule) -> fsrs.Card:
+def _to_fsrs(card_id: str, sched: CardSchedule, elapsed_days: int | None,
+             now: datetime) -> fsrs.Card:
     if sched.state is State.NEW:
         return fsrs.Card(card_id=fsrs_card_id(card_id), state=fsrs.State.Learning, step=0,
                          due=_utc(sched.due))
+    # py-fsrs counts whole 24-hour periods from the last review (its only use of that time);
+    # it is given the last review that many study days before `now`, so it counts days
+    # the way Anki does.
+    last_review = None if elapsed_days is None else now - timedelta(days=max(0, elapsed_days))
     return fsrs.Card(
         card_id=fsrs_card_id(card_id),
         state=fsrs.State(int(sched.state)),
@@ -171,7 +189,7 @@ def _to_fsrs(card_id: str, sched: CardSchedule) -> fsrs.Card:
         stability=sched.stability,
         difficulty=sched.difficulty,
         due=_utc(sched.due),
-        last_review=_utc(sched.last_review) if sched.last_review else None,
+        last_review=last_review,
     )
 
 
@@ -219,6 +237,11 @@ def study_day(now: datetime, tz: tzinfo | None = None) -> date:
     if _rollover_at(day, tz) > now:
         day -= timedelta(days=1)
     return day
+
+
+def elapsed_study_days(since: datetime, now: datetime, tz: tzinfo | None = None) -> int:
+    """Whole study days from the one `since` falls in to the one `now` falls in."""
+    return (study_day(now, tz) - study_day(since, tz)).days
 
 
 def day_start(now: datetime, tz: tzinfo | None = None) -> datetime:

@@ -58,7 +58,7 @@ CREATE TABLE review_log (
     session            INTEGER REFERENCES sessions(id),
     time               INTEGER NOT NULL,
     rating             INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
-    elapsed_days       INTEGER,                -- whole days since the previous review
+    elapsed_days       INTEGER,                -- study days since the previous review
     duration_ms        INTEGER NOT NULL,
     state_before       INTEGER NOT NULL,
     step_before        INTEGER,

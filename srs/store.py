@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from srs.errors import StoreError, StoreLockedError, StoreVersionError
 from srs.model import DeckOptions, Lesson
-from srs.schedule import LEARN_AHEAD, CardSchedule, Rating, State
+from srs.schedule import LEARN_AHEAD, CardSchedule, Rating, State, elapsed_study_days
 
 APP_NAME = "srs"
 DB_FILENAME = "srs.sqlite3"
@@ -641,7 +641,8 @@ class Store:
         now: datetime, duration_ms: int, session_id: int | None,
     ) -> int:
         """Update the card and append the log row in one transaction; returns the log row id."""
-        elapsed = (now - before.last_review).days if before.last_review is not None else None
+        elapsed = (elapsed_study_days(before.last_review, now)
+                   if before.last_review is not None else None)
         with self._write() as conn:
             updated = conn.execute(
                 "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, "

@@ -29,7 +29,7 @@ T0 = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)
 
 def _run_ours(options: DeckOptions, answers: list[tuple[timedelta, Rating]],
               fuzz: bool = False) -> list[CardSchedule]:
-    scheduler = Scheduler(options, fuzz=fuzz)
+    scheduler = Scheduler(options, fuzz=fuzz, tz=UTC)
     sched = new_schedule(T0)
     seen = []
     for offset, rating in answers:
@@ -54,14 +54,16 @@ def _run_fsrs(options: DeckOptions, answers: list[tuple[timedelta, Rating]]) -> 
     return seen
 
 
+# Each review a whole number of 24-hour periods after the last one, where py-fsrs's count of
+# days and the study days Anki counts agree.
 HISTORY = [
     (timedelta(0), Rating.GOOD),
     (timedelta(minutes=10), Rating.GOOD),
-    (timedelta(days=3), Rating.GOOD),
-    (timedelta(days=12), Rating.AGAIN),
-    (timedelta(days=12, minutes=10), Rating.HARD),
-    (timedelta(days=15), Rating.EASY),
-    (timedelta(days=60), Rating.GOOD),
+    (timedelta(days=3, minutes=10), Rating.GOOD),
+    (timedelta(days=12, minutes=10), Rating.AGAIN),
+    (timedelta(days=12, minutes=20), Rating.HARD),
+    (timedelta(days=15, minutes=20), Rating.EASY),
+    (timedelta(days=60, minutes=20), Rating.GOOD),
 ]
 
 
@@ -195,11 +197,39 @@ def test_retrievability_equals_py_fsrs() -> None:
         card = fsrs.Card(card_id=1, state=fsrs.State.Review, stability=stability,
                          difficulty=5.0, due=T0, last_review=last)
         expected = reference.get_card_retrievability(card, T0)
-        ours = Scheduler(DeckOptions()).retrievability(
+        ours = Scheduler(DeckOptions(), tz=UTC).retrievability(
             CardSchedule(State.REVIEW, None, stability, 5.0, T0, last), T0)
         assert ours == pytest.approx(expected, rel=1e-12)
         assert retrievability(stability, days) == pytest.approx(expected, rel=1e-12)
     assert Scheduler(DeckOptions()).retrievability(new_schedule(T0), T0) == 0.0
+
+
+def test_elapsed_time_is_counted_in_study_days_as_anki_does() -> None:
+    """An evening review and the next morning's are a day apart (the day rolls over at 04:00),
+    so the morning answer grows stability as after a day, not as on the same day; and two
+    answers on one study day give the same result whatever their hour."""
+    scheduler = Scheduler(DeckOptions(), fuzz=False, tz=UTC)
+    evening = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
+    card = CardSchedule(State.REVIEW, None, 1.2, 5.0, evening + timedelta(days=1), evening)
+    morning = datetime(2026, 3, 3, 5, 0, tzinfo=UTC)
+    late = datetime(2026, 3, 3, 23, 30, tzinfo=UTC)
+    night = datetime(2026, 3, 3, 3, 0, tzinfo=UTC)  # before the rollover: still March 2nd
+    assert [scheduler.elapsed_days(card, t) for t in (night, morning, late)] == [0, 1, 1]
+    reference = fsrs.Scheduler(learning_steps=(timedelta(minutes=1), timedelta(minutes=10)),
+                               relearning_steps=(timedelta(minutes=10),), enable_fuzzing=False)
+    for now, days in [(morning, 1), (late, 1), (night, 0)]:
+        ours = scheduler.answer(CARD, card, Rating.GOOD, now)
+        theirs, _ = reference.review_card(
+            fsrs.Card(card_id=fsrs_card_id(CARD), state=fsrs.State.Review, stability=1.2,
+                      difficulty=5.0, due=card.due, last_review=now - timedelta(days=days)),
+            fsrs.Rating.Good, now)
+        assert (ours.stability, ours.difficulty) == (theirs.stability, theirs.difficulty)
+    at_morning = scheduler.answer(CARD, card, Rating.GOOD, morning)
+    at_late = scheduler.answer(CARD, card, Rating.GOOD, late)
+    assert at_morning.stability == at_late.stability
+    assert at_morning.due - morning == at_late.due - late
+    assert scheduler.answer(CARD, card, Rating.GOOD, night).stability != at_morning.stability
+    assert scheduler.retrievability(card, morning) == retrievability(1.2, 1)
 
 
 def test_naive_datetimes_are_refused() -> None:
