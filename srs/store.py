@@ -459,10 +459,11 @@ class Store:
         """Upsert a lesson and its cards in one transaction.
 
         A card whose content changed keeps its schedule and history; cards of this lesson that
-        are no longer in it are orphaned; an orphaned card that reappears is restored; a card
-        whose content hash equals an orphaned card's of this lesson (a renumbered question)
-        takes over that card's schedule and history: a new card outright, and a card whose
-        id held other content by a swap, so that content's history stays with the orphan.
+        are no longer in it are orphaned; an orphaned card that reappears is restored. A card
+        whose text is what another card of this lesson showed before (a question renumbered
+        after one was deleted or inserted above it, two questions swapped) takes that card's
+        schedule and history, and the histories are permuted, never dropped: a deleted
+        question's history stays with its orphan.
         """
         stamp = to_us(now)
         added = changed = orphaned = restored = taken = 0
@@ -479,40 +480,64 @@ class Store:
                  lesson.cards[0].deck if lesson.cards else ""),
             )
             incoming = {card.id: card for card in lesson.cards}
-            # Cards of this lesson that left it become orphans first, so that a renumbered
-            # card below can find the one it replaces.
-            for (card_id,) in conn.execute(
-                "SELECT id FROM cards WHERE lesson = ? AND orphaned = 0", (path,)
-            ).fetchall():
-                if card_id not in incoming:
-                    conn.execute("UPDATE cards SET orphaned = 1 WHERE id = ?", (card_id,))
-                    orphaned += 1
             # Read once, not per card: a lesson's rows are found by lesson alone, so a query
             # per card would read the whole lesson each time.
-            heirs: dict[str, list[str]] = {}
-            for old_id, digest in conn.execute(
-                "SELECT id, content_hash FROM cards WHERE lesson = ? AND orphaned = 1 "
-                "ORDER BY ordinal DESC, id DESC", (path,),
-            ):
-                heirs.setdefault(digest, []).append(old_id)
-            fresh = []
+            known = {card_id: (digest, bool(was_orphan)) for card_id, digest, was_orphan in
+                     conn.execute("SELECT id, content_hash, orphaned FROM cards WHERE lesson = ? "
+                                  "ORDER BY ordinal DESC, id DESC", (path,))}
+            for card_id, (_, was_orphan) in known.items():
+                if card_id not in incoming and not was_orphan:
+                    conn.execute("UPDATE cards SET orphaned = 1 WHERE id = ?", (card_id,))
+                    orphaned += 1
+            # A history is kept for the text it was earned on. Histories no card keeps at its
+            # own id (of cards that left, or whose text changed) follow their text to the card
+            # that now shows it: a question renumbered after one was deleted or inserted
+            # above it, or two questions swapped.
+            donors: dict[str, list[str]] = {}
+            for card_id, (digest, _) in known.items():
+                card = incoming.get(card_id)
+                if card is None or card.content_hash != digest:
+                    donors.setdefault(digest, []).append(card_id)
+            # Cards that come from another lesson file (a renamed lesson) keep their own past.
+            newcomers = [card_id for card_id in incoming if card_id not in known]
+            for at in range(0, len(newcomers), 500):
+                chunk = newcomers[at:at + 500]
+                for card_id, digest, was_orphan in conn.execute(
+                        "SELECT id, content_hash, orphaned FROM cards WHERE id IN "
+                        f"({', '.join('?' * len(chunk))})", chunk):
+                    known[card_id] = (digest, bool(was_orphan))
+            moved_from: dict[str, str] = {}
             for card in lesson.cards:
-                row = conn.execute("SELECT content_hash, orphaned FROM cards WHERE id = ?",
-                                   (card.id,)).fetchone()
-                if row is None:
-                    fresh.append(card)
-                    continue
-                old_hash, was_orphan = row
+                if known.get(card.id, ("",))[0] != card.content_hash:
+                    heirs = donors.get(card.content_hash)
+                    if heirs:
+                        moved_from[card.id] = heirs.pop()
+            fresh = {card.id for card in lesson.cards if card.id not in known}
+            for card in lesson.cards:
+                if card.id in fresh:
+                    conn.execute(
+                        "INSERT INTO cards (id, lesson, kind, deck, section, ordinal, "
+                        "content_hash, content_changed, created, due) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (card.id, path, card.kind.value, card.deck, card.section, card.ordinal,
+                         card.content_hash, stamp, stamp, stamp),
+                    )
+                    conn.execute("INSERT INTO card_content (card, content) VALUES (?, ?)",
+                                 (card.id, card.to_content_json()))
+            takes = _move_histories(conn, moved_from)
+            for card_id, source in takes.items():
+                if source in fresh and card_id not in incoming:
+                    # an orphan left with no past at all: nothing to keep
+                    conn.execute("DELETE FROM cards WHERE id = ?", (card_id,))
+            taken = len(moved_from)
+            for card in lesson.cards:
                 new_hash = card.content_hash
-                orphans = heirs.get(new_hash) if old_hash != new_hash else None
-                if orphans:
-                    # Question 2 renumbered as 1 after 1 was deleted: its history follows it
-                    # here, and the history of what this id showed goes to the orphan.
-                    orphan = orphans.pop()
-                    _swap_card_history(conn, card.id, orphan)
-                    heirs.setdefault(old_hash, []).append(orphan)
-                    taken += 1
-                    old_hash = new_hash
+                history = takes.get(card.id, card.id)
+                if history in fresh:
+                    added += 1
+                else:
+                    changed += known[history][0] != new_hash
+                    restored += card.id in known and known[card.id][1]
                 conn.execute(
                     "UPDATE cards SET lesson = ?, kind = ?, deck = ?, section = ?, ordinal = ?, "
                     "content_hash = ?, orphaned = 0, content_changed = CASE WHEN "
@@ -523,34 +548,6 @@ class Store:
                 content = card.to_content_json()
                 conn.execute("UPDATE card_content SET content = ? WHERE card = ? "
                              "AND content != ?", (content, card.id, content))
-                changed += old_hash != new_hash
-                restored += was_orphan
-            for card in fresh:
-                candidates = heirs.get(card.content_hash)
-                heir = candidates.pop() if candidates else None
-                conn.execute(
-                    "INSERT INTO cards (id, lesson, kind, deck, section, ordinal, "
-                    "content_hash, content_changed, created, due) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (card.id, path, card.kind.value, card.deck, card.section, card.ordinal,
-                     card.content_hash, stamp, stamp, stamp),
-                )
-                conn.execute("INSERT INTO card_content (card, content) VALUES (?, ?)",
-                             (card.id, card.to_content_json()))
-                if heir is None:
-                    added += 1
-                    continue
-                old_id = heir
-                conn.execute(
-                    "UPDATE cards SET (content_changed, created, state, step, stability, "
-                    "difficulty, due, last_review, suspended, buried_until) = (SELECT "
-                    "content_changed, created, state, step, stability, difficulty, due, "
-                    "last_review, suspended, buried_until FROM cards WHERE id = ?) WHERE id = ?",
-                    (old_id, card.id),
-                )
-                conn.execute("UPDATE review_log SET card = ? WHERE card = ?", (card.id, old_id))
-                conn.execute("DELETE FROM cards WHERE id = ?", (old_id,))
-                taken += 1
         return ApplyReport(added, changed, orphaned, restored, taken)
 
     # -- review --------------------------------------------------------------------------------
@@ -848,20 +845,37 @@ _HISTORY = ("content_hash, content_changed, created, state, step, stability, dif
             "last_review, suspended, buried_until")
 
 
-def _swap_card_history(conn: sqlite3.Connection, card_id: str, orphan_id: str) -> None:
-    """Swap what two cards hold of their past (content, schedule, answers); each keeps its
-    id, place in the lesson and orphan flag."""
+def _move_histories(conn: sqlite3.Connection, moved_from: dict[str, str]) -> dict[str, str]:
+    """Move what cards hold of their past (content, schedule, answers) so that each card in
+    `moved_from` holds the past of the card it names; each keeps its id, place in the lesson
+    and orphan flag. A card whose past moved and that takes none (the start of a chain) takes
+    the past left at the chain's end, so pasts are only ever permuted. Returns, for every card
+    involved, whose past it now holds."""
+    receiver_of = {donor: card_id for card_id, donor in moved_from.items()}
+    takes = dict(moved_from)
+    for donor in receiver_of:
+        if donor not in moved_from:
+            end = donor
+            while end in receiver_of:
+                end = receiver_of[end]
+            takes[donor] = end
+    if not takes:
+        return takes
     placeholders = ", ".join("?" * len(_HISTORY.split(", ")))
     rows = {cid: conn.execute(f"SELECT {_HISTORY} FROM cards WHERE id = ?", (cid,)).fetchone()
-            for cid in (card_id, orphan_id)}
+            for cid in takes}
     contents = {cid: conn.execute("SELECT content FROM card_content WHERE card = ?",
-                                  (cid,)).fetchone()[0] for cid in (card_id, orphan_id)}
-    for cid, other in ((card_id, orphan_id), (orphan_id, card_id)):
+                                  (cid,)).fetchone()[0] for cid in takes}
+    for card_id, source in takes.items():
         conn.execute(f"UPDATE cards SET ({_HISTORY}) = ({placeholders}) WHERE id = ?",
-                     (*rows[other], cid))
-        conn.execute("UPDATE card_content SET content = ? WHERE card = ?", (contents[other], cid))
-    conn.execute("UPDATE review_log SET card = CASE card WHEN ? THEN ? ELSE ? END "
-                 "WHERE card IN (?, ?)", (card_id, orphan_id, card_id, card_id, orphan_id))
+                     (*rows[source], card_id))
+        conn.execute("UPDATE card_content SET content = ? WHERE card = ?",
+                     (contents[source], card_id))
+    cases = " ".join("WHEN ? THEN ?" for _ in takes)
+    pairs = [value for card_id, source in takes.items() for value in (source, card_id)]
+    conn.execute(f"UPDATE review_log SET card = CASE card {cases} END "
+                 f"WHERE card IN ({', '.join('?' * len(takes))})", (*pairs, *takes.values()))
+    return takes
 
 
 def _lesson_filter(column: str, values: Collection[str] | None) -> tuple[str, tuple[str, ...]]:

@@ -133,6 +133,48 @@ def test_deleting_question_1_and_renumbering_2_keeps_each_history_with_its_text(
         assert [row[0] for row in _history(store, two.id)] == [easy]
 
 
+def test_inserting_a_question_above_others_keeps_each_history_with_its_text(
+        tmp_path: Path) -> None:
+    with Store.open(tmp_path / "db", now=T0) as store:
+        before = lesson("a", [qa("a", "quiz-1", "France", ordinal=0),
+                              qa("a", "quiz-2", "Italy", ordinal=1)])
+        store.apply_lesson(PATH, 1, 1, "h1", before, 0, T0)
+        one, two = before.cards
+        france = [_answer(store, one.id, Rating.EASY)]
+        italy = [_answer(store, two.id, Rating.AGAIN), _answer(store, two.id, Rating.GOOD)]
+        schedules = {c.id: store.card(c.id).schedule for c in before.cards}
+        # A new question 1 above them; France becomes 2 and Italy 3.
+        after = lesson("a", [qa("a", "quiz-1", "Spain", ordinal=0),
+                             qa("a", "quiz-2", "France", ordinal=1),
+                             qa("a", "quiz-3", "Italy", ordinal=2)])
+        spain, france_now, italy_now = after.cards
+        report = store.apply_lesson(PATH, 1, 2, "h2", after, 0, T0 + timedelta(hours=1))
+        assert (report.taken_over, report.added, report.changed, report.orphaned) == (2, 1, 0, 0)
+        assert store.card(spain.id).schedule.state is State.NEW
+        assert _history(store, spain.id) == []
+        assert store.card(france_now.id).schedule == schedules[one.id]
+        assert [row[0] for row in _history(store, france_now.id)] == france
+        assert store.card(italy_now.id).schedule == schedules[two.id]
+        assert [row[0] for row in _history(store, italy_now.id)] == italy
+        assert store.card(italy_now.id).content["front"] == "Italy"
+        assert store.integrity_check() == "ok" and store.rows("PRAGMA foreign_key_check") == []
+        # Swapping two questions swaps their histories back to their texts.
+        swapped = lesson("a", [qa("a", "quiz-1", "Spain", ordinal=0),
+                               qa("a", "quiz-2", "Italy", ordinal=1),
+                               qa("a", "quiz-3", "France", ordinal=2)])
+        report = store.apply_lesson(PATH, 1, 3, "h3", swapped, 0, T0 + timedelta(hours=2))
+        assert (report.taken_over, report.added, report.changed) == (2, 0, 0)
+        assert [row[0] for row in _history(store, swapped.cards[1].id)] == italy
+        assert [row[0] for row in _history(store, swapped.cards[2].id)] == france
+        # An edit in place still keeps the history where it is.
+        edited = lesson("a", [qa("a", "quiz-1", "Spain", ordinal=0),
+                              qa("a", "quiz-2", "Italy!", ordinal=1),
+                              qa("a", "quiz-3", "France", ordinal=2)])
+        report = store.apply_lesson(PATH, 1, 4, "h4", edited, 0, T0 + timedelta(hours=3))
+        assert (report.taken_over, report.changed) == (0, 1)
+        assert [row[0] for row in _history(store, edited.cards[1].id)] == italy
+
+
 def test_takeover_only_within_the_same_lesson(tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
         a = lesson("a", questions("a", ["shared text"]))
