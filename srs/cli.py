@@ -401,7 +401,7 @@ def export(
         _check_targets(jobs, corpus)
     except SrsError as exc:
         raise _fail(exc) from None
-    failed = False
+    status = 1 if corpus.has_errors else 0
     for target, lessons in jobs:
         try:
             total = sum(len(lesson.cards) for lesson in lessons)
@@ -410,21 +410,31 @@ def export(
                                          timestamp=when, progress=progress)
         except SrsError as exc:  # this package is not written; the next ones still are
             _report(exc)
-            failed = True
+            status = max(status, exc.exit_code)
             continue
         per_type = ", ".join(f"{name} {count}" for name, count in summary.notes_per_type.items())
         typer.echo(f"wrote {summary.path} ({_size(summary.size)})")
         typer.echo(f"  notes: {summary.notes} ({per_type or 'none'}), cards: {summary.cards}")
         typer.echo(f"  decks: {len(summary.decks)}" + "".join(f"\n    {d}" for d in summary.decks))
+        folded: dict[str, list[str]] = {}
+        for deck in summary.decks:
+            folded.setdefault(deck.casefold(), []).append(deck)
+        for twins in (names for names in folded.values() if len(names) > 1):
+            typer.echo(f"srs: warning: decks {' and '.join(map(repr, twins))} differ only in "
+                       "case; Anki takes them for one name and renames the later ones", err=True)
         typer.echo(f"  media: {_count(summary.media, 'file')}")
         typer.echo(f"  since the last export: {summary.updated} changed, "
                    f"{summary.unchanged} unchanged, "
-                   f"{summary.notes - summary.updated - summary.unchanged} new")
+                   f"{summary.notes - summary.updated - summary.unchanged} new"
+                   + (f", {summary.gone} gone" if summary.gone else ""))
+        if summary.gone:
+            typer.echo(f"  Anki keeps the {_count(summary.gone, 'note')} gone from the lessons "
+                       "on import: delete them there")
         if summary.skipped:
             typer.echo(f"  left out: {_count(summary.skipped, 'note')}"
                        " whose card id an earlier note has (see the errors above)")
-    if corpus.has_errors or failed:
-        raise typer.Exit(1)
+    if status:
+        raise typer.Exit(status)
 
 
 def _check_targets(jobs: list[tuple[Path, list[Lesson]]], corpus: Corpus) -> None:

@@ -279,6 +279,7 @@ class ExportSummary:
     unchanged: int = 0
     cached: int = 0  # notes taken from the render cache without rendering
     skipped: int = 0  # notes left out: an earlier note has the same GUID (card id)
+    gone: int = 0  # notes of the last export (by its sidecar) that this one no longer has
 
 
 def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
@@ -1033,7 +1034,7 @@ def export_time(timestamp: float | None = None) -> float:
             try:
                 number = float(value)
             except ValueError:
-                raise ExportError(f"{name} must be a number of seconds, not {value!r}") from None
+                raise UsageError(f"{name} must be a number of seconds, not {value!r}") from None
             return checked_time(number, name)
     return time.time()
 
@@ -1258,7 +1259,9 @@ def export_lessons(
     """
     # A given time is only checked (the CLI resolves it once for all its packages).
     when = export_time() if timestamp is None else checked_time(timestamp, "the timestamp")
-    out = Path(out)
+    # A link is written through, as `cp` would: the package and its sidecar go beside
+    # the file the link names, and the link stays a link.
+    out = Path(os.path.realpath(out)) if Path(out).is_symlink() else Path(out)
     directory = out.parent
     if not directory.is_dir():
         raise UsageError("the output folder does not exist", directory)
@@ -1309,6 +1312,7 @@ def export_lessons(
         unchanged=tally.unchanged,
         cached=render_cache.hits if render_cache is not None else 0,
         skipped=tally.skipped,
+        gone=len(previous.keys() - tally.mods.keys()),
     )
 
 

@@ -21,6 +21,7 @@ from srs.parse.context import LessonContext
 from srs.parse.document import Section
 
 _START = re.compile(r"^(Q|A|C)\s*:\s?(.*)$")
+MAX_CLOZE = 65_536  # Anki's card ordinal (the number less one) is a 16-bit integer
 _ID = re.compile(r"\s*\{#([A-Za-z0-9][\w.:-]*)\}\s*$")
 
 
@@ -99,6 +100,12 @@ def _emit(ctx: LessonContext, draft: _Draft, key: str, section: str) -> None:
         # Anki numbers cards from c1: a c0 deletion would be a card it cannot show.
         ctx.report(draft.line, Severity.ERROR,
                    "cloze deletions are numbered from 1, not {{c0::...}}; card skipped")
+        return
+    if numbers[-1] > MAX_CLOZE:
+        # Anki keeps a card's number in 16 bits: a package with a higher one fails to import.
+        ctx.report(draft.line, Severity.ERROR,
+                   f"cloze deletions are numbered up to {MAX_CLOZE}, not "
+                   f"{{{{c{numbers[-1]}::...}}}}; card skipped")
         return
     if any(re.search(r"\{\{c\d+::", match.group()[2:]) for match in CLOZE.finditer(question)):
         ctx.report(draft.line, Severity.ERROR,

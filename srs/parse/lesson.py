@@ -93,12 +93,14 @@ def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
             SourcePos(path, 1), Severity.WARNING,
             f"no canonical_id in front matter; card ids derive from {source}"))
     tags = _tags(fields["tags"], fields["level"], slug)
-    reserved = [t for t in fields["tags"] if t.lower() in ANKI_OWN_TAGS]
+    reserved = [t for t in fields["tags"] if t.strip().lower() in ANKI_OWN_TAGS]
     if reserved:
+        names = " and ".join(f"`{t}`" for t in reserved)
         diagnostics.append(Diagnostic(
             SourcePos(path, front.key_lines.get("tags", 1)), Severity.WARNING,
-            f"tag `{reserved[0]}` is one Anki sets itself (marked: starred notes, leech: "
-            "cards often forgotten); it is left out"))
+            f"{'tags' if len(reserved) > 1 else 'tag'} {names} "
+            f"{'are ones' if len(reserved) > 1 else 'is one'} Anki sets itself (marked: "
+            "starred notes, leech: cards often forgotten); left out"))
     ctx = LessonContext(
         path=path, body_lines=body_lines, body_offset=front.body_line, title=title, slug=slug,
         root=canonical_id or slug or path.as_posix(), tags=tags, deck=deck,

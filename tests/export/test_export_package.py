@@ -232,7 +232,7 @@ def test_environment_fixes_the_export_time(tmp_path: Path, monkeypatch: pytest.M
     _export(root, out2, None)
     assert set(_note_mods(out2, tmp_path).values()) == {1700000999}
     monkeypatch.setenv("SRS_EXPORT_TIME", "yesterday")
-    with pytest.raises(ExportError, match="SRS_EXPORT_TIME"):
+    with pytest.raises(UsageError, match="SRS_EXPORT_TIME"):
         _export(root, tmp_path / "c.apkg", None)
 
 
@@ -419,6 +419,62 @@ def test_re_export_keeps_mod_times_from_the_sidecar_alone(tmp_path: Path) -> Non
         assert a.read("media") == b.read("media")
 
 
+def test_notes_gone_since_the_last_export_are_counted_and_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    monkeypatch.chdir(root)
+    out = tmp_path / "deck.apkg"
+    first = export_lessons(*_lessons(root)[:1], out, manifest_decks=_lessons(root)[1],
+                           timestamp=T0)
+    assert first.gone == 0
+    lesson = root / "rust" / "03. Ownership.md"
+    text = lesson.read_text(encoding="utf-8")
+    quiz = text.index("## Quiz")
+    lesson.write_text(text[:quiz], encoding="utf-8")  # the lesson's quiz deleted
+    result = CliRunner().invoke(app, ["export", "decks/go.toml", "decks/rust.toml", "-o",
+                                      str(out), "--timestamp", str(T0 + 60)])
+    assert result.exit_code == 0, result.output
+    lessons, decks = _lessons(root)
+    gone = first.notes - sum(1 for _ in _note_mods(out, tmp_path))
+    assert gone > 0
+    assert f", {gone} gone" in result.stdout
+    assert "Anki keeps the" in result.stdout and "delete them there" in result.stdout
+    again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 60)
+    assert again.gone == 0  # told once: the sidecar now holds the notes of this export
+
+
+def test_an_output_that_is_a_symlink_is_written_through(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link.apkg"
+    link.symlink_to(real / "target.apkg")  # dangling at first
+    for when in (T0, T0 + 60):
+        summary = export_lessons(*_lessons(root)[:1], link, manifest_decks=_lessons(root)[1],
+                                 timestamp=when)
+        assert link.is_symlink() and (real / "target.apkg").is_file()
+        assert summary.path == real / "target.apkg"
+        assert sidecar_path(real / "target.apkg").is_file()
+        assert not sidecar_path(link).exists()
+    assert link.read_bytes() == (real / "target.apkg").read_bytes()
+
+
+def test_cli_usage_errors_of_the_output_and_time_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    monkeypatch.chdir(root)
+    (root / "folder.apkg").mkdir()
+    for args, message in [
+        (["-o", "nothere/x.apkg"], "the output folder does not exist"),
+        (["-o", "folder.apkg"], "the output is a folder"),
+    ]:
+        result = CliRunner().invoke(app, ["export", "decks/go.toml", *args])
+        assert result.exit_code == 2 and message in result.stderr, result.output
+    monkeypatch.setenv("SRS_EXPORT_TIME", "abc")
+    result = CliRunner().invoke(app, ["export", "decks/go.toml", "-o", "x.apkg"])
+    assert result.exit_code == 2 and "SRS_EXPORT_TIME must be a number" in result.stderr
+
+
 def test_sidecar_of_an_older_version_is_still_read(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     lessons, decks = _lessons(root)
@@ -474,3 +530,15 @@ def test_cli_exports_the_usable_cards_of_a_lesson_with_errors_and_exits_1(
     assert result.exit_code == 1
     assert "partial.md:" in result.stderr and "error" in result.stderr
     assert "srs Q/A v1 1" in result.stdout and (tmp_path / "partial.apkg").is_file()
+
+
+def test_cli_warns_of_deck_names_that_differ_only_in_case(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, title in [("a.md", "Alpha"), ("b.md", "alpha")]:
+        (tmp_path / name).write_text(f"---\ntitle: {title}\nslug: {name[0]}\n---\n\n# {title}\n\n"
+                                     "## Cards\n\nQ: Which?\nA: This one\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["export", "a.md", "b.md", "-o", "x.apkg"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: decks 'srs::Alpha' and 'srs::alpha' differ only in case"
+            in result.stderr)

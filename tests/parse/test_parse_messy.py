@@ -256,7 +256,8 @@ def test_an_example_without_text_before_its_code_is_a_warning() -> None:
 def test_explicit_card_errors() -> None:
     body = ("# T\n\n## Cards\n\nA: orphan answer\n\nQ: no answer\n\nC: no deletion\n\n"
             "C: Zero {{c0::zero}} and {{c1::one}}.\n\n"
-            "C: A {{c1::outer {{c2::inner}} deletion}}.\n")
+            "C: A {{c1::outer {{c2::inner}} deletion}}.\n\n"
+            "C: Last {{c65536::ok}} then {{c65537::too far}}.\n")
     lesson = parse(body)
     assert lesson.cards == ()
     assert messages(lesson, Severity.ERROR) == [
@@ -266,6 +267,7 @@ def test_explicit_card_errors() -> None:
         "16: cloze deletions are numbered from 1, not {{c0::...}}; card skipped",
         "18: a cloze deletion inside another ({{c1::a {{c2::b}} c}}) is not supported; card "
         "skipped",
+        "20: cloze deletions are numbered up to 65536, not {{c65537::...}}; card skipped",
     ]
 
 
@@ -345,8 +347,8 @@ def test_tags_anki_owns_are_left_out_and_case_twins_kept_once() -> None:
                                   "tags: [Go, marked, go, LEECH, Low Level, low-level]\n---\n")
     assert lesson.tags == ("Go", "Low-Level", "t")
     assert messages(lesson) == [
-        "5: tag `marked` is one Anki sets itself (marked: starred notes, leech: cards often "
-        "forgotten); it is left out"]
+        "5: tags `marked` and `LEECH` are ones Anki sets itself (marked: starred notes, "
+        "leech: cards often forgotten); left out"]
 
 
 def test_without_slug_or_canonical_id_the_warning_names_the_file_name() -> None:
