@@ -14,13 +14,21 @@ from srs.parse.document import Section, blocks_of, sections_of, topic_path, walk
 from srs.parse.examples import extract_examples, extract_problem, is_use_case
 from srs.parse.explicit import extract_explicit
 from srs.parse.front import FrontMatter, split_front_matter
-from srs.parse.quiz import extract_quiz
+from srs.parse.quiz import QUESTION_HEADING, extract_quiz
 
 MAX_LESSON_BYTES = 16 * 1024 * 1024
-_NOT_EXPLANATION = re.compile(
-    r"^(quiz|cards|flashcards|real code examples|references.*|related topics|hard use[- ]?case.*)$",
-    re.IGNORECASE,
+# Sections with cards of their own or none, by their plain title (see `section_role`).
+_ROLES = (
+    ("quiz", re.compile(r"(?:[\w-]+ )?quiz(?:zes)?(?: questions| yourself)?")),
+    ("cards", re.compile(r"(?:flash)?cards")),
+    ("examples", re.compile(r"real code examples")),
+    ("use-case", re.compile(r"hard use[- ]?case\b.*")),
+    ("other", re.compile(r"references\b.*|further reading|related topics")),
 )
+# Emphasis and code marks, a leading section number (`7.`, `2.1`) and trailing punctuation:
+# `## **7. Quiz:**` is a quiz as `## Quiz` is.
+_DECORATION = re.compile(r"[*_`]+")
+_SECTION_NUMBER = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")
 _FILE_NUMBER = re.compile(r"^(\d+)[.\s_-]+")
 # C0 and C1 control characters but tab and newline: NUL, ESC, CSI and the like.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -126,17 +134,20 @@ def _extract(ctx: LessonContext, root: Section) -> list[CodeBlock]:
                 code_blocks.append(CodeBlock(
                     lang=block.info.split()[0].lower() if block.info else "",
                     text=block.content, line=ctx.body_offset + block.start + 2, headings=path))
-        if section.level == 2:
-            name = is_use_case(section.title)
-            title = section.title.strip().lower()
-            if title == "quiz":
-                extract_quiz(ctx, section, path)
-            elif title in ("cards", "flashcards"):
-                extract_explicit(ctx, section)
-            elif title == "real code examples":
-                extract_examples(ctx, section)
-            elif name:
-                extract_problem(ctx, section, name)
+        role = section_role(section.title) if section.level >= 2 else None
+        if role == "quiz":
+            extract_quiz(ctx, section, path)
+        elif section.level == 2 and role == "cards":
+            extract_explicit(ctx, section)
+        elif section.level == 2 and role == "examples":
+            extract_examples(ctx, section)
+        elif section.level == 2 and (name := is_use_case(section.title)):
+            extract_problem(ctx, section, name)
+        elif (QUESTION_HEADING.match(section.title) and section.level >= 2
+              and section_role(ancestors[-2].title if len(ancestors) > 1 else "") != "quiz"):
+            ctx.report(section.line, Severity.WARNING,
+                       f"`{section.title}` is not under a quiz heading (`## Quiz`): it makes "
+                       "no card")
         if _in_explanation(path):
             for block in section.blocks:
                 if block.kind == "fence":
@@ -145,11 +156,20 @@ def _extract(ctx: LessonContext, root: Section) -> list[CodeBlock]:
     return code_blocks
 
 
+def section_role(title: str) -> str | None:
+    """What a section is for, by its title: `quiz` (`Quiz`, `Quiz Questions`, `Practice
+    Quiz`, `7. Quiz:`), `cards`, `examples`, `use-case`, `other` (references,
+    related topics), or None for an explanation."""
+    plain = _SECTION_NUMBER.sub("", _DECORATION.sub("", title).strip())
+    plain = " ".join(plain.rstrip(" :.").lower().split())
+    return next((role for role, pattern in _ROLES if pattern.fullmatch(plain)), None)
+
+
 def _in_explanation(path: tuple[str, ...]) -> bool:
     """Code statements are read everywhere except the sections that have their own cards."""
     if not path:
         return False  # the lesson's preamble and `# Title` itself hold no statements
-    return not _NOT_EXPLANATION.match(path[0].strip())
+    return section_role(path[0]) is None and all(section_role(t) != "quiz" for t in path)
 
 
 def _first_h1(root: Section) -> str | None:

@@ -18,18 +18,19 @@ _BOLD = r"(?:\*\*|__)?"
 # The text groups are greedy and trimmed afterwards: a lazy group followed by optional
 # trailing blanks would cost the regex engine a step per character.
 OPTION = re.compile(
-    rf"^\s*(?:[-*+]\s+)?{_BOLD}\(?([A-Za-z])[).]{_BOLD}\s+(.*)"
+    r"^\s*(?:[-*+]\s+)?(\*\*|__)?\(?([A-Za-z])[).](\*\*|__)?\s+(.*)"
 )
 ANSWER = re.compile(
     rf"^\s*{_BOLD}\s*(?:correct\s+)?answer\s*{_BOLD}\s*[:：]\s*{_BOLD}\s*\(?([A-Za-z])\)?"
     rf"(?![A-Za-z0-9])\.?\s*{_BOLD}\s*(?:[-–—:]\s*)?(.*)",
     re.IGNORECASE,
 )
+_DASH = re.compile(r"^\s*[-–—:]\s*")
 QUESTION_HEADING = re.compile(r"^question\s*#?\s*(\d+)\b", re.IGNORECASE)
 # What may follow an answer's letter when the line names more letters (`**Answer: A, B**`,
 # `Answer: B and C`): another letter, then the end of the bold part, a dash or the line's end.
 MORE_LETTERS = re.compile(
-    r"^\s*(?:[,/&+]|and|or)\s*\(?[A-Za-z]\)?\s*(?:\*\*|__|[-–—:.]|$)", re.IGNORECASE
+    r"^\s*(?:[,/&+]|and|or)\s*\(?[A-Za-z]\)?\s*(?:\*\*|__|[-–—:.?]|$)", re.IGNORECASE
 )
 # A second answer line after the first: only the bold form, which prose does not take.
 BOLD_ANSWER = re.compile(
@@ -48,6 +49,7 @@ class _Question:
     answer_line: int = 0
     explanation: list[str] = field(default_factory=list)
     problem: tuple[int, str] | None = None  # line and message of an error that skips it
+    option_mark: str | None = None  # the bold the first option opens with ("" for none)
 
 
 def extract_quiz(ctx: LessonContext, quiz: Section, path: tuple[str, ...]) -> None:
@@ -79,25 +81,43 @@ def _read_question(ctx: LessonContext, heading: Section, number: str) -> _Questi
             if question.answer is None:
                 option = OPTION.match(line)
                 expected = LETTERS[len(question.choices)] if len(question.choices) < 26 else ""
-                if option and option.group(1).upper() == expected:
+                if option and option.group(2).upper() == expected:
                     _flush(question, paragraph)
-                    text = option.group(2).rstrip()
+                    text = option.group(4).rstrip()
                     if text.endswith("\\"):  # a hard line break
                         text = text[:-1].rstrip()
+                    bold = option.group(1)
+                    if bold and not option.group(3) and text.endswith(bold):
+                        text = text[:-2].rstrip()  # `**A) text**`: the bold wraps the line
                     question.choices.append((expected, text, line_no))
+                    if question.option_mark is None:
+                        question.option_mark = bold or ""
                     in_choice = True
                     continue
+                if (option and option.group(2).isupper() and question.problem is None
+                        and (option.group(1) or "") == question.option_mark):
+                    # lettered as the options are: an option out of order, not prose
+                    question.problem = (line_no, f"has option {option.group(2)} where "
+                                        f"{expected or 'no more'} was expected; options are "
+                                        "lettered A, B, C... in order")
                 # Every answer line has a colon: most lines are not tried at all.
                 answer = ANSWER.match(line) if ":" in line or "：" in line else None
                 if answer:
                     _flush(question, paragraph)
                     question.answer = answer.group(1).upper()
                     question.answer_line = line_no
-                    if MORE_LETTERS.match(answer.group(2)):
+                    rest = answer.group(2).rstrip()
+                    if MORE_LETTERS.match(rest):
                         question.problem = (line_no, "names more than one answer; a quiz "
                                             "question has exactly one right choice")
-                    elif explanation := answer.group(2).rstrip():
-                        paragraph.append(explanation)
+                        continue
+                    for bold in ("**", "__"):
+                        if line.lstrip().startswith(bold) and rest.count(bold) % 2:
+                            # `**Answer: B) the text** - why`: the bold closes after the
+                            # choice's text, which the card shows already
+                            rest = _DASH.sub("", rest.split(bold, 1)[1]).strip()
+                    if rest:
+                        paragraph.append(rest)
                     continue
                 if in_choice and line.strip():
                     # A wrapped option: the line continues the previous choice.

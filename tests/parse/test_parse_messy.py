@@ -290,6 +290,7 @@ def test_invalid_utf8_is_a_warning(write_lesson: Callable[..., Path]) -> None:
 
 @pytest.mark.parametrize("line", [
     "**Answer: A, B** - both", "**Answer: B and C** - x", "Answer: A/C", "**Answer: (A) or (B)**",
+    "**Answer: A or B?** no - only B",
 ])
 def test_an_answer_naming_two_letters_is_an_error(line: str) -> None:
     lesson = parse(quiz(line))
@@ -307,6 +308,39 @@ def test_prose_after_a_single_answer_is_its_explanation(line: str, letter: str,
                                                          explanation: str) -> None:
     [card] = parse(quiz(line)).cards
     assert (card.answer, card.explanation) == (letter, explanation)
+
+
+def test_bold_around_a_whole_option_or_an_answer_with_its_text_is_not_kept() -> None:
+    [card] = parse(quiz("**Answer: B) two** - because",
+                        "**A) one**\n**B) two**\n**C) three**")).cards
+    assert card.choices == ("one", "two", "three")
+    assert (card.answer, card.explanation) == ("B", "because")
+
+
+def test_an_option_out_of_order_is_an_error_at_its_line() -> None:
+    lesson = parse(quiz("**Answer: B** - two", "**A)** one\n**B)** two\n**D)** four"))
+    assert lesson.cards == ()
+    assert messages(lesson, Severity.ERROR) == [
+        "15: question 1 has option D where C was expected; options are lettered A, B, C... in "
+        "order; it is skipped"]
+
+
+@pytest.mark.parametrize("heading", [
+    "## Quiz:", "## Quiz Questions", "## 7. Quiz", "## **Quiz**", "## Practice Quiz", "### Quiz",
+])
+def test_quiz_headings_as_lessons_write_them(heading: str) -> None:
+    body = quiz("**Answer: B** - two").replace("## Quiz", heading).replace(
+        "### Question 1", "#" * (heading.count("#") + 1) + " Question 1")
+    lesson = parse(body)
+    [card] = lesson.cards
+    assert card.answer == "B" and lesson.diagnostics == ()
+
+
+def test_a_question_heading_outside_a_quiz_is_a_warning() -> None:
+    lesson = parse(quiz("**Answer: B** - two").replace("## Quiz", "## Review"))
+    assert lesson.cards == ()
+    assert messages(lesson) == [
+        "10: `Question 1` is not under a quiz heading (`## Quiz`): it makes no card"]
 
 
 def test_a_second_answer_line_is_an_error() -> None:
