@@ -8,6 +8,7 @@ fence is one opaque block here.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -70,10 +71,26 @@ def blocks_of(body: str) -> list[Block]:
             closed = end - start == token.content.count("\n") + 2
             blocks.append(Block("fence", start, end, info=token.info.strip(),
                                 content=token.content, closed=closed))
+        elif token.type == "html_block" and _hidden_html(token.content):
+            pass  # a comment, or the tags of a <details> wrapper: nothing a reader sees
         elif token.nesting >= 0:
             blocks.append(Block("text", start, end))
         i += 1
     return blocks
+
+
+_WRAPPER_TAGS = re.compile(r"<summary\b[^>]*>.*?</summary\s*>|</?details\b[^>]*>",
+                           re.IGNORECASE | re.DOTALL)
+
+
+def _hidden_html(html: str) -> bool:
+    """Whether an HTML block shows nothing of a card's text when rendered: an HTML comment
+    (a draft the author commented out), or the tags of a `<details>` block that folds an
+    answer away (its summary is the fold's label)."""
+    text = html.strip()
+    if text.startswith("<!--") and text.endswith("-->") and "-->" not in text[4:-3]:
+        return True
+    return not _WRAPPER_TAGS.sub("", text).strip()
 
 
 def sections_of(blocks: list[Block]) -> list[Section]:

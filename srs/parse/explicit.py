@@ -5,10 +5,11 @@
 
     C: Atomics are {{c1::sequentially consistent}} in Go. {#atomic-sc}
 
-`Q:` starts a question and `A:` its answer; either may continue over further lines, paragraphs
-and code blocks. `C:` is a cloze note with Anki's `{{c1::text}}` or `{{c1::text::hint}}`
-deletions, one card per deletion number. `{#id}` at the end of the first line fixes the card's
-identity; without it, the card's position in the section does.
+`Q:` starts a question and `A:` its answer (also `**Q:**`, `- Q:`, `> Q:`); either may
+continue over further lines, paragraphs and code blocks. `C:` is a cloze note with Anki's
+`{{c1::text}}` or `{{c1::text::hint}}` deletions, one card per deletion number. `{#id}` at
+the end of the first line fixes the card's identity; without it, the card's position in the
+section does.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from srs.model import CLOZE, CardKind, Severity, cloze_numbers, cloze_side
 from srs.parse.context import LessonContext
 from srs.parse.document import Section
 
-_START = re.compile(r"^(Q|A|C)\s*:\s?(.*)$")
+# `Q:` as written by hand: in either case, in bold (`**Q:**`), as a list item or in a quote.
+_START = re.compile(r"^\s*(?:[-*+]\s+|>\s?)?(\*\*|__)?([QACqac])\s*:(?:\*\*|__)?\s?(.*)$")
+_LOWER_START = re.compile(r"^[qc]:")  # at the start of a line: likely a card, not prose
 MAX_CLOZE = 65_536  # Anki's card ordinal (the number less one) is a 16-bit integer
 _ID = re.compile(r"\s*\{#([A-Za-z0-9][\w.:-]*)\}\s*$")
 
@@ -47,12 +50,21 @@ def extract_explicit(ctx: LessonContext, section: Section) -> None:
             _target(current).append("")  # paragraph break
         for offset, line in enumerate(ctx.body_lines[block.start:block.end]):
             start = _START.match(line)
-            if start and start.group(1) in "QC":
-                text, explicit = _split_id(start.group(2))
-                current = _Draft(start.group(1), block.start + offset, explicit, [text])
+            kind = start.group(2) if start else ""
+            if start and kind.islower():
+                # `a: the first field` in an answer's list is text; a lower-case card line is
+                # most likely a typo, and is pointed out.
+                if _LOWER_START.match(line):
+                    ctx.report(block.start + offset, Severity.WARNING,
+                               f"`{kind}:` is read as text of the card above; write "
+                               f"`{kind.upper()}:` to start a card")
+                start = None
+            if start and kind in "QC":
+                text, explicit = _split_id(start.group(3))
+                current = _Draft(kind, block.start + offset, explicit, [text])
                 drafts.append(current)
             elif start and current is not None and current.kind == "Q" and current.answer is None:
-                current.answer = [start.group(2)]
+                current.answer = [start.group(3)]
             elif start:
                 ctx.report(block.start + offset, Severity.ERROR, "`A:` without a `Q:` before it")
             elif current is not None:

@@ -390,3 +390,36 @@ def test_without_slug_or_canonical_id_the_warning_names_the_file_name() -> None:
     assert messages(lesson) == [
         "1: no canonical_id in front matter; card ids derive from the file name and change "
         "if the file is renamed"]
+
+
+def test_html_comments_and_details_wrappers_are_not_card_text() -> None:
+    body = ("# T\n\n## Quiz\n\n### Question 1\nWhich one?\n\n**A)** x\n**B)** y\n<!--\n"
+            "**C)** old option\n-->\n\n<details>\n<summary>Show answer</summary>\n\n"
+            "**Answer: B** - because y.\n\n</details>\n\n### Question 2\nSecond?\n\n"
+            "**A)** x\n**B)** y\n\n<!-- **Answer: A** - old -->\n**Answer: B** - new\n\n"
+            "## Cards\n\n<!--\nQ: Draft question, commented out?\nA: Draft answer.\n-->\n\n"
+            "Q: Kept?\nA: Yes.\n")
+    lesson = parse(body)
+    one, two, kept = lesson.cards
+    assert one.choices == ("x", "y") and two.choices == ("x", "y")
+    assert (one.answer, one.explanation) == ("B", "because y.")
+    assert (two.answer, two.explanation) == ("B", "new")
+    assert all("<" not in c.front and "<" not in c.back for c in lesson.cards)
+    assert kept.back == "Yes." and lesson.diagnostics == ()
+    # HTML that shows something is still card text (rendered as text, escaped).
+    [card] = parse("# T\n\n## Cards\n\nQ: Which?\nA: This\n\n<div>kept</div>\n").cards
+    assert "<div>kept</div>" in card.back
+
+
+def test_card_lines_written_in_other_hands_each_start_a_card() -> None:
+    body = ("# T\n\n## Cards\n\nQ: First?\nA: First answer.\n\nq: lowercase q?\na: lowercase a\n\n"
+            "- Q: in a list item?\n  A: answer in list\n\n> Q: in a blockquote?\n> A: in quote\n\n"
+            "**Q:** bold question?\n**A:** bold answer\n")
+    lesson = parse(body)
+    assert [(c.front.split("\n\n")[-1], c.back) for c in lesson.cards] == [
+        ("First?", "First answer.\n\nq: lowercase q?\na: lowercase a"),
+        ("in a list item?", "answer in list"), ("in a blockquote?", "in quote"),
+        ("bold question?", "bold answer")]
+    # a lower-case card line is text, and pointed out; an `a:` in an answer is just text
+    assert messages(lesson) == [
+        "13: `q:` is read as text of the card above; write `Q:` to start a card"]
