@@ -211,11 +211,17 @@ def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
         front_lines = console.render_lines(Group(*front), inner, pad=False)
         lines = front_lines + (console.render_lines(Group(*back), inner, pad=False)
                                if back else [])
-        # Keep one row free: the newline after the last line would scroll the top away.
-        used = len(console.render_lines(Group(*footer, Text(hints)), console.options))
-        page = max(1, console.height - used - 3)
+        def page_with(keys: str) -> int:
+            # Keep one row free: the newline after the last line would scroll the top away.
+            used = len(console.render_lines(Group(*footer, Text(keys)), console.options))
+            return max(1, console.height - used - 3)
+
+        page = page_with(hints)
         shown = lines
         if len(lines) > page:
+            # the scroll keys lengthen the hints, which may then take another row
+            hints = "↑↓ PgUp PgDn scroll · " + hints
+            page = page_with(hints)
             last_top = len(lines) - page
             if top is None:
                 top = len(front_lines) - ANSWER_CONTEXT if showing.revealed and back else 0
@@ -223,7 +229,6 @@ def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
             frame = Frame(top, page, last_top)
             shown = lines[top:top + page]
             subtitle += f" · lines {top + 1}-{top + len(shown)} of {len(lines)}"
-            hints = "↑↓ PgUp PgDn scroll · " + hints
         body = Segments([s for line in shown for s in (*line, Segment.line())])
         console.clear()
     console.print(Panel(body, title=Text(title, style="bold"),

@@ -282,7 +282,9 @@ def screens(console: Console) -> list[list[str]]:
             for part in out.split("\x1b[2J")[1:]]
 
 
-def test_a_tall_card_scrolls_and_its_back_opens_at_the_answer(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("width", "height"), [(60, 20), (80, 24), (40, 12)])
+def test_a_tall_card_scrolls_and_its_back_opens_at_the_answer(
+        width: int, height: int, tmp_path: Path) -> None:
     lessons = tmp_path / "lessons"
     lessons.mkdir()
     body = "\n".join(f'\tfmt.Println("line {i}")' for i in range(30))
@@ -291,7 +293,7 @@ def test_a_tall_card_scrolls_and_its_back_opens_at_the_answer(tmp_path: Path) ->
                                      .replace("{output}", output), encoding="utf-8")
     with synced(lessons, tmp_path / "db.sqlite3") as (opened, schedulers, cards):
         assert len(cards) == 1
-        console = Console(file=io.StringIO(), width=60, height=20, force_terminal=True,
+        console = Console(file=io.StringIO(), width=width, height=height, force_terminal=True,
                           color_system=None)
         session = ReviewSession(cards, schedulers, opened, lambda: NOW, tz=UTC)
         up, down, page_up, page_down, home, end = ("\x1b[A", "\x1b[B", "\x1b[5~", "\x1b[6~",
@@ -301,8 +303,8 @@ def test_a_tall_card_scrolls_and_its_back_opens_at_the_answer(tmp_path: Path) ->
         assert summary.reviewed == 1
     shown = screens(console)
     # Every screen fits the terminal with a row to spare, the title and keys in view.
-    assert all(len(screen) <= 19 and "Tall Cards" in screen[0] for screen in shown)
-    assert all("↑↓ PgUp PgDn scroll" in "".join(screen) for screen in shown)
+    assert all(len(screen) <= height - 1 and "Tall Cards" in screen[0] for screen in shown)
+    assert all("↑↓ PgUp PgDn" in "".join(screen) for screen in shown)
     first = "\n".join(shown[0])
     assert "Which lines does the program print?" in first and "lines 1-" in first
     # Up at the top does nothing (no redraw); down moves one line; a page moves a screen.
@@ -312,7 +314,8 @@ def test_a_tall_card_scrolls_and_its_back_opens_at_the_answer(tmp_path: Path) ->
     page = spans[0][1] - spans[0][0] + 1
     total = spans[0][2]
     tops = [start for start, _, _ in spans]
-    assert tops[:5] == [1, 2, 3, 3 + page, 3]
+    paged = min(3 + page, total - page + 1)  # a page down, stopping at the bottom
+    assert tops[:5] == [1, 2, 3, paged, max(1, paged - page)]
     assert tops[5] == total - page + 1  # End; the Down after it is at the bottom: no redraw
     assert tops[6] == 1  # Home
     assert 'line 29")' in "\n".join(shown[5])
