@@ -366,8 +366,9 @@ class ReviewSession:
         return self._current
 
     def bury(self) -> None:
-        """Hide the card on screen until the next day start."""
-        showing = self._require()
+        """Hide the card on screen until the next day start (not a graded quiz: its answer
+        is on record, as after any answer in Anki)."""
+        showing = self._require_ungraded()
         self.flush()
         self._sink.bury([showing.card.id], day_start_after(self._clock(), 1, self._tz))
         self._buried += 1
@@ -375,8 +376,9 @@ class ReviewSession:
         self._current = None
 
     def suspend(self) -> None:
-        """Take the card on screen out of reviews until it is unsuspended."""
-        showing = self._require()
+        """Take the card on screen out of reviews until it is unsuspended (not a graded
+        quiz)."""
+        showing = self._require_ungraded()
         self.flush()
         self._sink.suspend(showing.card.id)
         self._suspended += 1
@@ -412,6 +414,12 @@ class ReviewSession:
         showing = self.current()
         if showing is None:
             raise SessionError("no card is showing")
+        return showing
+
+    def _require_ungraded(self) -> Showing:
+        showing = self._require()
+        if showing.graded is not None:
+            raise SessionError("the card on show is graded: undo the grade first")
         return showing
 
     def _scheduler(self, card: QueuedCardLike) -> Scheduler:

@@ -168,6 +168,9 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
         if key in UNDO_KEYS:
             return _undo(session)
         if key in ("-", "@") or (not picking and key in ("b", "s")):
+            if showing.graded is not None:
+                # the answer is on record: burying now would hold back its learning step
+                return "Graded already: u takes the grade back, then the card can be buried."
             if key in ("b", "-"):
                 session.bury()
                 return "Buried until tomorrow."
@@ -369,7 +372,7 @@ def _hints(showing: Showing) -> str:
             return f"a-{last} choose · Space show · - bury · @ suspend · {undo} · {leave}"
         return "Space/Enter show answer · b bury · s suspend · u undo · q quit"
     if showing.graded is not None:
-        return "Space keep grade · 1-4 change it · b bury · s suspend · u undo · q quit"
+        return "Space keep grade · 1-4 change it · u undo · q quit"
     return "1-4 rate (Space = Good) · b bury · s suspend · u undo · q quit"
 
 

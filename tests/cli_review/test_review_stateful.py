@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from review_pty import LESSONS
 
 from srs.corpus import resolve_sources
-from srs.review import ReviewSession
+from srs.review import ReviewSession, SessionError, Showing
 from srs.schedule import Rating, Scheduler, day_start, day_start_after
 from srs.store import Store
 from srs.sync import sync_lessons
@@ -134,6 +136,8 @@ class ReviewMachine(RuleBasedStateMachine):
         assert self.session is not None
         card = self.session.current()
         assert card is not None
+        if self._refused_when_graded(card, self.session.bury):
+            return
         self.session.bury()
         until = self.store.scalar("SELECT buried_until FROM cards WHERE id = ?", (card.card.id,))
         assert until is not None
@@ -145,10 +149,22 @@ class ReviewMachine(RuleBasedStateMachine):
         assert self.session is not None
         card = self.session.current()
         assert card is not None
+        if self._refused_when_graded(card, self.session.suspend):
+            return
         self.session.suspend()
         assert self.store.scalar("SELECT suspended FROM cards WHERE id = ?",
                                  (card.card.id,)) == 1
         self.done.append(("suspend", card.card.id))
+
+    def _refused_when_graded(self, card: Showing, hide: Callable[[], None]) -> bool:
+        """A graded quiz is neither buried nor suspended: its answer is on record."""
+        if card.graded is None:
+            return False
+        with pytest.raises(SessionError):
+            hide()
+        assert self.store.scalar("SELECT suspended FROM cards WHERE id = ?",
+                                 (card.card.id,)) == 0
+        return True
 
     @rule(minutes=st.integers(min_value=1, max_value=3 * 24 * 60), restart=st.booleans())
     def time_passes(self, minutes: int, restart: bool) -> None:

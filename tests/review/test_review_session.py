@@ -254,13 +254,15 @@ def test_undo_brings_back_a_buried_or_suspended_card_as_it_was_showing() -> None
     assert [row[0] for row in sink.log.values()] == [QA[0].id]
 
 
-def test_undoing_the_burial_of_a_graded_mcq_shows_its_grade_again() -> None:
+def test_a_graded_mcq_cannot_be_buried_or_suspended_until_its_grade_is_undone() -> None:
     session, sink, _ = make(new_cards([MCQ[1], *QA[:1]]))
     _pick(session, right=False)
     graded = session.current()
-    session.bury()
-    shown = session.undo()
-    assert shown == graded and sink.buried == {}
+    # Its Again is on record: burying it would hold back the relearning step it set.
+    for hide in (session.bury, session.suspend):
+        with pytest.raises(SessionError):
+            hide()
+    assert session.current() == graded and sink.buried == {} and sink.suspended == set()
     assert len(sink.log) == 1                                # the answer stands
     session.answer()                                         # keep the grade: Again
     assert session.undoable == "answer" and session.summary().again == 1
