@@ -269,9 +269,17 @@ def _review(paths: list[Path], db: Path | None) -> None:
         report = sync_lessons(store, sources, now)
         for error in report.errors:
             typer.echo(f"srs: {error}", err=True)
-        problems = sum(1 for d in report.diagnostics if d.severity == "error")
-        if problems:
-            typer.echo(f"srs: {problems} lesson errors (see `srs check`)", err=True)
+        # Told when the review ends, where the review screen does not clear them away.
+        problems = [d for d in report.diagnostics if d.severity == "error"]
+
+        def tell_problems() -> None:
+            for diagnostic in problems:
+                typer.echo(str(diagnostic), err=True)
+            if problems:
+                typer.echo(f"srs: {_count(len(problems), 'lesson error')}: their parts were "
+                           "left out; `srs check` lists them all", err=True)
+                raise typer.Exit(1)
+
         limits = {source.deck.name: source.deck.options for source in sources}
         lessons = {key for source in sources if (key := lesson_key(source.path)) is not None}
         cards = store.queue(now, day_start(now), limits, day_end=day_start_after(now),
@@ -294,6 +302,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
                 typer.echo(f"Nothing due. The next card comes up {format_when(upcoming, now)}.")
             else:
                 typer.echo("Nothing to review: no cards in these lessons.")
+            tell_problems()
             return
         schedulers = {name: Scheduler(options) for name, options in limits.items()}
         session = ReviewSession(cards, schedulers, store, clock,
@@ -312,6 +321,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
         print_summary(console, ended.summary, tomorrow=queued_tomorrow())
         if ended.interrupted:
             raise typer.Exit(130)
+        tell_problems()
 
 
 def _exit_on_termination() -> None:

@@ -83,3 +83,17 @@ def test_unsuspend_with_a_mistyped_database_path_creates_nothing(tmp_path: Path)
                                       str(tmp_path / "typo" / "db")], env={"SRS_NOW": NOW})
     assert result.exit_code == 1 and "no review database at" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lesson_errors_are_told_with_their_place_after_the_review_and_exit_1(
+        tmp_path: Path) -> None:
+    lessons = _tree(tmp_path)
+    (lessons / "bad.md").write_text("---\ntitle: Bad\nnumber: [1\n---\n# Bad\n\n## Cards\n\n"
+                                    "Q: Still asked?\nA: Yes.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["review", str(lessons), "--db", str(tmp_path / "db")],
+                                input="q", env={"SRS_NOW": NOW, "COLUMNS": "100"})
+    assert result.exit_code == 1, result.output
+    assert "· 7 more" in result.stdout  # the rest of the lessons, and the bad one's card
+    errors = [line for line in result.stderr.splitlines() if "bad.md:" in line]
+    assert errors and all(": error: " in line for line in errors), result.stderr
+    assert "srs: 1 lesson error: their parts were left out" in result.stderr
