@@ -254,7 +254,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
     from srs.corpus import lesson_key, resolve_sources
     from srs.review import ReviewSession, next_card_time
     from srs.schedule import Scheduler, State, day_start, day_start_after
-    from srs.store import Store, default_db_path
+    from srs.store import QueuedCard, Store, default_db_path
     from srs.sync import sync_lessons
     from srs.ui.review import TtyKeys, format_when, print_summary, run_review, stream_keys
 
@@ -305,8 +305,13 @@ def _review(paths: list[Path], db: Path | None) -> None:
             tell_problems()
             return
         schedulers = {name: Scheduler(options) for name, options in limits.items()}
+        def refill() -> list[QueuedCard]:
+            at = clock()
+            return store.queue(at, day_start(at), limits, day_end=day_start_after(at),
+                               lessons=lessons)
+
         session = ReviewSession(cards, schedulers, store, clock,
-                                begin=lambda: store.start_session(now))
+                                begin=lambda: store.start_session(now), refill=refill)
         keys = TtyKeys() if sys.stdin.isatty() else None
         _exit_on_termination()
         try:

@@ -209,8 +209,14 @@ class ReviewSession:
         begin: Callable[[], int] | None = None,
         tz: tzinfo | None = None,
         timer: Callable[[], float] = time.monotonic,
+        refill: Callable[[], Sequence[QueuedCardLike]] | None = None,
     ) -> None:
+        """`refill` gives today's queue as it now stands: after cards are buried or
+        suspended, the session takes from it the cards that then fit the day's limits, as
+        Anki fills its queue up again."""
         self._schedulers = schedulers
+        self._refill = refill
+        self._hidden_since_refill = False
         self._sink = sink
         self._clock = clock
         self._timer = timer
@@ -372,6 +378,7 @@ class ReviewSession:
         self.flush()
         self._sink.bury([showing.card.id], day_start_after(self._clock(), 1, self._tz))
         self._buried += 1
+        self._hidden_since_refill = True
         self._done.append(_Hidden(showing, suspended=False))
         self._current = None
 
@@ -382,6 +389,7 @@ class ReviewSession:
         self.flush()
         self._sink.suspend(showing.card.id)
         self._suspended += 1
+        self._hidden_since_refill = True
         self._done.append(_Hidden(showing, suspended=True))
         self._current = None
 
@@ -446,6 +454,12 @@ class ReviewSession:
             index = min(range(len(self._learning)), key=lambda i: self._learning[i][1].due)
             if self._learning[index][1].due <= now:
                 return self._learning.pop(index)
+        if not self._queue and self._hidden_since_refill and self._refill is not None:
+            self._hidden_since_refill = False
+            known = {c.id for c, _ in self._learning} | self._showings.keys()
+            for card in self._refill():
+                if card.id not in known:
+                    self._place(card, card.schedule, front=False)
         if self._queue:
             return self._queue.popleft()
         if self._learning:
@@ -486,6 +500,7 @@ class ReviewSession:
             self._queue = deque((c, s) for c, s in self._queue if c.id not in gone)
             self._sink.bury(list(gone), day_start_after(self._clock(), 1, self._tz))
             self._buried += len(siblings)
+            self._hidden_since_refill = True
         return siblings
 
     def _record(self, showing: Showing, rating: Rating,

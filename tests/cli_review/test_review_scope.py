@@ -97,3 +97,21 @@ def test_lesson_errors_are_told_with_their_place_after_the_review_and_exit_1(
     errors = [line for line in result.stderr.splitlines() if "bad.md:" in line]
     assert errors and all(": error: " in line for line in errors), result.stderr
     assert "srs: 1 lesson error: their parts were left out" in result.stderr
+
+
+def test_burying_lets_the_days_new_cards_fill_up_again_in_the_same_session(
+        tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "c.md").write_text(
+        "---\ntitle: Parts\ncanonical_id: parts\n---\n# Parts\n\n## Cards\n\n"
+        "C: A slice has a {{c1::pointer}}, a {{c2::length}} and a {{c3::capacity}}. {#s}\n\n"
+        "Q: First?\nA: One.\n\nQ: Second?\nA: Two.\n\nQ: Third?\nA: Three.\n",
+        encoding="utf-8")
+    (tmp_path / "d.toml").write_text('name = "D"\nlessons = ["lessons/*.md"]\n'
+                                     "[options]\nnew_per_day = 3\n", encoding="utf-8")
+    # The first new card is the cloze's c1: answering it buries c2 and c3, and two of the
+    # questions take their places; then `b` buries one, and the third question follows.
+    output = _review(tmp_path, str(tmp_path / "d.toml"), keys=" 3 3b 3q")
+    assert "First?" in output and "Second?" in output and "Third?" in output
+    assert "Reviewed 3 cards" in output
