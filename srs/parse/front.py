@@ -88,7 +88,10 @@ def _read_key_by_key(raw_lines: list[str], path: Path,
         try:
             loaded = load_yaml("\n".join(raw_lines[begin:end]))
         except YamlError as exc:
-            line = begin + (exc.line if exc.line is not None else 0) + 2
+            # An error found at the end of the part (an unclosed `[`) is on its last line,
+            # not on the next key's.
+            inside = min(exc.line if exc.line is not None else 0, end - begin - 1)
+            line = begin + inside + 2
             diagnostics.append(Diagnostic(SourcePos(path, line), Severity.ERROR,
                                           f"invalid front matter: {exc}; {what}"))
             continue
