@@ -21,7 +21,7 @@ class Block(NamedTuple):
     (A named tuple: a lesson has dozens, and tuples are made several times faster than
     frozen dataclass instances.)"""
 
-    kind: str  # "heading", "fence" or "text"
+    kind: str  # "heading", "fence", "nested fence" (in a list item or quote) or "text"
     start: int
     end: int
     level: int = 0  # heading level
@@ -39,6 +39,9 @@ class Section(NamedTuple):
     line: int  # 0-based body line of the heading
     blocks: tuple[Block, ...]
     children: tuple[Section, ...]
+    # Fences inside a list item or a quote: their lines are in one of `blocks` too, as
+    # text, so only the code readers look at them.
+    nested: tuple[Block, ...] = ()
 
 
 @cache
@@ -59,10 +62,16 @@ def blocks_of(body: str) -> list[Block]:
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if token.level != 0 or token.map is None:
+        if token.map is None:
             i += 1
             continue
         start, end = token.map
+        if token.level != 0:
+            if token.type == "fence":
+                blocks.append(Block("nested fence", start, end, info=token.info.strip(),
+                                    content=token.content))
+            i += 1
+            continue
         if token.type == "heading_open":
             title = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
             blocks.append(Block("heading", start, end, level=int(token.tag[1:]), title=title))
@@ -98,6 +107,7 @@ def sections_of(blocks: list[Block]) -> list[Section]:
 
     def build(index: int, level: int, title: str, line: int) -> tuple[Section, int]:
         own: list[Block] = []
+        nested: list[Block] = []
         children: list[Section] = []
         while index < len(blocks):
             block = blocks[index]
@@ -107,9 +117,9 @@ def sections_of(blocks: list[Block]) -> list[Section]:
                 child, index = build(index + 1, block.level, block.title, block.start)
                 children.append(child)
             else:
-                own.append(block)
+                (nested if block.kind == "nested fence" else own).append(block)
                 index += 1
-        return Section(title, level, line, tuple(own), tuple(children)), index
+        return Section(title, level, line, tuple(own), tuple(children), tuple(nested)), index
 
     root, _ = build(0, 0, "", 0)
     return [root]

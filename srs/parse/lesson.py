@@ -129,11 +129,13 @@ def _extract(ctx: LessonContext, root: Section) -> list[CodeBlock]:
     explanation_ordinals: dict[tuple[str, ...], int] = {}
     for ancestors, section in walk(root):
         path = topic_path(ancestors)
-        for block in section.blocks:
-            if block.kind == "fence":
-                code_blocks.append(CodeBlock(
-                    lang=block.info.split()[0].lower() if block.info else "",
-                    text=block.content, line=ctx.body_offset + block.start + 2, headings=path))
+        # Nested fences after the section's own: their ordinals come last, so the cards of
+        # the section's own blocks keep their keys.
+        fences = [b for b in (*section.blocks, *section.nested) if b.kind != "text"]
+        for block in fences:
+            code_blocks.append(CodeBlock(
+                lang=block.info.split()[0].lower() if block.info else "",
+                text=block.content, line=ctx.body_offset + block.start + 2, headings=path))
         role = section_role(section.title) if section.level >= 2 else None
         if role == "quiz":
             extract_quiz(ctx, section, path)
@@ -149,10 +151,9 @@ def _extract(ctx: LessonContext, root: Section) -> list[CodeBlock]:
                        f"`{section.title}` is not under a quiz heading (`## Quiz`): it makes "
                        "no card")
         if _in_explanation(path):
-            for block in section.blocks:
-                if block.kind == "fence":
-                    explanation_ordinals[path] = extract_code(
-                        ctx, block, path, explanation_ordinals.get(path, 0))
+            for block in fences:
+                explanation_ordinals[path] = extract_code(
+                    ctx, block, path, explanation_ordinals.get(path, 0))
     return code_blocks
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from srs.facts import fact_cards
 from srs.model import CardKind, Lesson, Severity
 from srs.parse import parse_lesson_file, parse_lesson_text
 
@@ -425,3 +426,18 @@ def test_card_lines_written_in_other_hands_each_start_a_card() -> None:
     assert messages(lesson) == [
         "13: `q:` is read as text of the card above; write `Q:` to start a card"]
 
+
+
+def test_code_in_a_list_item_or_a_quote_gives_code_and_fact_cards() -> None:
+    body = ("# T\n\n## Deep Explanation\n\n### Sizes\n\n```go\n// Top\nvar a = 1\n```\n\n"
+            "1. First step:\n\n   ```go\n   // Size of int\n   n := unsafe.Sizeof(int(0))\n"
+            "   ```\n\n> ```go\n> // Quoted\n> var q = 2\n> ```\n")
+    lesson = parse(body)
+    code = [c for c in lesson.cards if c.kind.value == "code"]
+    assert [c.back.splitlines()[1] for c in code] == [
+        "var a = 1", "n := unsafe.Sizeof(int(0))", "var q = 2"]
+    assert [c.source.line for c in code] == [13, 20, 25]  # each at its label
+    # the block's own card keeps the first ordinal, as before nested blocks were read
+    assert code[0].id == parse(body.split("1. First")[0]).cards[0].id
+    facts, _ = fact_cards(lesson)
+    assert any("Sizeof(int(0))" in c.front for c in facts)
