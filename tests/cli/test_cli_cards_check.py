@@ -52,8 +52,8 @@ def test_check_reports_and_exits(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(tmp_path)])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    # PyYAML notices the unclosed `[` where the front matter ends
-    assert lines[0].startswith(f"{bad}:3: error: invalid front matter: ")
+    # PyYAML notices the unclosed `[` where the front matter ends; the error names its line
+    assert lines[0].startswith(f"{bad}:2: error: invalid front matter: ")
     assert f"{bad}:14: error: question 1: answer Q matches no choice (A-B)" in lines
     assert any(line.startswith(f"{good}:7: warning: prerequisite") for line in lines)
     # the broken lesson does not stop the good one: its cards are still listed
