@@ -102,12 +102,17 @@ def test_renumbered_question_takes_over_history(tmp_path: Path) -> None:
         assert store.card(gamma_new.id).schedule.state is State.LEARNING
 
 
+def _two_questions(store: Store, first: str, second: str) -> Lesson:
+    """A lesson of two quiz questions, synced at T0."""
+    two = lesson("a", [qa("a", "quiz-1", first, ordinal=0), qa("a", "quiz-2", second, ordinal=1)])
+    store.apply_lesson(PATH, 1, 1, "h1", two, 0, T0)
+    return two
+
+
 def test_deleting_question_1_and_renumbering_2_keeps_each_history_with_its_text(
         tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
-        before = lesson("a", [qa("a", "quiz-1", "first", ordinal=0),
-                              qa("a", "quiz-2", "second", ordinal=1)])
-        store.apply_lesson(PATH, 1, 1, "h1", before, 0, T0)
+        before = _two_questions(store, "first", "second")
         one, two = before.cards
         lapse = _answer(store, one.id, Rating.AGAIN)
         easy = _answer(store, two.id, Rating.EASY)
@@ -136,9 +141,7 @@ def test_deleting_question_1_and_renumbering_2_keeps_each_history_with_its_text(
 def test_inserting_a_question_above_others_keeps_each_history_with_its_text(
         tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
-        before = lesson("a", [qa("a", "quiz-1", "France", ordinal=0),
-                              qa("a", "quiz-2", "Italy", ordinal=1)])
-        store.apply_lesson(PATH, 1, 1, "h1", before, 0, T0)
+        before = _two_questions(store, "France", "Italy")
         one, two = before.cards
         france = [_answer(store, one.id, Rating.EASY)]
         italy = [_answer(store, two.id, Rating.AGAIN), _answer(store, two.id, Rating.GOOD)]
