@@ -305,6 +305,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
             tell_problems()
             return
         schedulers = {name: Scheduler(options) for name, options in limits.items()}
+
         def refill() -> list[QueuedCard]:
             at = clock()
             return store.queue(at, day_start(at), limits, day_end=day_start_after(at),

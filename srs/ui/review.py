@@ -214,6 +214,7 @@ def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
         front_lines = console.render_lines(Group(*front), inner, pad=False)
         lines = front_lines + (console.render_lines(Group(*back), inner, pad=False)
                                if back else [])
+
         def page_with(keys: str) -> int:
             # Keep one row free: the newline after the last line would scroll the top away.
             used = len(console.render_lines(Group(*footer, Text(keys)), console.options))
