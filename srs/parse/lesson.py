@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,7 @@ def _extract(ctx: LessonContext, root: Section) -> list[CodeBlock]:
     return code_blocks
 
 
+@lru_cache(maxsize=4096)  # titles repeat across a track: Quiz, Overview, Deep Explanation
 def section_role(title: str) -> str | None:
     """What a section is for, by its title: `quiz` (`Quiz`, `Quiz Questions`, `Practice
     Quiz`, `7. Quiz:`), `cards`, `examples`, `use-case`, `other` (references,
