@@ -272,7 +272,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
         # Told when the review ends, where the review screen does not clear them away.
         problems = [d for d in report.diagnostics if d.severity == "error"]
 
-        def tell_problems() -> None:
+        def exit_on_problems() -> None:
             for diagnostic in problems:
                 typer.echo(str(diagnostic), err=True)
             if problems:
@@ -302,7 +302,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
                 typer.echo(f"Nothing due. The next card comes up {format_when(upcoming, now)}.")
             else:
                 typer.echo("Nothing to review: no cards in these lessons.")
-            tell_problems()
+            exit_on_problems()
             return
         schedulers = {name: Scheduler(options) for name, options in limits.items()}
 
@@ -327,7 +327,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
         print_summary(console, ended.summary, tomorrow=queued_tomorrow())
         if ended.interrupted:
             raise typer.Exit(130)
-        tell_problems()
+        exit_on_problems()
 
 
 def _exit_on_termination() -> None:
@@ -391,7 +391,7 @@ def export(
     folder) stops the package it is in.
     """
     from srs.corpus import load_corpus
-    from srs.export import export_lessons, export_time, package_file_name
+    from srs.export import case_twins, export_lessons, export_time, package_file_name
     from srs.ui.progress import progress_bar
 
     _exit_on_termination()
@@ -432,10 +432,7 @@ def export(
         typer.echo(f"wrote {summary.path} ({_size(summary.size)})")
         typer.echo(f"  notes: {summary.notes} ({per_type or 'none'}), cards: {summary.cards}")
         typer.echo(f"  decks: {len(summary.decks)}" + "".join(f"\n    {d}" for d in summary.decks))
-        folded: dict[str, list[str]] = {}
-        for deck in summary.decks:
-            folded.setdefault(deck.casefold(), []).append(deck)
-        for twins in (names for names in folded.values() if len(names) > 1):
+        for twins in case_twins(summary.decks):
             typer.echo(f"srs: warning: decks {' and '.join(map(repr, twins))} differ only in "
                        "case; Anki takes them for one name and renames the later ones", err=True)
         typer.echo(f"  media: {_count(summary.media, 'file')}")

@@ -290,6 +290,15 @@ def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
     return f"{parent}::{leaf}"
 
 
+def case_twins(decks: Iterable[str]) -> list[list[str]]:
+    """Deck names that differ only in case: Anki takes them for one name and renames the
+    later ones (`srs::Alpha`, `srs::alpha_`)."""
+    folded: dict[str, list[str]] = {}
+    for deck in decks:
+        folded.setdefault(deck.casefold(), []).append(deck)
+    return [names for names in folded.values() if len(names) > 1]
+
+
 def anki_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Anki tags: no spaces (they separate tags), no empty `::` levels (Anki would fill
     them with "blank"), each once, in the lesson's order."""
