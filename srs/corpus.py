@@ -56,8 +56,10 @@ def resolve_sources(paths: Sequence[Path], cwd: Path | None = None) -> list[Less
     """The lesson files named by PATHs; none given: `./decks/*.toml`, else `./lessons`.
 
     A manifest contributes its lessons under its deck; a file is a lesson whatever its
-    extension; a directory contributes its `.md` files, recursively. Raises `UsageError`
-    for a path that does not exist, `ManifestError` for an unreadable manifest.
+    extension; a directory contributes its `.md` files, recursively. A lesson named by its
+    file or folder is in the deck of the project manifest that names it (see
+    `_ProjectDecks`), else in the default deck. Raises `UsageError` for a path that does
+    not exist, `ManifestError` for an unreadable manifest.
     """
     return _resolve(paths, cwd)[0]
 
@@ -80,16 +82,17 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
     empty: list[Deck] = []
     claimed: list[Diagnostic] = []
     named: dict[str, Deck] = {}  # a deck name is one deck: the first manifest's
-    loose = default_deck()
+    project = _ProjectDecks(named, claimed)
     for given in paths:
         if not given.exists():
             raise UsageError("no such file or directory", given)
         if given.is_dir():
             for lesson in sorted(given.rglob("*.md")):
                 if lesson.is_file():
-                    sources.setdefault(lesson.resolve(), LessonSource(lesson, loose))
+                    resolved = lesson.resolve()
+                    sources.setdefault(resolved, LessonSource(lesson, project.deck_of(resolved)))
         elif given.suffix == MANIFEST_SUFFIX:
-            manifest, warnings = load_manifest(given)
+            manifest, warnings = project.load(given)
             claimed.extend(warnings)
             found = manifest_lessons(manifest)
             deck = named.setdefault(manifest.name, manifest)
@@ -110,8 +113,59 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
                         f"{lesson} is also in deck {first.deck.name!r} ({first.deck.path}), "
                         "and a lesson belongs to one deck: it stays there"))
         else:
-            sources.setdefault(given.resolve(), LessonSource(given, loose))
+            resolved = given.resolve()
+            sources.setdefault(resolved, LessonSource(given, project.deck_of(resolved)))
     return list(sources.values()), empty, claimed
+
+
+class _ProjectDecks:
+    """The deck of a lesson named by its file or folder rather than by a manifest: the first
+    manifest (by file name) in the nearest `decks/` folder above the lesson that names it.
+    So `srs review lessons/03.md` studies those cards in the deck `srs review` puts them in,
+    under its options and daily limits, and `srs export lessons/03.md` files them there.
+
+    A lesson no such manifest names is in the default deck. Each manifest is read once per
+    run, and its warnings are told once, as when it is named on the command line."""
+
+    def __init__(self, named: dict[str, Deck], warnings: list[Diagnostic]) -> None:
+        self._named = named
+        self._warnings = warnings
+        self._loaded: dict[Path, tuple[Deck, list[Diagnostic]]] = {}
+        # decks folder -> lesson -> deck; None for a folder without manifests
+        self._claims: dict[Path, dict[Path, Deck] | None] = {}
+        self._loose = default_deck()
+
+    def load(self, manifest: Path) -> tuple[Deck, list[Diagnostic]]:
+        """The manifest and its warnings; the warnings only the first time it is read."""
+        key = manifest.resolve()
+        if key in self._loaded:
+            return self._loaded[key][0], []
+        self._loaded[key] = load_manifest(manifest)
+        return self._loaded[key]
+
+    def deck_of(self, lesson: Path) -> Deck:
+        for folder in lesson.parents:
+            claims = self._folder_claims(folder / "decks")
+            if claims is not None:
+                return claims.get(lesson, self._loose)
+        return self._loose
+
+    def _folder_claims(self, folder: Path) -> dict[Path, Deck] | None:
+        """Lesson -> deck for the manifests in `folder`; None when it holds none."""
+        if folder not in self._claims:
+            manifests = sorted(folder.glob(f"*{MANIFEST_SUFFIX}")) if folder.is_dir() else []
+            if not manifests:
+                self._claims[folder] = None
+                return None
+            claims: dict[Path, Deck] = {}
+            for path in manifests:
+                manifest, warnings = self.load(_relative(path))
+                self._warnings.extend(warnings)
+                deck = self._named.setdefault(manifest.name, manifest)
+                for lesson in manifest_lessons(manifest):
+                    claims.setdefault(lesson.resolve(), deck)
+            self._claims[folder] = claims
+        return self._claims[folder]
 
 
 def _relative(path: Path) -> Path:

@@ -63,6 +63,35 @@ def test_a_lesson_two_manifests_name_stays_in_the_first_deck_with_a_warning(
          "lesson belongs to one deck: it stays there")]
 
 
+def test_a_lesson_named_by_file_or_folder_is_in_the_deck_its_project_manifest_gives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make(tmp_path, {
+        "track/lessons/01. A.md": lesson("a", 1, []),
+        "track/lessons/sub/02. B.md": lesson("b", 2, []),
+        "track/lessons/03. C.md": lesson("c", 3, []),
+        "track/decks/a.toml": 'name = "Go::A"\nlessons = ["../lessons/01*.md"]\nmistake = 1\n',
+        "track/decks/b.toml": 'name = "Go::B"\nlessons = ["../lessons/**/0[12]*.md"]\n'
+                              "[options]\nnew_per_day = 4\n",
+    })
+    monkeypatch.chdir(tmp_path)  # above the track: its decks folder is found from the lesson
+    lessons = Path("track/lessons")
+    by_file = resolve_sources([lessons / "sub/02. B.md", lessons / "01. A.md"])
+    assert [(s.path, s.deck.name) for s in by_file] == [
+        (lessons / "sub/02. B.md", "Go::B"), (lessons / "01. A.md", "Go::A")]
+    assert by_file[0].deck.options.new_per_day == 4
+    corpus = load_corpus([lessons, Path("track/decks/a.toml")])
+    assert [(c.lesson, c.deck) for c in corpus.cards] == [
+        ("a", "Go::A"), ("c", "srs"), ("b", "Go::B")]  # C: no manifest names it
+    # The manifest read to find the deck, then named itself: its warning is told once.
+    assert [(d.pos.path, d.pos.line) for d in corpus.diagnostics] == [
+        (Path("track/decks/a.toml"), 3)]
+    make(tmp_path, {"track/decks/c.toml": 'name = "C"\noptions = 1\n'})
+    with pytest.raises(ManifestError, match="`options` must be a table"):
+        resolve_sources([lessons / "03. C.md"])
+    outside = make(tmp_path, {"elsewhere/04. D.md": lesson("d", 4, [])}) / "elsewhere/04. D.md"
+    assert resolve_sources([outside])[0].deck.name == "srs"
+
+
 def test_default_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make(tmp_path, {"lessons/01. A.md": lesson("a", 1, [])})
     monkeypatch.chdir(tmp_path)

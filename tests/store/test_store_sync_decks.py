@@ -32,18 +32,36 @@ def _decks(store: Store) -> set[str]:
 
 def test_a_lesson_moved_to_another_deck_moves_its_cards(tmp_path: Path) -> None:
     root = _tree(tmp_path)
+    manifest = root / "decks" / "go.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.unlink()
     with Store.open(root / "db", now=T0) as store:
         report = sync_lessons(store, resolve_sources([root / "lessons"]), T0)
         assert report.parsed == 3
         assert _decks(store) == {"srs"}
-        report = sync_lessons(store, resolve_sources([root / "decks" / "go.toml"]), T0)
+        manifest.write_text(text, encoding="utf-8")
+        report = sync_lessons(store, resolve_sources([manifest]), T0)
         assert (report.parsed, report.unchanged) == (0, 3)
         assert _decks(store) == {"Go"}
         assert {row.deck for row in store.lessons()} == {"Go"}
+        manifest.unlink()
         report = sync_lessons(store, resolve_sources([root / "lessons"]), T0)
         assert (report.parsed, report.unchanged) == (0, 3)
         assert _decks(store) == {"srs"}
         assert len(store.queue(T0, T0, {"srs": DeckOptions()})) == 7
+
+
+def test_a_lesson_named_by_its_file_or_folder_stays_in_its_manifests_deck(
+        tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    one = sorted((root / "lessons").glob("*.md"))[0]
+    with Store.open(root / "db", now=T0) as store:
+        sync_lessons(store, resolve_sources([root / "decks" / "go.toml"]), T0)
+        for paths in ([one], [root / "lessons"]):
+            report = sync_lessons(store, resolve_sources(paths), T0)
+            assert report.parsed == 0
+            assert {row.deck for row in store.lessons()} == {"Go"}
+            assert store.deck_options()["Go"].new_per_day == 7
 
 
 def test_an_unchanged_start_writes_nothing(tmp_path: Path) -> None:
