@@ -443,6 +443,12 @@ def export(
         if summary.gone:
             typer.echo(f"  Anki keeps the {_count(summary.gone, 'note')} gone from the lessons "
                        "on import: delete them there")
+        if summary.retyped:
+            changes = ", ".join(f"{old} -> {new}" for old, new in summary.retyped)
+            typer.echo(f"  note types changed since the last export: {changes}. In Anki's "
+                       'import options tick "Merge note types": Anki then moves those notes, '
+                       "with their review history, to the new type; otherwise it skips them "
+                       "as conflicting")
         if summary.skipped:
             typer.echo(f"  left out: {_count(summary.skipped, 'note')}"
                        " whose card id an earlier note has (see the errors above)")

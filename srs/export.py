@@ -47,7 +47,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -280,6 +280,8 @@ class ExportSummary:
     cached: int = 0  # notes taken from the render cache without rendering
     skipped: int = 0  # notes left out: an earlier note has the same GUID (card id)
     gone: int = 0  # notes of the last export (by its sidecar) that this one no longer has
+    # Note types whose version changed since the last export: (old name, new name).
+    retyped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
@@ -974,23 +976,48 @@ def sidecar_path(out: Path) -> Path:
 Previous = tuple[str, int]  # (content digest, mod) of a note
 
 
-def read_sidecar(out: Path) -> dict[str, Previous]:
-    """`guid -> (digest, mod)` from the previous export to `out`; empty when there is none
-    or it is unreadable (every note then counts as changed, which is safe). Entries of
-    older sidecars, which carried a third item, are read the same way."""
+@dataclass(frozen=True, slots=True)
+class LastExport:
+    """What the sidecar of the previous export to a file says."""
+
+    notes: dict[str, Previous]  # guid -> (content digest, mod)
+    note_types: dict[str, int]  # family -> version of the note types it wrote
+
+
+def read_sidecar(out: Path) -> LastExport:
+    """The previous export to `out`; empty when there is none or its sidecar is unreadable
+    (every note then counts as changed, which is safe). Entries of older sidecars, which
+    carried a third item, are read the same way; those sidecars name no note types."""
     try:
         data = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    notes = data.get("notes") if isinstance(data, dict) else None
-    if not isinstance(notes, dict):
-        return {}
+        data = None
+    if not isinstance(data, dict):
+        return LastExport({}, {})
+    notes = data.get("notes")
     found: dict[str, Previous] = {}
-    for guid, entry in notes.items():
+    for guid, entry in (notes.items() if isinstance(notes, dict) else ()):
         if (isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str)
                 and isinstance(entry[1], int)):
             found[guid] = (entry[0], entry[1])
-    return found
+    types = data.get("note_types")
+    versions = {family: version for family, version in
+                (types.items() if isinstance(types, dict) else ())
+                if isinstance(version, int) and not isinstance(version, bool)}
+    return LastExport(found, versions)
+
+
+def retyped(before: dict[str, int], written: Iterable[NoteType]) -> list[tuple[str, str]]:
+    """The note types written now in another version than at the last export, as (old
+    name, new name). Anki skips such notes as conflicting unless the import is told to
+    merge note types, and then moves them, with their review history, to the new one."""
+    changed = []
+    for note_type in written:
+        version = before.get(note_type.family)
+        if version is not None and version != note_type.version:
+            old = replace(note_type, version=version)
+            changed.append((old.name, note_type.name))
+    return changed
 
 
 def note_mod(digest: str, before: Previous | None, now: int) -> int:
@@ -1003,12 +1030,13 @@ def note_mod(digest: str, before: Previous | None, now: int) -> int:
     return max(now, before[1] + 1)
 
 
-def _sidecar_bytes(mods: dict[str, Previous]) -> bytes:
+def _sidecar_bytes(mods: dict[str, Previous], note_types: Iterable[NoteType]) -> bytes:
     # Notes in export order (the same input gives the same bytes); keys in a fixed order.
     data = {
         "about": "srs export: when each note's content last changed "
-                 "(guid: [content digest, mod])",
+                 "(guid: [content digest, mod]), and the note types written",
         "notes": mods,
+        "note_types": {t.family: t.version for t in sorted(note_types, key=lambda t: t.family)},
         "version": SIDECAR_VERSION,
     }
     return (json.dumps(data, separators=(",", ":")) + "\n").encode("utf-8")
@@ -1055,7 +1083,7 @@ class _Tally:
     changed: int = 0
     unchanged: int = 0
     skipped: int = 0
-    per_type: Counter[str] = field(default_factory=Counter)
+    per_kind: Counter[CardKind] = field(default_factory=Counter)
     decks: set[str] = field(default_factory=set)
     mods: dict[str, Previous] = field(default_factory=dict)
     images: set[str] = field(default_factory=set)  # media names the written notes show
@@ -1163,7 +1191,7 @@ def _write_collection(
                                   data.due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
             tally.images.update(_image_names(data.flds))
             tally.notes += 1
-            tally.per_type[NOTE_TYPES[data.kind].name] += 1
+            tally.per_kind[data.kind] += 1
             if len(note_rows) >= 1000:
                 tally.cards += _flush(cursor, note_rows, card_rows)
         tally.cards += _flush(cursor, note_rows, card_rows)
@@ -1280,7 +1308,7 @@ def export_lessons(
     for lesson in lessons:
         builder.check_lesson_images(lesson)
     _raise_collected(builder)
-    previous = read_sidecar(out)
+    last = read_sidecar(out)
     db_path: Path | None = None
     zip_path: Path | None = None
     render_cache = (RenderCache(default_cache_dir()) if cache is True
@@ -1290,13 +1318,14 @@ def export_lessons(
         db_path = _scratch(directory, out.name, ".anki2")
         zip_path = _scratch(directory, out.name, ".zip")
         notes = iter_notes(lessons, builder, manifest_decks, progress, workers, render_cache)
-        tally = _write_collection(notes, db_path, when, previous)
+        tally = _write_collection(notes, db_path, when, last.notes)
         _raise_collected(builder)
         media = _shown_media(builder, tally.images)
+        written = [NOTE_TYPES[kind] for kind in tally.per_kind]
         _zip_package(zip_path, db_path, media)
         # The sidecar first: if it cannot be written, the old package is left as it was.
         try:
-            _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods))
+            _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods, written))
         except OSError as exc:
             raise ExportError(f"cannot write {sidecar.name}: {exc.strerror or exc}",
                               out) from exc
@@ -1313,7 +1342,8 @@ def export_lessons(
         path=out,
         notes=tally.notes,
         cards=tally.cards,
-        notes_per_type=dict(sorted(tally.per_type.items())),
+        notes_per_type=dict(sorted((NOTE_TYPES[kind].name, count)
+                                   for kind, count in tally.per_kind.items())),
         decks=sorted(tally.decks),
         media=len(media),
         size=out.stat().st_size,
@@ -1321,7 +1351,8 @@ def export_lessons(
         unchanged=tally.unchanged,
         cached=render_cache.hits if render_cache is not None else 0,
         skipped=tally.skipped,
-        gone=len(previous.keys() - tally.mods.keys()),
+        gone=len(last.notes.keys() - tally.mods.keys()),
+        retyped=retyped(last.note_types, written),
     )
 
 

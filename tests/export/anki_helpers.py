@@ -40,8 +40,11 @@ def fresh_collection(path: Path) -> Iterator[Collection]:
         col.close()
 
 
-def import_package(col: Collection, package: Path) -> ImportLog:
-    options = ImportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False)
+def import_package(col: Collection, package: Path, *, merge_notetypes: bool = False,
+                   ) -> ImportLog:
+    """Import as Anki's dialog does by default (`merge_notetypes`: its "Merge note types")."""
+    options = ImportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False,
+                                       merge_notetypes=merge_notetypes)
     response = col.import_anki_package(
         ImportAnkiPackageRequest(package_path=str(package), options=options)
     )

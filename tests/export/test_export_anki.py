@@ -18,7 +18,9 @@ from anki_helpers import (
     unsafe_html,
     visible_text,
 )
+from typer.testing import CliRunner
 
+from srs.cli import app
 from srs.corpus import load_corpus
 from srs.errors import ExportError
 from srs.export import NOTE_TYPES, build_notes, export_lessons
@@ -251,6 +253,54 @@ def test_edited_question_and_code_line_update_exactly_those_notes_keeping_histor
             assert "a parameter of type" in html_fields or '<span class="o">!</span>' in html_fields
             for cid in note.card_ids():
                 assert col.get_card(cid).reps == 1
+
+
+def test_a_new_note_type_version_is_told_and_merging_it_in_anki_keeps_history(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "deck.apkg"
+    _export(root, out, T0)
+    plain, merged = (fresh_collection(tmp_path / name / "collection.anki2")
+                     for name in ("plain", "merged"))
+    with plain as plain_col, merged as merged_col:
+        for col in (plain_col, merged_col):
+            import_package(col, out)
+            for cid in col.find_cards(""):
+                card = col.get_card(cid)
+                card.start_timer()
+                col.sched.answerCard(card, 3)
+        code_notes = set(plain_col.find_notes('note:"srs Code v1"'))
+        assert code_notes
+
+        code = NOTE_TYPES[CardKind.CODE]
+        monkeypatch.setitem(NOTE_TYPES, CardKind.CODE, dataclasses.replace(
+            code, version=2, afmt=code.afmt + "<hr>"))
+        result = CliRunner().invoke(app, [
+            "export", str(root / "decks" / "go.toml"), str(root / "decks" / "rust.toml"),
+            "-o", str(out), "--timestamp", str(T0 + 60)])
+        assert result.exit_code == 0, result.output
+        assert ("note types changed since the last export: srs Code v1 -> srs Code v2. In "
+                "Anki's import options tick \"Merge note types\"") in result.stdout
+        # Only the code notes changed.
+        assert f"since the last export: {len(code_notes)} changed," in result.stdout
+
+        log = import_package(plain_col, out)
+        # (The log names a conflicting note by the package's note id.)
+        assert len(log.conflicting) == len(code_notes) and log.updated == [] and log.new == []
+        assert set(plain_col.find_notes('note:"srs Code v1"')) == code_notes
+        log = import_package(merged_col, out, merge_notetypes=True)
+        assert set(log.updated) == code_notes and log.conflicting == [] and log.new == []
+        assert set(merged_col.find_notes('note:"srs Code v2"')) == code_notes
+        assert merged_col.find_notes('note:"srs Code v1"') == []
+        for nid in code_notes:
+            for cid in merged_col.get_note(nid).card_ids():
+                assert merged_col.get_card(cid).reps == 1
+                assert len(merged_col.card_stats_data(cid).revlog) == 1
+
+        corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
+        decks = {path: deck.name for path, deck in corpus.deck_of.items()}
+        again = export_lessons(corpus.lessons, out, manifest_decks=decks, timestamp=T0 + 120)
+        assert again.retyped == [] and again.updated == 0
 
 
 def test_identical_question_text_in_two_lessons_gives_two_notes(tmp_path: Path) -> None:
