@@ -15,7 +15,8 @@ DEFAULT_DECK_NAME = "srs"
 
 
 TOP_KEYS = ("name", "lessons", "options")
-OPTION_KEYS = ("desired_retention", "new_per_day", "reviews_per_day", "maximum_interval")
+OPTION_KEYS = ("desired_retention", "new_per_day", "reviews_per_day", "maximum_interval",
+               "leech_threshold")
 
 
 def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
@@ -28,6 +29,7 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
     desired_retention = 0.9
     new_per_day = 20
     reviews_per_day = 200
+    leech_threshold = 8
     """
     import tomllib  # only when there is a manifest to read
 

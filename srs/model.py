@@ -195,6 +195,9 @@ class DeckOptions:
     new_per_day: int = 20
     reviews_per_day: int = 200
     maximum_interval: int = 36500
+    # Lapses that make a card a leech, suspended as Anki does (and again every half as many
+    # more); 0: never.
+    leech_threshold: int = 8
 
 
 @dataclass(frozen=True, slots=True)

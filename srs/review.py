@@ -72,10 +72,11 @@ if TYPE_CHECKING:
     class ReviewSink(Protocol):
         """Where the session writes; each call is one committed transaction."""
 
+        def lapses(self, card_id: str) -> int: ...
         def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
                           after: CardSchedule, now: datetime, duration_ms: int,
-                          session_id: int | None) -> int: ...
-        def undo_answer(self, log_id: int) -> CardSchedule: ...
+                          session_id: int | None, *, suspend: bool = False) -> int: ...
+        def undo_answer(self, log_id: int, *, unsuspend: bool = False) -> CardSchedule: ...
         def bury(self, card_ids: Sequence[str], until: datetime) -> None: ...
         def unbury(self, card_ids: Sequence[str]) -> None: ...
         def suspend(self, card_id: str) -> None: ...
@@ -127,6 +128,7 @@ class Summary(NamedTuple):
     buried: int
     suspended: int
     learning_left: int               # learning cards still pending, due beyond the window
+    leeches: int = 0                 # cards suspended as leeches by this session's answers
 
     @property
     def again_rate(self) -> float:
@@ -143,6 +145,8 @@ class _Answer(NamedTuple):
     duration_ms: int
     # New siblings this answer buried, as they were queued: undoing the answer restores them.
     buried: tuple[Waiting, ...] = ()
+    # The card's lapses when this answer made it a leech (and suspended it); else 0.
+    leech: int = 0
 
 
 class _Hidden(NamedTuple):
@@ -234,6 +238,7 @@ class ReviewSession:
         self._again = 0
         self._buried = 0
         self._suspended = 0
+        self._leeches = 0
         self._started = clock()
         self._finished = False
 
@@ -280,7 +285,18 @@ class ReviewSession:
             suspended=self._suspended,
             learning_left=len(self._learning) + sum(
                 1 for _, s in self._queue if s.state in _LEARNING),
+            leeches=self._leeches,
         )
+
+    @property
+    def last_leech(self) -> tuple[str, int] | None:
+        """When the latest act was an answer that made its card a leech (forgotten in review
+        as often as the deck's leech threshold, or every half threshold more): the card's id
+        and lapses. It is suspended, as Anki does, until it is unsuspended."""
+        last = self._done[-1] if self._done else None
+        if isinstance(last, _Answer) and last.leech:
+            return last.card.id, last.leech
+        return None
 
     # -- acting ----------------------------------------------------------------------------
 
@@ -322,10 +338,9 @@ class ReviewSession:
             if rating is not None and rating != showing.graded:
                 last = self._done.pop()
                 assert isinstance(last, _Answer)  # the grade on screen is the latest act
-                if last.rating is Rating.AGAIN:
-                    self._again -= 1
+                self._uncount(last)
                 self.flush()
-                self._sink.undo_answer(last.log_id)
+                self._sink.undo_answer(last.log_id, unsuspend=bool(last.leech))
                 self._record(showing, Rating(rating), replacing=last)
             self._advance()
             return
@@ -356,9 +371,8 @@ class ReviewSession:
             self._current = last.showing
             self._shown_at = self._timer()
             return self._current
-        if last.rating is Rating.AGAIN:
-            self._again -= 1
-        restored = self._sink.undo_answer(last.log_id)
+        self._uncount(last)
+        restored = self._sink.undo_answer(last.log_id, unsuspend=bool(last.leech))
         if last.buried:
             self._sink.unbury([card.id for card, _ in last.buried])
             self._buried -= len(last.buried)
@@ -517,11 +531,15 @@ class ReviewSession:
         # with the states it showed: the interval given is the interval shown, even when a
         # day boundary of the scheduler passes while the back is read.
         scheduled_at = showing.previewed_at or now
-        after = self._scheduler(showing.card).answer(showing.card.id, before, rating,
-                                                     scheduled_at)
+        scheduler = self._scheduler(showing.card)
+        after = scheduler.answer(showing.card.id, before, rating, scheduled_at)
         self.flush()
+        leech = 0
+        if rating is Rating.AGAIN and before.state is State.REVIEW:
+            lapses = self._sink.lapses(showing.card.id) + 1
+            leech = lapses if scheduler.is_leech(lapses) else 0
         log_id = self._sink.record_answer(showing.card.id, rating, before, after, now,
-                                          duration_ms, self._session_id)
+                                          duration_ms, self._session_id, suspend=bool(leech))
         if replacing is not None:
             buried = replacing.buried
         elif before.state is State.NEW and showing.card.kind == CardKind.CLOZE.value:
@@ -529,13 +547,22 @@ class ReviewSession:
         else:
             buried = ()
         self._done.append(_Answer(showing.card, before, after, rating, log_id, now,
-                                  duration_ms, buried))
+                                  duration_ms, buried, leech))
         if rating is Rating.AGAIN:
             self._again += 1
+        if leech:
+            self._leeches += 1
+
+    def _uncount(self, answer: _Answer) -> None:
+        """Take an answer being undone or replaced out of the session's counts."""
+        if answer.rating is Rating.AGAIN:
+            self._again -= 1
+        if answer.leech:
+            self._leeches -= 1
 
     def _advance(self) -> None:
         last = self._done[-1]
         assert isinstance(last, _Answer)
-        if last.after.state in _LEARNING:
+        if last.after.state in _LEARNING and not last.leech:  # a leech is suspended
             self._learning.append((last.card, last.after))
         self._current = None

@@ -113,6 +113,13 @@ class Scheduler:
             enable_fuzzing=fuzz,
         )
 
+    def is_leech(self, lapses: int) -> bool:
+        """Whether a card forgotten `lapses` times in review is a leech now: at the deck's
+        threshold, and at every half threshold more, as Anki tells a leech again."""
+        threshold = self.options.leech_threshold
+        return (threshold > 0 and lapses >= threshold
+                and (lapses - threshold) % max(1, threshold // 2) == 0)
+
     def answer(
         self, card_id: str, sched: CardSchedule, rating: Rating, now: datetime
     ) -> CardSchedule:

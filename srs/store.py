@@ -53,6 +53,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     UPDATE lessons SET size = -1, hash = '';
     """,
+    # Leeches: the lapses after which a card is suspended.
+    """
+    ALTER TABLE deck_options ADD COLUMN leech_threshold INTEGER NOT NULL DEFAULT 8;
+    """,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
@@ -429,18 +433,22 @@ class Store:
     def set_deck_options(self, options: dict[str, DeckOptions]) -> None:
         with self._write() as conn:
             conn.executemany(
-                "INSERT INTO deck_options VALUES (?, ?, ?, ?, ?) ON CONFLICT(deck) DO UPDATE SET "
+                "INSERT INTO deck_options (deck, desired_retention, new_per_day, "
+                "reviews_per_day, maximum_interval, leech_threshold) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(deck) DO UPDATE SET "
                 "desired_retention = excluded.desired_retention, "
                 "new_per_day = excluded.new_per_day, reviews_per_day = excluded.reviews_per_day, "
-                "maximum_interval = excluded.maximum_interval",
-                [(name, o.desired_retention, o.new_per_day, o.reviews_per_day, o.maximum_interval)
-                 for name, o in options.items()],
+                "maximum_interval = excluded.maximum_interval, "
+                "leech_threshold = excluded.leech_threshold",
+                [(name, o.desired_retention, o.new_per_day, o.reviews_per_day, o.maximum_interval,
+                  o.leech_threshold) for name, o in options.items()],
             )
 
     def deck_options(self) -> dict[str, DeckOptions]:
-        rows = self._conn.execute("SELECT * FROM deck_options ORDER BY deck")
-        return {deck: DeckOptions(retention, new, reviews, maximum)
-                for deck, retention, new, reviews, maximum in rows}
+        rows = self._conn.execute(
+            "SELECT deck, desired_retention, new_per_day, reviews_per_day, maximum_interval, "
+            "leech_threshold FROM deck_options ORDER BY deck")
+        return {deck: DeckOptions(*options) for deck, *options in rows}
 
     def orphan_lesson(self, path: str) -> int:
         """A lesson file that is gone: its cards are orphaned (kept with their history); a
@@ -633,17 +641,25 @@ class Store:
             raise StoreError(f"no card {card_id}", self.path)
         return _queued(row)
 
+    def lapses(self, card_id: str) -> int:
+        """How many times the card was forgotten in review (Again on a review card)."""
+        return int(self._conn.execute(
+            "SELECT count(*) FROM review_log WHERE card = ? AND state_before = ? AND rating = ?",
+            (card_id, int(State.REVIEW), int(Rating.AGAIN))).fetchone()[0])
+
     def record_answer(
         self, card_id: str, rating: Rating, before: CardSchedule, after: CardSchedule,
-        now: datetime, duration_ms: int, session_id: int | None,
+        now: datetime, duration_ms: int, session_id: int | None, *, suspend: bool = False,
     ) -> int:
-        """Update the card and append the log row in one transaction; returns the log row id."""
+        """Update the card and append the log row in one transaction; returns the log row id.
+        `suspend`: the answer made the card a leech, suspended in the same transaction."""
         elapsed = (elapsed_study_days(before.last_review, now)
                    if before.last_review is not None else None)
         with self._write() as conn:
             updated = conn.execute(
                 "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, "
-                "last_review = ? WHERE id = ?", (*_sched_values(after), card_id),
+                "last_review = ?, suspended = suspended OR ? WHERE id = ?",
+                (*_sched_values(after), suspend, card_id),
             ).rowcount
             if not updated:
                 raise StoreError(f"no card {card_id}", self.path)
@@ -659,8 +675,9 @@ class Store:
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
-    def undo_answer(self, log_id: int) -> CardSchedule:
-        """Put the card back as it was before that answer and delete the log row."""
+    def undo_answer(self, log_id: int, *, unsuspend: bool = False) -> CardSchedule:
+        """Put the card back as it was before that answer and delete the log row;
+        `unsuspend`: the answer had suspended it as a leech."""
         with self._write() as conn:
             row = conn.execute(
                 "SELECT card, state_before, step_before, stability_before, difficulty_before, "
@@ -671,7 +688,8 @@ class Store:
             restored = _schedule_from(row, 1)
             conn.execute(
                 "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, "
-                "last_review = ? WHERE id = ?", (*_sched_values(restored), row[0]),
+                "last_review = ?, suspended = suspended AND NOT ? WHERE id = ?",
+                (*_sched_values(restored), unsuspend, row[0]),
             )
             conn.execute("DELETE FROM review_log WHERE id = ?", (log_id,))
         return restored

@@ -153,7 +153,7 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
             letter = key.upper()
             if any(c.letter == letter for c in showing.choices):
                 session.choose(letter)
-                return ""
+                return _leech_message(session)
         if key in QUIT_KEYS:
             return None
         if key == RESIZE:
@@ -182,10 +182,14 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
                 return ""
             continue
         if key in RATING_KEYS:
+            regraded = showing.graded is not None and RATING_KEYS[key] == showing.graded
             session.answer(RATING_KEYS[key])
-            return ""
+            return "" if regraded else _leech_message(session)
         if key in REVEAL_KEYS:
-            session.answer(None if showing.graded is not None else Rating.GOOD)
+            if showing.graded is not None:  # kept as graded: told already, on its back
+                session.answer(None)
+                return ""
+            session.answer(Rating.GOOD)
             return ""
 
 
@@ -345,6 +349,16 @@ def _centred(text: Text, width: int) -> Text:
     return out
 
 
+def _leech_message(session: ReviewSession) -> str:
+    """What to tell when the answer just given made its card a leech, else nothing."""
+    leech = session.last_leech
+    if leech is None:
+        return ""
+    card_id, lapses = leech
+    return (f"Leech: forgotten {lapses} times, so suspended (u undoes). Reword it in its "
+            f"lesson; srs unsuspend {card_id} brings it back.")
+
+
 def _undo(session: ReviewSession) -> str:
     """Take back the session's last act; the message that says what was taken back."""
     undone = session.undoable
@@ -407,6 +421,9 @@ def print_summary(console: Console, summary: Summary, *,
         extra.append(f"{summary.buried} buried")
     if summary.suspended:
         extra.append(f"{summary.suspended} suspended")
+    if summary.leeches:
+        extra.append(f"{summary.leeches} {'leech' if summary.leeches == 1 else 'leeches'} "
+                     "suspended")
     if summary.learning_left:
         extra.append(f"{summary.learning_left} still learning")
     if tomorrow is not None:

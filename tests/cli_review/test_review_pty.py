@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -313,3 +314,46 @@ def test_a_card_taller_than_the_terminal_scrolls_and_follows_a_resize(tmp_path: 
     _, status = run.finish()
     assert status == 0
     assert [rating for _, rating in log_rows(db)] == [3]
+
+
+def test_a_card_forgotten_an_eighth_time_is_suspended_as_a_leech(lessons: Path,
+                                                                  db: Path) -> None:
+    nil_len = cards_by_key(lessons)[("slices", "qa/nil-len")].id
+    run = Review(lessons, db)
+    assert "nil slice" in run.wait(FRONT)
+    run.send(" ")
+    run.wait(BACK)
+    run.send("4")  # Easy: a review card, days away
+    run.wait(MCQ_FRONT)
+    run.send("q")
+    run.finish()
+    with sqlite3.connect(db) as conn:  # seven earlier lapses on its record
+        conn.executemany(
+            "INSERT INTO review_log (card, time, rating, duration_ms, state_before, due_before, "
+            "state_after, due_after) VALUES (?, 0, 1, 0, 2, 0, 3, 0)", [(nil_len,)] * 7)
+    # Only that card due: no new cards a day in the deck the lessons' manifest names.
+    (lessons.parent / "decks").mkdir()
+    (lessons.parent / "decks" / "go.toml").write_text(
+        'name = "Go"\nlessons = ["../lessons/*.md"]\n[options]\nnew_per_day = 0\n',
+        encoding="utf-8")
+    run = Review(lessons, db, now="2026-03-30T09:00:00+00:00")
+    assert "nil slice" in run.wait(FRONT)
+    run.send(" ")
+    run.wait(BACK)
+    run.send("1")
+    screen = run.wait("any other key to finish")
+    assert (f"Leech: forgotten 8 times, so suspended (u undoes). Reword it in its lesson; "
+            f"srs unsuspend {nil_len} brings it back.") in " ".join(screen.split())
+    assert card_row(db, nil_len)[1] == 1
+    run.send("u")  # taken back: not suspended, and shown again
+    assert "nil slice" in run.wait(FRONT)
+    assert card_row(db, nil_len)[1] == 0
+    run.send(" ")
+    run.wait(BACK)
+    run.send("1")
+    run.wait("any other key to finish")
+    run.send("\r")
+    rest, status = run.finish()
+    assert status == 0 and "1 leech suspended" in run.seen
+    assert card_row(db, nil_len)[1] == 1
+    assert log_rows(db).count((nil_len, 1)) == 8

@@ -120,6 +120,7 @@ def test_missing_path_and_bad_manifest(tmp_path: Path) -> None:
     ('name = "D"\n\n[ "options" ]  # scheduling\nreviews_per_day = -1\n', 4),
     ('name = "D"\noptions = 3\n', 2),
     ('new_per_day = 5\nname = "D"\n[options]\nmaximum_interval = 0\n', 4),
+    ('name = "D"\n[options]\nleech_threshold = "8"\n', 3),
 ])
 def test_a_manifest_error_names_the_line_of_its_key(tmp_path: Path, text: str,
                                                     line: int) -> None:
@@ -139,7 +140,7 @@ def test_unknown_manifest_keys_are_warnings_with_their_lines(tmp_path: Path) -> 
     assert [str(w) for w in warnings] == [
         f"{path}:2: warning: unknown key `lesson`, ignored; the keys are name, lessons, options",
         f"{path}:4: warning: unknown key `new_per_dya` in [options], ignored; the keys are "
-        "desired_retention, new_per_day, reviews_per_day, maximum_interval"]
+        "desired_retention, new_per_day, reviews_per_day, maximum_interval, leech_threshold"]
 
 
 def test_two_manifests_naming_one_deck_are_one_deck_with_the_first_ones_options(

@@ -11,7 +11,7 @@ from typing import Any
 
 from srs.corpus import load_corpus
 from srs.model import Card, DeckOptions
-from srs.schedule import CardSchedule, Rating, Scheduler, new_schedule
+from srs.schedule import CardSchedule, Rating, Scheduler, State, new_schedule
 
 FIXTURES = Path(__file__).resolve().parents[1] / "cli_review" / "fixtures" / "lessons"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -55,9 +55,13 @@ class MemorySink:
     times: dict[int, tuple[datetime, int]] = field(default_factory=dict)
     next_id: int = 1
 
+    def lapses(self, card_id: str) -> int:
+        return sum(1 for card, rating, before, _ in self.log.values()
+                   if card == card_id and rating is Rating.AGAIN and before.state is State.REVIEW)
+
     def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
                       after: CardSchedule, now: datetime, duration_ms: int,
-                      session_id: int | None) -> int:
+                      session_id: int | None, *, suspend: bool = False) -> int:
         assert self.schedules[card_id] == before
         assert duration_ms >= 0
         log_id = self.next_id
@@ -65,12 +69,16 @@ class MemorySink:
         self.log[log_id] = (card_id, rating, before, after)
         self.times[log_id] = (now, duration_ms)
         self.schedules[card_id] = after
+        if suspend:
+            self.suspended.add(card_id)
         return log_id
 
-    def undo_answer(self, log_id: int) -> CardSchedule:
+    def undo_answer(self, log_id: int, *, unsuspend: bool = False) -> CardSchedule:
         card_id, _, before, _ = self.log.pop(log_id)
         del self.times[log_id]
         self.schedules[card_id] = before
+        if unsuspend:
+            self.suspended.discard(card_id)
         return before
 
     def bury(self, card_ids: Sequence[str], until: datetime) -> None:

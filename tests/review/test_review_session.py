@@ -423,3 +423,65 @@ def test_the_answer_gives_the_interval_shown_when_a_day_passes_while_the_back_is
     assert after != scheduler.answer(card.id, before, Rating.GOOD, clock.now)
     assert shown.previews[Rating.GOOD] == later.preview_text(shown).split()[2]
     assert sink.times[next(iter(sink.log))][0] == clock.now  # the log keeps the answer's time
+
+
+def _review_state(days: int = 5) -> object:
+    return dataclasses.replace(new_schedule(T0), state=State.REVIEW, step=None, stability=5.0,
+                               difficulty=5.0, due=T0, last_review=T0 - timedelta(days=days))
+
+
+def _lapsed(sink: MemorySink, card_id: str, times: int) -> None:
+    """`times` earlier lapses of the card on the sink's log."""
+    review = sink.schedules[card_id]
+    for _ in range(times):
+        log_id = sink.record_answer(card_id, Rating.AGAIN, review, review, T0, 0, None)
+        sink.times.pop(log_id)
+
+
+def test_the_eighth_lapse_makes_a_leech_suspended_and_undo_takes_it_back() -> None:
+    card = queued(QA[0], _review_state())
+    session, sink, _ = make([card])
+    _lapsed(sink, card.id, 7)
+    session.answer(Rating.AGAIN)
+    assert session.last_leech == (card.id, 8)
+    assert card.id in sink.suspended
+    assert session.current() is None          # not back in relearning: it is suspended
+    assert session.summary().leeches == 1 and session.summary().again == 1
+    assert session.undo() is not None
+    assert card.id not in sink.suspended and session.last_leech is None
+    assert session.summary().leeches == 0 and sink.lapses(card.id) == 7
+    session.answer(Rating.GOOD)               # a pass is never a leech
+    assert card.id not in sink.suspended and session.last_leech is None
+
+
+@pytest.mark.parametrize(("threshold", "before", "leech"), [
+    (8, 6, False), (8, 8, False), (8, 10, False), (8, 11, True), (8, 15, True),
+    (3, 2, True), (3, 3, True), (1, 0, True), (0, 20, False),
+])
+def test_a_lapse_is_a_leech_at_the_threshold_and_every_half_threshold_after(
+        threshold: int, before: int, leech: bool) -> None:
+    card = queued(QA[0], _review_state())
+    sink = MemorySink({card.id: card.schedule})
+    options = dataclasses.replace(schedulers()["srs"].options, leech_threshold=threshold)
+    session = ReviewSession([card], {"srs": Scheduler(options, fuzz=False)}, sink, Clock())
+    _lapsed(sink, card.id, before)
+    session.answer(Rating.AGAIN)
+    assert (card.id in sink.suspended) is leech
+    assert session.last_leech == ((card.id, before + 1) if leech else None)
+
+
+def test_only_a_lapse_in_review_counts_and_a_regraded_quiz_is_no_leech() -> None:
+    learning = queued(QA[0], new_schedule(T0))
+    session, sink, _ = make([learning])
+    _lapsed(sink, learning.id, 7)             # a card relearning after lapses, failed again
+    session.answer(Rating.AGAIN)
+    assert not sink.suspended and session.last_leech is None
+
+    quiz = queued(MCQ[1], _review_state())
+    session, sink, _ = make([quiz])
+    _lapsed(sink, quiz.id, 7)
+    _pick(session, right=False)               # graded Again: the eighth lapse
+    assert session.last_leech == (quiz.id, 8) and quiz.id in sink.suspended
+    session.answer(Rating.GOOD)               # the learner overrides the grade
+    assert quiz.id not in sink.suspended and session.last_leech is None
+    assert session.summary().leeches == 0 and sink.lapses(quiz.id) == 7

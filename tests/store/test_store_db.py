@@ -16,7 +16,7 @@ from store_support import T0, lesson, questions
 
 from srs.errors import StoreError, StoreLockedError, StoreVersionError
 from srs.model import DeckOptions
-from srs.schedule import Rating, Scheduler, new_schedule
+from srs.schedule import Rating, Scheduler, State, new_schedule
 from srs.store import DAILY_BACKUPS_KEPT, SCHEMA_VERSION, Store, default_db_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -156,6 +156,7 @@ def _version_1_file(path: Path) -> None:
     conn.execute("INSERT INTO cards (id, lesson, kind, deck, content_hash, "
                  "content_changed, created, due) VALUES ('c1', '/l.md', 'qa', 'd', 'x', 0, 0, 0)")
     conn.execute("INSERT INTO card_content VALUES ('c1', '{}')")
+    conn.execute("INSERT INTO deck_options VALUES ('d', 0.85, 10, 100, 365)")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
@@ -170,6 +171,8 @@ def test_migration_leaves_a_backup_of_the_old_file(tmp_path: Path) -> None:
             "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
         assert {"cards_queue", "review_log_time"} <= indexes
         assert store.scalar("SELECT count(*) FROM cards") == 1
+        # Options added since keep their defaults.
+        assert store.deck_options() == {"d": DeckOptions(0.85, 10, 100, 365, leech_threshold=8)}
     backups = sorted((tmp_path / "srs.sqlite3.backups").glob("pre-v*.sqlite3"))
     assert [b.name for b in backups] == [
         f"pre-v{SCHEMA_VERSION}-from-v1-20260302T150000Z.sqlite3"]
@@ -326,6 +329,32 @@ def test_undo_restores_the_exact_schedule(tmp_path: Path) -> None:
         assert store.scalar("SELECT count(*) FROM review_log") == 0
         with pytest.raises(StoreError):
             store.undo_answer(12345)
+
+
+def test_lapses_count_again_in_review_and_a_leech_is_suspended_with_its_answer(
+        tmp_path: Path) -> None:
+    scheduler = Scheduler(DeckOptions(), fuzz=False)
+    with Store.open(tmp_path / "srs.sqlite3", now=T0) as store:
+        store.apply_lesson("/lessons/a.md", 1, 1, "h", lesson("a", questions("a", ["q1"])), 0, T0)
+        card = store.queue(T0, T0, {"deck": DeckOptions()})[0]
+        now, sched = T0, card.schedule
+        for rating in (Rating.AGAIN, Rating.EASY, Rating.AGAIN, Rating.GOOD):
+            after = scheduler.answer(card.id, sched, rating, now)
+            store.record_answer(card.id, rating, sched, after, now, 1000, None)
+            now, sched = after.due, after
+        assert sched.state is State.REVIEW
+        assert store.lapses(card.id) == 1  # the Again on a new card is no lapse
+        after = scheduler.answer(card.id, sched, Rating.AGAIN, now)
+        log_id = store.record_answer(card.id, Rating.AGAIN, sched, after, now, 1000, None,
+                                     suspend=True)
+        assert store.lapses(card.id) == 2
+        assert store.scalar("SELECT suspended FROM cards") == 1
+        assert store.undo_answer(log_id, unsuspend=True) == sched
+        assert store.scalar("SELECT suspended FROM cards") == 0
+        store.suspend(card.id)  # suspended by hand: an undo of another answer leaves it so
+        log_id = store.record_answer(card.id, Rating.AGAIN, sched, after, now, 1000, None)
+        store.undo_answer(log_id)
+        assert store.scalar("SELECT suspended FROM cards") == 1
 
 
 def test_default_db_path_honours_srs_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

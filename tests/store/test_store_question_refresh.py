@@ -10,7 +10,7 @@ from store_support import T0
 
 from srs.corpus import resolve_sources
 from srs.model import DeckOptions
-from srs.store import SCHEMA_VERSION, Store
+from srs.store import Store
 from srs.sync import sync_lessons
 
 LESSONS = Path(__file__).resolve().parents[1] / "cli_review" / "fixtures" / "lessons"
@@ -29,7 +29,9 @@ def test_upgrade_re_parses_lessons_so_mcqs_get_their_question(tmp_path: Path) ->
         removed = conn.execute("UPDATE card_content SET content = json_remove(content, "
                                "'$.question') WHERE json_extract(content, '$.kind') = 'mcq'"
                                ).rowcount
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+        # Version 3, the one before that key: without the later leech option as well.
+        conn.execute("ALTER TABLE deck_options DROP COLUMN leech_threshold")
+        conn.execute("PRAGMA user_version = 3")
     finally:
         conn.close()
     assert removed > 0
