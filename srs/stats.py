@@ -41,6 +41,13 @@ class LessonMastery:
     mean_retrievability: float | None  # over introduced cards
 
 
+@dataclass(frozen=True, slots=True)
+class Leech:
+    card: str
+    lesson: str  # its title, else its slug
+    lapses: int
+
+
 @dataclass
 class Stats:
     now: datetime
@@ -57,6 +64,7 @@ class Stats:
     mean_retrievability: float | None
     streak: int  # consecutive study days with an answer, up to today (or yesterday)
     mastery: list[LessonMastery] = field(default_factory=list)
+    leeches: list[Leech] = field(default_factory=list)  # suspended, most lapses first
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -97,7 +105,8 @@ def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stat
                                     "orphaned"))
     seen = counts["learning"] + counts["review"] + counts["relearning"]
     mastery = []
-    for row in store.lessons():
+    lessons = store.lessons()
+    for row in lessons:
         entry = summary.get(row.path, {})
         introduced = sum(int(entry.get(k, 0)) for k in ("learning", "review", "relearning"))
         cards = introduced + int(entry.get("new", 0))
@@ -106,6 +115,7 @@ def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stat
         mastery.append(LessonMastery(
             row.path, row.slug, row.title, cards, introduced,
             entry["recall"] / introduced if introduced else None))
+    titles = {row.path: row.title or row.slug for row in lessons}
     return Stats(
         now=now,
         today=today,
@@ -121,6 +131,8 @@ def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stat
         mean_retrievability=recall / seen if seen else None,
         streak=_streak(store, now, heat, tz),
         mastery=mastery,
+        leeches=[Leech(card, titles.get(lesson, lesson), lapses)
+                 for card, lesson, lapses in store.leeches()],
     )
 
 

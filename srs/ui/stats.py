@@ -28,7 +28,8 @@ def summary_table(stats: Stats) -> Table:
     c = stats.counts
     rows = [
         ("new", c["new"]), ("learning", c["learning"] + c["relearning"]),
-        ("review", c["review"]), ("suspended", c["suspended"]), ("buried", c["buried"]),
+        ("review", c["review"]), ("suspended", c["suspended"]),
+        ("  of them leeches", len(stats.leeches)), ("buried", c["buried"]),
         ("orphaned", c["orphaned"]),
     ]
     for name, value in rows:
@@ -102,6 +103,20 @@ def mastery_table(stats: Stats) -> Table:
     return table
 
 
+LEECHES_SHOWN = 10
+
+
+def leech_table(stats: Stats) -> Table:
+    """The leeches with the most lapses."""
+    table = Table(title="leeches", header_style="bold", title_style="bold")
+    table.add_column("ID")
+    table.add_column("lesson")
+    table.add_column("lapses", justify="right")
+    for leech in stats.leeches[:LEECHES_SHOWN]:
+        table.add_row(leech.card, leech.lesson, str(leech.lapses))
+    return table
+
+
 def print_stats(stats: Stats, console: Console | None = None) -> None:
     console = console or Console()
     console.print(Panel(summary_table(stats), title=f"srs · {stats.today:%a %d %b %Y}",
@@ -109,3 +124,8 @@ def print_stats(stats: Stats, console: Console | None = None) -> None:
     console.print(Group(forecast_chart(stats.forecast), Text(""), heatmap(stats.reviews_per_day)))
     if stats.mastery:
         console.print(mastery_table(stats))
+    if stats.leeches:
+        console.print(leech_table(stats))
+        more = len(stats.leeches) - LEECHES_SHOWN
+        console.print(Text(("" if more <= 0 else f"And {more} more (--json lists them all). ")
+                           + "Reword each in its lesson, then srs unsuspend ID.", style="dim"))

@@ -3,6 +3,7 @@ counted off the table below."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
@@ -15,7 +16,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from srs.cli import app
-from srs.model import Card, CardKind, Lesson, SourcePos, card_id
+from srs.model import Card, CardKind, DeckOptions, Lesson, SourcePos, card_id
 from srs.schedule import CardSchedule, Rating, State
 from srs.stats import compute_stats
 from srs.store import Store
@@ -209,6 +210,34 @@ def test_empty_store(tmp_path: Path) -> None:
     out = StringIO()
     print_stats(stats, Console(file=out, width=50))
     assert "due today" in out.getvalue()
+
+
+def test_leeches_are_the_suspended_cards_with_their_decks_threshold_of_lapses(
+        tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    ids = _build(path)
+    lapse = (_s(REV, 5.0, _at(2, 25), _at(3, 1)), _s(RELRN, 2.0, _at(3, 1), _at(3, 1, 12, 10)))
+    with Store.open(path, now=NOW) as store:
+        for name, lapses in (("a1", 8), ("a2", 13), ("a3", 8), ("a4", 7), ("b1", 9)):
+            for _ in range(lapses):
+                store.record_answer(ids[name], Rating.AGAIN, *lapse, _at(3, 1), 1000, None)
+        for name in ("a1", "a2", "a4", "b1"):  # a3 was unsuspended; a4 is 7 lapses, by hand
+            store.suspend(ids[name])
+        store.set_deck_options({"d": DeckOptions(leech_threshold=9)})
+        assert [(c, n) for c, _, n in store.leeches()] == [(ids["a2"], 13), (ids["b1"], 9)]
+        store.set_deck_options({"d": DeckOptions()})
+        stats = compute_stats(store, NOW, UTC)
+    assert [(leech.card, leech.lesson, leech.lapses) for leech in stats.leeches] == [
+        (ids["a2"], "Alpha", 13), (ids["b1"], "Beta", 9), (ids["a1"], "Alpha", 8)]
+    out = StringIO()
+    print_stats(stats, Console(file=out, width=100, color_system=None))
+    text = out.getvalue()
+    assert "Reword each in its lesson, then srs unsuspend ID." in text
+    assert f"{ids['a2']} │ Alpha" in text and "of them leeches" in text
+    out = StringIO()
+    print_stats(dataclasses.replace(stats, leeches=stats.leeches * 4),
+                Console(file=out, width=100, color_system=None))
+    assert "And 2 more (--json lists them all)." in out.getvalue()
 
 
 def test_cli_json_and_rendering(db: Path) -> None:
