@@ -477,7 +477,7 @@ class _Builder:
         written = LETTERS.index(answer) if answer and answer in LETTERS[:len(choices)] else -1
         # Anki shows a note's choices in one order for good: shuffled once, by the card id
         # (the same in every export), and lettered as shown.
-        order = choice_order(f"{card.id}:anki", len(choices))
+        order = choice_order(f"{card.id}:anki", choices, card.explanation)
         right = LETTERS[order.index(written)] if written >= 0 else ""
         plain: list[str] = []
         marked: list[str] = []

@@ -7,8 +7,10 @@ structural key), never from its wording, so edits keep review history and the An
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -154,15 +156,59 @@ class Card:
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def choice_order(seed: str, count: int) -> list[int]:
-    """The order to show a multiple-choice question's `count` choices in: shuffled, the same
-    for the same seed. Lessons tend to put the right answer in the same few places, and a
-    learner who notices stops reading the choices."""
+def choice_order(seed: str, choices: Sequence[str], explanation: str = "") -> list[int]:
+    """The order to show a multiple-choice question's choices in: shuffled, the same for the
+    same seed. Lessons tend to put the right answer in the same few places, and a learner who
+    notices stops reading the choices. Kept as written when a choice or the explanation
+    refers to choices by letter or place ("Both B and C", "None of the above", "option A"),
+    which a shuffle would make wrong."""
     import random  # here: only multiple-choice cards need it
 
-    order = list(range(count))
-    random.Random(seed).shuffle(order)
+    order = list(range(len(choices)))
+    if not refers_to_choices(choices, explanation):
+        random.Random(seed).shuffle(order)
     return order
+
+
+def refers_to_choices(choices: Sequence[str], explanation: str = "") -> bool:
+    """Whether a choice names other choices (by letter, or as "the above"), or the
+    explanation names a choice by letter ("option B", "(C)"): text that is only true in the
+    order the lesson wrote. A name read as a letter by mistake ("A and B are nil") only
+    keeps the choices in place."""
+    place_words, letter_lists, cued, explained = _choice_reference_patterns()
+    letters = LETTERS[:len(choices)]
+
+    def names_a_choice(found: Iterable[str]) -> bool:
+        return any(set(_STANDALONE_LETTER.findall(text)) & set(letters) for text in found)
+
+    return (any(place_words.search(text) for text in choices)
+            or any(names_a_choice(pattern.findall(text))
+                   for text in choices for pattern in (letter_lists, cued))
+            or names_a_choice(explained.findall(explanation)))
+
+
+# A capital letter standing alone: not in a word, a number, a code span or `A.b`.
+_STANDALONE = r"(?<![\w.'`])[A-Z](?![\w'`])"
+_STANDALONE_LETTER = re.compile(_STANDALONE)
+
+
+@functools.cache
+def _choice_reference_patterns() -> tuple[re.Pattern[str], ...]:
+    """Compiled on the first multiple-choice question, not when the review starts."""
+    letter = rf"\(?{_STANDALONE}\)?"
+    cue = r"(?:only|both|neither|either|not|except|options?|choices?|answers?)"
+    return (
+        # "All of the above", "none of these", "both of the above"
+        re.compile(r"\b(?:all|none|both|neither|either|any)\s+(?:(?:of|the)\s+)*"
+                   r"(?:above|below|previous|preceding|others?|these|those)\b", re.IGNORECASE),
+        # "A and B", "B, C or D", "A & C", "B/C"
+        re.compile(rf"{letter}(?:\s*(?:,|&|\+|/|\band\b|\bor\b|\bnor\b)\s*{letter})+"),
+        # "Only B", "both B and C", "not A", "option B"
+        re.compile(rf"(?i:\b{cue})\s+{letter}"),
+        # In an explanation: "option B", "choices A and C", "(B)", "B)"
+        re.compile(rf"(?i:\b(?:options?|choices?|answers?))\s+{letter}"
+                   rf"|(?<![\w(])\(?[A-Z]\)(?![\w'`])"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,7 +191,9 @@ def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int,
         return "", ()
     right = LETTERS.index(answer.upper())
     reviewed = last_review.isoformat() if last_review is not None else ""
-    order = choice_order(f"{card_id}:{reviewed}:{showing}", len(texts))
+    explanation = content.get("explanation")
+    order = choice_order(f"{card_id}:{reviewed}:{showing}", texts,
+                         explanation if isinstance(explanation, str) else "")
     choices = tuple(Choice(LETTERS[shown], texts[orig], orig == right)
                     for shown, orig in enumerate(order))
     return prompt, choices

@@ -114,7 +114,7 @@ def test_mcq_front_letters_choices_and_back_marks_the_right_one(tmp_path: Path) 
         assert "What may a function do with a <-chan int parameter?" in front
         # The choices are shuffled by the card id, lettered A-D as shown.
         written = ["Send only", "Receive only", "Send and receive", "Close it"]
-        shown = [written[i] for i in choice_order(f"{q1.id}:anki", 4)]
+        shown = [written[i] for i in choice_order(f"{q1.id}:anki", written, q1.explanation)]
         assert shown != written  # this card's order is not the lesson's
         assert front.endswith("".join(f"{letter}) {choice}"
                                       for letter, choice in zip("ABCD", shown, strict=True)))
@@ -144,7 +144,7 @@ def test_mcq_choices_are_inline_text_never_lists_or_headings(tmp_path: Path) -> 
         card = col.get_card(col.get_note(nid).card_ids()[0])
         front = visible_text(card.question())
         written = ["&", "*", "-", "8.", "# x", "a && b"]
-        shown = [written[i] for i in choice_order(f"{col.get_note(nid).guid}:anki", 6)]
+        shown = [written[i] for i in choice_order(f"{col.get_note(nid).guid}:anki", written)]
         for letter, choice in zip("ABCDEF", shown, strict=True):
             assert f"{letter}) {choice}" in front
         assert "<ul" not in card.question() and "<h1" not in card.question()
@@ -484,6 +484,18 @@ def test_the_sort_field_follows_the_lesson_and_numbers_questions_in_order(
     assert mcq_sorts[-1] == "007 order 5 q011"
 
 
+def test_choices_naming_other_choices_keep_their_letters_in_anki(tmp_path: Path) -> None:
+    lesson = tmp_path / "refs.md"
+    lesson.write_text("---\ntitle: Refs\ncanonical_id: refs\n---\n# Refs\n\n## Quiz\n\n"
+                      "### Question 1\nWhich field orders give 16 bytes?\n\n"
+                      "**A)** a, b, c  \n**B)** b, a, c  \n**C)** a, c, b  \n"
+                      "**D)** Both B and C\n\n**Answer: D** - The int64 leads or ends.\n",
+                      encoding="utf-8")
+    [note], _ = build_notes(load_corpus([lesson]).lessons)
+    assert visible_text(note.fields[1]) == "A) a, b, cB) b, a, cC) a, c, bD) Both B and C"
+    assert note.fields[3].startswith('<p class="srs-answer"><b>Answer: D</b></p>')
+
+
 def test_a_question_without_explanation_shows_only_the_shuffled_letter(
         tmp_path: Path) -> None:
     lesson = tmp_path / "bare.md"
@@ -491,7 +503,7 @@ def test_a_question_without_explanation_shows_only_the_shuffled_letter(
                       "### Question 1\nWhich?\n\n**A)** one  \n**B)** two  \n**C)** three\n\n"
                       "**Answer: A**\n", encoding="utf-8")
     [note], _ = build_notes(load_corpus([lesson]).lessons)
-    letter = "ABC"[choice_order(f"{note.guid}:anki", 3).index(0)]
+    letter = "ABC"[choice_order(f"{note.guid}:anki", ["one", "two", "three"]).index(0)]
     assert letter != "A"  # this card's shuffle moves the answer: the lesson's letter would lie
     assert note.fields[3] == f'<p class="srs-answer"><b>Answer: {letter}</b></p>'
 

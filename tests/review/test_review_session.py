@@ -485,3 +485,31 @@ def test_only_a_lapse_in_review_counts_and_a_regraded_quiz_is_no_leech() -> None
     session.answer(Rating.GOOD)               # the learner overrides the grade
     assert quiz.id not in sink.suspended and session.last_leech is None
     assert session.summary().leeches == 0 and sink.lapses(quiz.id) == 7
+
+
+@pytest.mark.parametrize(("choices", "explanation", "in_place"), [
+    (["a, b, c", "b, a, c", "a, c, b", "Both B and C (16 bytes)"], "", True),
+    (["8", "16", "All of the above"], "", True),
+    (["8", "16", "none of these"], "", True),
+    (["8", "16", "Only A"], "", True),
+    (["8", "16", "A and C", "B/C"], "", True),
+    (["8", "16", "24"], "Option B forgets the padding.", True),
+    (["8", "16", "24"], "24: (B) forgets the padding.", True),
+    # Letters that name no choice, or names that only look like letters:
+    (["8", "16", "24"], "Field `B` starts at offset 8, so field `A` is followed by padding.",
+     False),
+    (["A pointer", "A slice header", "An int"], "A slice is three words.", False),
+    (["8", "16", "24"], "There can be many more Ms than Ps.", False),
+    (["T and U differ", "16"], "", False),
+    (["the A-B pair", "16"], "", False),
+])
+def test_choices_that_refer_to_each_other_keep_the_lessons_order(
+        choices: list[str], explanation: str, in_place: bool) -> None:
+    content = {"question": "Which?", "choices": choices, "answer": "A",
+               "explanation": explanation}
+    orders = {tuple(c.text for c in mcq_layout("c1", content, showing)[1])
+              for showing in range(1, 9)}
+    if in_place:
+        assert orders == {tuple(choices)}
+    else:
+        assert len(orders) > 1  # shuffled, differently from one showing to the next
