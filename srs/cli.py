@@ -298,8 +298,14 @@ def _review(paths: list[Path], db: Path | None) -> None:
             upcoming = next_card_time(*store.next_due(now, limits, lessons), now)
             if any(queued_tomorrow()) and (upcoming is None or tomorrow < upcoming):
                 upcoming = tomorrow
+            suspended = store.count_suspended(lessons)
             if upcoming is not None:
                 typer.echo(f"Nothing due. The next card comes up {format_when(upcoming, now)}.")
+            elif suspended:
+                typer.echo(f"Nothing to review, and nothing comes up as things stand; "
+                           f"{_count(suspended, 'card is', 'cards are')} suspended in these "
+                           "lessons (srs stats lists the leeches; srs unsuspend CARD_ID brings "
+                           "one back).")
             else:
                 typer.echo("Nothing to review: no cards in these lessons.")
             exit_on_problems()
@@ -413,6 +419,15 @@ def export(
             name = manifest_decks.get(lesson.path, "srs")
             grouped.setdefault(name, []).append(lesson)
         jobs = [(Path(package_file_name(name)), lessons) for name, lessons in grouped.items()]
+        for deck in corpus.decks:
+            # A deck's package, and the note history beside it, are for the whole deck.
+            unnamed = corpus.unnamed_lessons(deck)
+            if unnamed:
+                raise _fail(UsageError(
+                    f"{_count(len(unnamed), 'lesson')} of deck {deck.name!r} ({unnamed[0]}"
+                    f"{', ...' if len(unnamed) > 1 else ''}) not named: its package "
+                    f"{package_file_name(deck.name)} holds the whole deck; export the deck "
+                    f"({deck.path}, or no PATH), or give this part a file of its own with -o"))
     try:
         _check_targets(jobs, corpus)
     except SrsError as exc:
@@ -441,8 +456,9 @@ def export(
                    f"{summary.notes - summary.updated - summary.unchanged} new"
                    + (f", {summary.gone} gone" if summary.gone else ""))
         if summary.gone:
-            typer.echo(f"  Anki keeps the {_count(summary.gone, 'note')} gone from the lessons "
-                       "on import: delete them there")
+            typer.echo(f"  on import Anki keeps the {_count(summary.gone, 'note')} of the last "
+                       "export to this file that this one lacks: delete in Anki what left the "
+                       "lessons")
         if summary.retyped:
             changes = ", ".join(f"{old} -> {new}" for old, new in summary.retyped)
             typer.echo(f"  note types changed since the last export: {changes}. In Anki's "

@@ -43,6 +43,14 @@ class Corpus:
     def has_errors(self) -> bool:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)
 
+    def unnamed_lessons(self, deck: Deck) -> list[Path]:
+        """The lessons of `deck`'s manifest that the PATHs did not name (none for a deck
+        without a manifest)."""
+        if deck.path is None:
+            return []
+        named = {path.resolve() for path, of in self.deck_of.items() if of is deck}
+        return [path for path in manifest_lessons(deck) if path.resolve() not in named]
+
     @property
     def unread(self) -> list[Diagnostic]:
         """The errors of the lesson files that could not be read at all, so none of their
@@ -89,8 +97,8 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
         if given.is_dir():
             for lesson in sorted(given.rglob("*.md")):
                 if lesson.is_file():
-                    resolved = lesson.resolve()
-                    sources.setdefault(resolved, LessonSource(lesson, project.deck_of(resolved)))
+                    sources.setdefault(lesson.resolve(),
+                                       LessonSource(lesson, project.deck_of(lesson)))
         elif given.suffix == MANIFEST_SUFFIX:
             manifest, warnings = project.load(given)
             claimed.extend(warnings)
@@ -113,14 +121,14 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
                         f"{lesson} is also in deck {first.deck.name!r} ({first.deck.path}), "
                         "and a lesson belongs to one deck: it stays there"))
         else:
-            resolved = given.resolve()
-            sources.setdefault(resolved, LessonSource(given, project.deck_of(resolved)))
+            sources.setdefault(given.resolve(), LessonSource(given, project.deck_of(given)))
     return list(sources.values()), empty, claimed
 
 
 class _ProjectDecks:
     """The deck of a lesson named by its file or folder rather than by a manifest: the first
-    manifest (by file name) in the nearest `decks/` folder above the lesson that names it.
+    manifest (by file name) that names it in the nearest `decks/` folder above the lesson
+    holding one that does (above the path as given, then above the file a link leads to).
     So `srs review lessons/03.md` studies those cards in the deck `srs review` puts them in,
     under its options and daily limits, and `srs export lessons/03.md` files them there.
 
@@ -144,10 +152,12 @@ class _ProjectDecks:
         return self._loaded[key]
 
     def deck_of(self, lesson: Path) -> Deck:
-        for folder in lesson.parents:
-            claims = self._folder_claims(folder / "decks")
-            if claims is not None:
-                return claims.get(lesson, self._loose)
+        resolved = lesson.resolve()
+        for path in dict.fromkeys((Path(os.path.abspath(lesson)), resolved)):
+            for folder in path.parents:
+                deck = (self._folder_claims(folder / "decks") or {}).get(resolved)
+                if deck is not None:
+                    return deck
         return self._loose
 
     def _folder_claims(self, folder: Path) -> dict[Path, Deck] | None:

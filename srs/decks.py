@@ -89,12 +89,17 @@ def _options(raw: dict[str, Any], fail: Callable[[str, str, str], ManifestError]
     values: dict[str, int] = {}
     for key in OPTION_KEYS[1:]:  # the whole numbers
         value = raw.get(key, getattr(defaults, key))
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise fail(f"{key} must be a whole number of at least 0", key, "options")
+        low, high = WHOLE_NUMBER_RANGES[key]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise fail(f"{key} must be a whole number from {low} to {high:,}", key, "options")
         values[key] = value
-    if values["maximum_interval"] < 1:
-        raise fail("maximum_interval must be at least 1 day", "maximum_interval", "options")
     return DeckOptions(desired_retention=float(retention), **values)
+
+
+# Anki's own limits where it has them (days of interval, leech lapses); the daily limits are
+# bounded only so that no count overflows.
+WHOLE_NUMBER_RANGES = {"new_per_day": (0, 1_000_000), "reviews_per_day": (0, 1_000_000),
+                       "maximum_interval": (1, 36_500), "leech_threshold": (0, 9_999)}
 
 
 def _key_line(text: str, key: str, table: str) -> int:

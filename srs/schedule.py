@@ -118,7 +118,7 @@ class Scheduler:
         threshold, and at every half threshold more, as Anki tells a leech again."""
         threshold = self.options.leech_threshold
         return (threshold > 0 and lapses >= threshold
-                and (lapses - threshold) % max(1, threshold // 2) == 0)
+                and (lapses - threshold) % ((threshold + 1) // 2) == 0)  # half, rounded up
 
     def answer(
         self, card_id: str, sched: CardSchedule, rating: Rating, now: datetime

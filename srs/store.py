@@ -751,6 +751,13 @@ class Store:
         ).fetchone()
         return NextDue(_opt_dt(learning), _opt_dt(review))
 
+    def count_suspended(self, lessons: Collection[str] | None = None) -> int:
+        """The suspended cards of `lessons` (when given) still in them."""
+        among, paths = _lesson_filter("lesson", lessons)
+        return int(self._conn.execute(
+            f"SELECT count(*) FROM cards WHERE suspended = 1 AND orphaned = 0{among}", paths,
+        ).fetchone()[0])
+
     # -- queries for stats and tests -----------------------------------------------------------
 
     def leeches(self) -> list[tuple[str, str, int]]:

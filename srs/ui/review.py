@@ -170,7 +170,8 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
         if key in ("-", "@") or (not picking and key in ("b", "s")):
             if showing.graded is not None:
                 # the answer is on record: burying now would hold back its learning step
-                return "Graded already: u takes the grade back, then the card can be buried."
+                what = "buried" if key in ("b", "-") else "suspended"
+                return f"Graded already: u takes the grade back, then the card can be {what}."
             if key in ("b", "-"):
                 session.bury()
                 return "Buried until tomorrow."
@@ -355,8 +356,9 @@ def _leech_message(session: ReviewSession) -> str:
     if leech is None:
         return ""
     card_id, lapses = leech
-    return (f"Leech: forgotten {lapses} times, so suspended (u undoes). Reword it in its "
-            f"lesson; srs unsuspend {card_id} brings it back.")
+    times = "once" if lapses == 1 else f"{lapses} times"
+    return (f"Leech: forgotten {times}, so suspended (u undoes). Reword it in its lesson; "
+            f"after this session, srs unsuspend {card_id} brings it back.")
 
 
 def _undo(session: ReviewSession) -> str:

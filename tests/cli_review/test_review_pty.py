@@ -343,7 +343,8 @@ def test_a_card_forgotten_an_eighth_time_is_suspended_as_a_leech(lessons: Path,
     run.send("1")
     screen = run.wait("any other key to finish")
     assert (f"Leech: forgotten 8 times, so suspended (u undoes). Reword it in its lesson; "
-            f"srs unsuspend {nil_len} brings it back.") in " ".join(screen.split())
+            f"after this session, srs unsuspend {nil_len} brings it back."
+            ) in " ".join(screen.split())
     assert card_row(db, nil_len)[1] == 1
     run.send("u")  # taken back: not suspended, and shown again
     assert "nil slice" in run.wait(FRONT)
@@ -357,3 +358,9 @@ def test_a_card_forgotten_an_eighth_time_is_suspended_as_a_leech(lessons: Path,
     assert status == 0 and "1 leech suspended" in run.seen
     assert card_row(db, nil_len)[1] == 1
     assert log_rows(db).count((nil_len, 1)) == 8
+    again = subprocess.run([sys.executable, "-m", "srs", "review", str(lessons)],
+                           env=env(db, "2026-03-30T09:00:00+00:00"), capture_output=True,
+                           text=True, stdin=subprocess.DEVNULL, timeout=30, check=False)
+    assert again.returncode == 0, again.stderr
+    assert ("Nothing to review, and nothing comes up as things stand; 1 card is suspended in "
+            "these lessons") in again.stdout

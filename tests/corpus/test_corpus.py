@@ -92,6 +92,27 @@ def test_a_lesson_named_by_file_or_folder_is_in_the_deck_its_project_manifest_gi
     assert resolve_sources([outside])[0].deck.name == "srs"
 
 
+def test_project_decks_are_found_above_the_path_as_given_and_past_a_folder_not_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make(tmp_path, {
+        "outer/decks/outer.toml": 'name = "Outer"\nlessons = ["../inner/lessons/*.md"]\n',
+        "outer/inner/decks/inner.toml": 'name = "Inner"\nlessons = ["../lessons/a.md"]\n',
+        "outer/inner/lessons/a.md": lesson("a", 1, []),
+        "outer/inner/lessons/b.md": lesson("b", 2, []),
+        "shared/s.md": lesson("s", 3, []),
+        "linked/decks/d.toml": 'name = "Linked"\nlessons = ["../lessons/*.md"]\n',
+    })
+    (tmp_path / "linked" / "lessons").symlink_to(tmp_path / "shared")
+    monkeypatch.chdir(tmp_path)
+    inner = Path("outer/inner/lessons")
+    assert [s.deck.name for s in resolve_sources([inner / "a.md", inner / "b.md"])] == [
+        "Inner", "Outer"]  # the nearest manifest naming it, past one that does not
+    assert [s.deck.name for s in resolve_sources([Path("linked/lessons/s.md")])] == ["Linked"]
+    assert [s.deck.name for s in resolve_sources([Path("linked/lessons")])] == ["Linked"]
+    # By its own path, no project folder is above it.
+    assert [s.deck.name for s in resolve_sources([Path("shared/s.md")])] == ["srs"]
+
+
 def test_default_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make(tmp_path, {"lessons/01. A.md": lesson("a", 1, [])})
     monkeypatch.chdir(tmp_path)
@@ -121,6 +142,8 @@ def test_missing_path_and_bad_manifest(tmp_path: Path) -> None:
     ('name = "D"\noptions = 3\n', 2),
     ('new_per_day = 5\nname = "D"\n[options]\nmaximum_interval = 0\n', 4),
     ('name = "D"\n[options]\nleech_threshold = "8"\n', 3),
+    ('name = "D"\n[options]\n\nleech_threshold = 99999999999999999999\n', 4),
+    ('name = "D"\n[options]\nmaximum_interval = 36501\n', 3),
 ])
 def test_a_manifest_error_names_the_line_of_its_key(tmp_path: Path, text: str,
                                                     line: int) -> None:

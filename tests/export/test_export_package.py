@@ -438,9 +438,34 @@ def test_notes_gone_since_the_last_export_are_counted_and_told(
     gone = first.notes - sum(1 for _ in _note_mods(out, tmp_path))
     assert gone > 0
     assert f", {gone} gone" in result.stdout
-    assert "Anki keeps the" in result.stdout and "delete them there" in result.stdout
+    noun = "note" if gone == 1 else "notes"
+    assert (f"on import Anki keeps the {gone} {noun} of the last export to this file that this "
+            "one lacks: delete in Anki what left the lessons") in result.stdout
     again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 60)
     assert again.gone == 0  # told once: the sidecar now holds the notes of this export
+
+
+def test_part_of_a_deck_is_not_written_over_the_decks_package(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    (root / "go" / "07. Extra.md").write_text(
+        "---\ntitle: Extra\ncanonical_id: extra\n---\n# Extra\n\n## Cards\n\nQ: One?\nA: Yes.\n",
+        encoding="utf-8")
+    monkeypatch.chdir(root)
+    first = CliRunner().invoke(app, ["export", "--timestamp", str(T0)])
+    assert first.exit_code == 0, first.output
+    packages = {p.name: p.read_bytes() for p in root.glob("*.apkg*")}
+    assert "Go Systems.apkg" in packages
+    lesson = next(root.glob("go/06*.md"))
+    result = CliRunner().invoke(app, ["export", str(lesson), "--timestamp", str(T0 + 60)])
+    assert result.exit_code == 2
+    assert ("1 lesson of deck 'Go Systems' (go/07. Extra.md) not named: its package Go "
+            "Systems.apkg holds the whole deck") in result.output and "with -o" in result.output
+    assert {p.name: p.read_bytes() for p in root.glob("*.apkg*")} == packages
+    part = CliRunner().invoke(app, ["export", str(lesson), "-o", "part.apkg",
+                                    "--timestamp", str(T0 + 60)])
+    assert part.exit_code == 0, part.output
+    assert "deck: Go Systems::" in " ".join(part.output.split()).replace("decks: 1 ", "deck: ")
 
 
 def test_an_output_that_is_a_symlink_is_written_through(tmp_path: Path) -> None:

@@ -456,7 +456,8 @@ def test_the_eighth_lapse_makes_a_leech_suspended_and_undo_takes_it_back() -> No
 
 @pytest.mark.parametrize(("threshold", "before", "leech"), [
     (8, 6, False), (8, 8, False), (8, 10, False), (8, 11, True), (8, 15, True),
-    (3, 2, True), (3, 3, True), (1, 0, True), (0, 20, False),
+    (3, 2, True), (3, 3, False), (3, 4, True), (5, 6, False), (5, 7, True), (1, 0, True),
+    (1, 1, True), (0, 20, False),
 ])
 def test_a_lapse_is_a_leech_at_the_threshold_and_every_half_threshold_after(
         threshold: int, before: int, leech: bool) -> None:

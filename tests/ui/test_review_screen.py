@@ -367,3 +367,20 @@ def test_the_end_screen_still_undoes_the_last_answer(tmp_path: Path) -> None:
     assert "u undo · any other key to finish" in screen
     assert ratings == [(4,)] and summary.reviewed == 1
     assert next(keys, None) is None
+
+
+def test_a_graded_quiz_says_what_undoing_its_grade_would_allow(tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "q.md").write_text(
+        '---\ntitle: "Q"\nslug: "q"\n---\n\n# Q\n\n## Quiz\n\n### Question 1\nWhich?\n\n'
+        "**A)** one  \n**B)** two\n\n**Answer: A** - One.\n", encoding="utf-8")
+    with synced(lessons, tmp_path / "db.sqlite3") as (opened, schedulers, cards):
+        console = Console(file=io.StringIO(), width=100, color_system=None)
+        session = ReviewSession(cards, schedulers, opened, lambda: NOW, tz=UTC)
+        keys = iter(["a", "s", "b", "q"])
+        run_review(session, console, lambda: next(keys))
+        assert opened.rows("SELECT id FROM cards WHERE suspended = 1 OR buried_until") == []
+    screen = str(console.file.getvalue())  # type: ignore[attr-defined]
+    assert "Graded already: u takes the grade back, then the card can be suspended." in screen
+    assert "Graded already: u takes the grade back, then the card can be buried." in screen
