@@ -110,8 +110,13 @@ def analyze(lesson: Lesson) -> Analysis:
             snippet = _uncomment(lines[line]).strip() if line < len(lines) else ""
             here = env.with_locals(blk.params_at(arg_toks[0].start)) if arg_toks else env
             try:
-                _numeric(name, arg_toks, here, blk.index, lesson, out, add, lesson_line,
-                         snippet, blk.headings)
+                expr, values = _numeric(name, arg_toks, here, blk.index, lesson, out, add,
+                                        lesson_line, snippet, blk.headings)
+                if line < len(lines):
+                    for arch, said in _comment_claims(lines[line]):
+                        if values.get(arch) != said:
+                            warn(lesson_line, f"the comment says {said} on {arch}, but {expr} "
+                                              f"is {values[arch]} there")
             except (Unresolved, SyntaxIssue) as exc:
                 warn(lesson_line, f"no fact card for unsafe.{name}({_compact(arg_text)}): {exc}")
             except RecursionError:
@@ -163,6 +168,41 @@ def _uncomment(line: str) -> str:
             return line[:i].rstrip()
         i += 1
     return line
+
+
+# What a trailing comment claims a value is: "8", "= 24 bytes", "32 on amd64, 20 on 386",
+# "386: 4", "16 (64-bit)". A bare number is read as amd64's, the arch the card asks about.
+_ARCH_WORDS = {"amd64": ("amd64",), "arm64": ("arm64",), "386": ("386",), "arm": ("arm",),
+               "64-bit": ("amd64", "arm64"), "32-bit": ("386", "arm")}
+_ARCH = r"(amd64|arm64|386|arm|64-bit|32-bit)"
+_CLAIMS = re.compile(rf"(\d+)\s*(?:bytes?\s*)?(?:on\s+|\(\s*){_ARCH}\b"
+                     rf"|\b{_ARCH}\s*[:=]\s*(\d+)\b")
+_BARE_CLAIM = re.compile(r"\s*(?:=|==|->|→)?\s*(\d+)\s*(?:bytes?)?\s*(?:[.;,]\s*)?$")
+
+
+# A line whose value is one unsafe call: `n := unsafe.Sizeof(x)`, `fmt.Println(unsafe.
+# Alignof(x))`, `return unsafe.Offsetof(s.f)`. On any other line a comment's number may be
+# the value of more than the call (`2*unsafe.Sizeof(x) // 16`).
+_SOLE_CALL = re.compile(r"\s*(?:(?:var\s+)?[\w.]+(?:\s+[\w.\[\]*]+)?\s*:?=\s*|return\s+"
+                        r"|fmt\.Print(?:ln)?\()?unsafe\.\w+\(.*\)\)?\s*;?\s*")
+
+
+def _comment_claims(line: str) -> list[tuple[str, int]]:
+    """(arch, value) for each value the trailing `//` comment gives for the line's one
+    unsafe call, when the line's value is that call."""
+    code = _uncomment(line)
+    comment = line[len(code):].strip()[2:]
+    if not comment or code.count("unsafe.") != 1 or not _SOLE_CALL.fullmatch(code):
+        return []
+    claims: list[tuple[str, int]] = []
+    for before, arch_after, arch_before, after in _CLAIMS.findall(comment):
+        arch, number = (arch_after, before) if before else (arch_before, after)
+        claims.extend((name, int(number)) for name in _ARCH_WORDS[arch])
+    if not claims:
+        bare = _BARE_CLAIM.match(comment)
+        if bare:
+            claims.append(("amd64", int(bare.group(1))))
+    return claims
 
 
 def _uncomment_block(text: str) -> str:
@@ -297,7 +337,8 @@ def _others(values: dict[str, int]) -> str:
 
 def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: Lesson,
              out: Analysis, add: AddFn, line: int, snippet: str,
-             headings: tuple[str, ...]) -> None:
+             headings: tuple[str, ...]) -> tuple[str, dict[str, int]]:
+    """Add the fact card of one unsafe call; its expression and values per arch."""
     arg = _compact_go(arg_toks)
     expr = f"unsafe.{name}({arg})"
     locals_ = _locals(arg_toks, env)
@@ -341,12 +382,13 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
             back += f" On 386: {why}"
     same = [f for f in out.facts if f.key == key or f.key.startswith(f"{key}#")]
     if any(f.values == values for f in same):
-        return  # the same expression with the same answer: one card
+        return expr, values  # the same expression with the same answer: one card
     if same:
         key = f"{key}#{len(same) + 1}"  # the same text means another thing here (a parameter)
     out.facts.append(NumericFact(key, expr, values, SourcePos(lesson.path, line), env_key,
                                  locals_))
     add(key, front, back, line, headings)
+    return expr, values
 
 
 

@@ -321,3 +321,24 @@ def test_struct_size_wording_for_a_defined_struct_and_a_zero_size_last_field() -
     assert back.endswith("On 386: y at 4 (8 bytes); z at 12 (0 bytes); alignment 4, 1 byte "
                          "after the zero-size last field, 3 bytes of trailing padding, "
                          "16 bytes in all.")
+
+
+def test_a_comment_that_gives_another_value_than_the_compiler_is_a_warning() -> None:
+    src = ("type Counter struct {\n    on bool\n    n int64\n}\n"
+           "a := unsafe.Sizeof(int64(0)) // 4 on amd64\n"              # 14: wrong
+           "b := unsafe.Sizeof(Counter{}) // 16 on amd64, 20 on 386\n"  # 15: 386 wrong
+           "c := unsafe.Sizeof(Counter{}) // 16 (64-bit), 12 (32-bit)\n"
+           "d := unsafe.Alignof(int64(0)) // amd64: 8, 386: 4\n"
+           "e := unsafe.Offsetof(Counter{}.n) // = 8 bytes\n"
+           "f := unsafe.Sizeof(int32(0)) // 8\n"                        # 19: wrong, bare
+           "fmt.Println(unsafe.Sizeof(true)) // 1\n"
+           "g := 2 * unsafe.Sizeof(int32(0)) // 4\n"                    # a product: not read
+           "h, i := unsafe.Sizeof(int8(0)), unsafe.Alignof(int8(0)) // 2 and 2\n"
+           "j := unsafe.Sizeof(int8(0)) // see 3 fields below\n")
+    _, diagnostics = fact_cards(lesson_of(src))
+    said = [(d.pos.line, d.message) for d in diagnostics if "comment says" in d.message]
+    assert said == [
+        (14, "the comment says 4 on amd64, but unsafe.Sizeof(int64(0)) is 8 there"),
+        (15, "the comment says 20 on 386, but unsafe.Sizeof(Counter{}) is 12 there"),
+        (19, "the comment says 8 on amd64, but unsafe.Sizeof(int32(0)) is 4 there"),
+    ]
