@@ -343,8 +343,7 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
     expr = f"unsafe.{name}({arg})"
     locals_ = _locals(arg_toks, env)
     decls = _decl_text(env, [t.text for t in arg_toks if t.kind == IDENT])
-    var_lines = [f"var {n} {t}" for n, t in locals_ if f"{n} " not in snippet
-                 and f"{n} :=" not in snippet]
+    var_lines = [f"var {n} {t}" for n, t in locals_ if not _declares(snippet, n)]
     code = "\n".join([*decls, *var_lines, snippet])
     front = f"On amd64, what does `{expr}` return?\n\n```go\n{code}\n```"
     if name == "Offsetof":
@@ -391,6 +390,15 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
     return expr, values
 
 
+
+
+def _declares(line: str, name: str) -> bool:
+    """Whether `line` declares `name` (`var name T`, `name := ...`, `a, name := ...`)."""
+    word = rf"(?<![\w.]){re.escape(name)}(?!\w)"
+    return bool(re.search(rf"\bvar\s+(?:\w+\s*,\s*)*{word}", line)
+                or re.search(rf"{word}\s*(?:,\s*\w+\s*)*:=", line)
+                or re.search(rf"(?<![\w.])\w+\s*(?:,\s*\w+\s*)*,\s*{re.escape(name)}\s*:=",
+                             line))
 
 
 def _compact_go(toks: list[Token]) -> str:

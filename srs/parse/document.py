@@ -49,10 +49,10 @@ def _markdown() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark")
-    # Cards are found by headings and fences; the rest is kept as source lines. Rules that
-    # only refine what lies between them (inline markup, thematic breaks, link reference
-    # definitions, setext headings, which lessons do not use) are not run.
-    md.disable(["inline", "hr", "reference", "lheading"])
+    # Cards are found by headings (underlined ones too) and fences; the rest is kept as
+    # source lines. Rules that only refine what lies between them (inline markup, thematic
+    # breaks, link reference definitions) are not run.
+    md.disable(["inline", "hr", "reference"])
     return md
 
 

@@ -342,3 +342,15 @@ def test_a_comment_that_gives_another_value_than_the_compiler_is_a_warning() -> 
         (15, "the comment says 20 on 386, but unsafe.Sizeof(Counter{}) is 12 there"),
         (19, "the comment says 8 on amd64, but unsafe.Sizeof(int32(0)) is 4 there"),
     ]
+
+
+def test_the_front_shows_a_variables_declaration_whatever_the_names_around_it() -> None:
+    # The name ends another name on the line (`sy `, `max `): still not declared there.
+    src = ("var y int8\nvar ax int32\n\n// Sizeof y\nsy := unsafe.Sizeof(y)\n"
+           "// Sizeof ax\nmax, n := unsafe.Sizeof(ax), 1\n"
+           "// Sizeof w\nw := int64(2); ws := unsafe.Sizeof(w)\n")
+    cards, _ = fact_cards(lesson_of(src))
+    fronts = {c.key: c.front for c in cards}
+    assert "var y int8\nsy := unsafe.Sizeof(y)" in fronts["sizeof:y"]
+    assert "var ax int32\nmax, n := unsafe.Sizeof(ax), 1" in fronts["sizeof:ax"]
+    assert "```go\nw := int64(2); ws := unsafe.Sizeof(w)" in fronts["sizeof:w"]

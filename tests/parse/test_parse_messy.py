@@ -441,3 +441,13 @@ def test_code_in_a_list_item_or_a_quote_gives_code_and_fact_cards() -> None:
     assert code[0].id == parse(body.split("1. First")[0]).cards[0].id
     facts, _ = fact_cards(lesson)
     assert any("Sizeof(int(0))" in c.front for c in facts)
+
+
+def test_underlined_headings_are_headings() -> None:
+    lesson = parse("T\n=\n\nCards\n-----\n\nQ: Underlined?\nA: Yes.\n\n"
+                   "Quiz\n----\n\n### Question 1\nPick one.\n\n**A)** one  \n**B)** two\n\n"
+                   "**Answer: B** - two.\n")
+    assert [(c.kind, c.section, c.key) for c in lesson.cards] == [
+        (CardKind.QA, "cards/#1", "qa/#1"), (CardKind.MCQ, "quiz", "q1")]
+    assert messages(lesson, Severity.ERROR) == [] and not any(
+        "not under a quiz heading" in m for m in messages(lesson))
