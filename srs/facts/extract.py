@@ -112,7 +112,7 @@ def analyze(lesson: Lesson) -> Analysis:
             try:
                 expr, values = _numeric(name, arg_toks, here, blk.index, lesson, out, add,
                                         lesson_line, snippet, blk.headings)
-                if line < len(lines):
+                if line < len(lines) and "//" in lines[line]:
                     for arch, said in _comment_claims(lines[line]):
                         if values.get(arch) != said:
                             warn(lesson_line, f"the comment says {said} on {arch}, but {expr} "
@@ -191,8 +191,10 @@ def _comment_claims(line: str) -> list[tuple[str, int]]:
     """(arch, value) for each value the trailing `//` comment gives for the line's one
     unsafe call, when the line's value is that call."""
     code = _uncomment(line)
+    if code.count("unsafe.") != 1:
+        return []
     comment = line[len(code):].strip()[2:]
-    if not comment or code.count("unsafe.") != 1 or not _SOLE_CALL.fullmatch(code):
+    if not comment or not _SOLE_CALL.fullmatch(code):
         return []
     claims: list[tuple[str, int]] = []
     for before, arch_after, arch_before, after in _CLAIMS.findall(comment):
@@ -343,7 +345,8 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
     expr = f"unsafe.{name}({arg})"
     locals_ = _locals(arg_toks, env)
     decls = _decl_text(env, [t.text for t in arg_toks if t.kind == IDENT])
-    var_lines = [f"var {n} {t}" for n, t in locals_ if not _declares(snippet, n)]
+    declared = _declared(snippet) if locals_ else set()
+    var_lines = [f"var {n} {t}" for n, t in locals_ if n not in declared]
     code = "\n".join([*decls, *var_lines, snippet])
     front = f"On amd64, what does `{expr}` return?\n\n```go\n{code}\n```"
     if name == "Offsetof":
@@ -392,13 +395,13 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
 
 
 
-def _declares(line: str, name: str) -> bool:
-    """Whether `line` declares `name` (`var name T`, `name := ...`, `a, name := ...`)."""
-    word = rf"(?<![\w.]){re.escape(name)}(?!\w)"
-    return bool(re.search(rf"\bvar\s+(?:\w+\s*,\s*)*{word}", line)
-                or re.search(rf"{word}\s*(?:,\s*\w+\s*)*:=", line)
-                or re.search(rf"(?<![\w.])\w+\s*(?:,\s*\w+\s*)*,\s*{re.escape(name)}\s*:=",
-                             line))
+_DECLARED = re.compile(r"\bvar\s+(\w+(?:\s*,\s*\w+)*)|(?<![\w.])(\w+(?:\s*,\s*\w+)*)\s*:=")
+
+
+def _declared(line: str) -> set[str]:
+    """The names `line` declares (`var a, b T`, `a, b := ...`)."""
+    return {name.strip() for match in _DECLARED.finditer(line) for group in match.groups()
+            if group for name in group.split(",")}
 
 
 def _compact_go(toks: list[Token]) -> str:
