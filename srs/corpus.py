@@ -97,8 +97,9 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
         if given.is_dir():
             for lesson in sorted(given.rglob("*.md")):
                 if lesson.is_file():
-                    sources.setdefault(lesson.resolve(),
-                                       LessonSource(lesson, project.deck_of(lesson)))
+                    resolved = lesson.resolve()
+                    sources.setdefault(resolved, LessonSource(
+                        lesson, project.deck_of(lesson, resolved)))
         elif given.suffix == MANIFEST_SUFFIX:
             manifest, warnings = project.load(given)
             claimed.extend(warnings)
@@ -121,7 +122,8 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
                         f"{lesson} is also in deck {first.deck.name!r} ({first.deck.path}), "
                         "and a lesson belongs to one deck: it stays there"))
         else:
-            sources.setdefault(given.resolve(), LessonSource(given, project.deck_of(given)))
+            resolved = given.resolve()
+            sources.setdefault(resolved, LessonSource(given, project.deck_of(given, resolved)))
     return list(sources.values()), empty, claimed
 
 
@@ -141,6 +143,7 @@ class _ProjectDecks:
         self._loaded: dict[Path, tuple[Deck, list[Diagnostic]]] = {}
         # decks folder -> lesson -> deck; None for a folder without manifests
         self._claims: dict[Path, dict[Path, Deck] | None] = {}
+        self._chains: dict[Path, list[dict[Path, Deck]]] = {}
         self._loose = default_deck()
 
     def load(self, manifest: Path) -> tuple[Deck, list[Diagnostic]]:
@@ -151,14 +154,24 @@ class _ProjectDecks:
         self._loaded[key] = load_manifest(manifest)
         return self._loaded[key]
 
-    def deck_of(self, lesson: Path) -> Deck:
-        resolved = lesson.resolve()
-        for path in dict.fromkeys((Path(os.path.abspath(lesson)), resolved)):
-            for folder in path.parents:
-                deck = (self._folder_claims(folder / "decks") or {}).get(resolved)
+    def deck_of(self, lesson: Path, resolved: Path) -> Deck:
+        """`lesson` as named, `resolved` its real path."""
+        for folder in dict.fromkeys((Path(os.path.abspath(lesson)).parent, resolved.parent)):
+            for claims in self._chain(folder):
+                deck = claims.get(resolved)
                 if deck is not None:
                     return deck
         return self._loose
+
+    def _chain(self, folder: Path) -> list[dict[Path, Deck]]:
+        """The claims of the `decks/` folders in and above `folder`, nearest first; worked
+        out once per folder, as a review may name a hundred lessons of one."""
+        chain = self._chains.get(folder)
+        if chain is None:
+            here = self._folder_claims(folder / "decks")
+            above = self._chain(folder.parent) if folder.parent != folder else []
+            chain = self._chains[folder] = ([here] if here is not None else []) + above
+        return chain
 
     def _folder_claims(self, folder: Path) -> dict[Path, Deck] | None:
         """Lesson -> deck for the manifests in `folder`; None when it holds none."""
