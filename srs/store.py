@@ -763,14 +763,15 @@ class Store:
     def leeches(self) -> list[tuple[str, str, int]]:
         """The suspended cards forgotten in review at least as often as their deck's leech
         threshold, as (card id, lesson path, lapses), most lapses first."""
+        # The log is read only for the suspended cards (its index by card), never scanned.
         return [(card, lesson, lapses) for card, lesson, lapses in self._conn.execute(
-            "SELECT c.id, c.lesson, count(*) AS lapses FROM cards c "
-            "JOIN review_log r ON r.card = c.id AND r.state_before = ? AND r.rating = ? "
-            "LEFT JOIN deck_options o ON o.deck = c.deck "
-            "WHERE c.suspended = 1 AND c.orphaned = 0 GROUP BY c.id "
-            "HAVING coalesce(o.leech_threshold, ?) BETWEEN 1 AND lapses "
-            "ORDER BY lapses DESC, c.id",
-            (int(State.REVIEW), int(Rating.AGAIN), DeckOptions().leech_threshold))]
+            "SELECT id, lesson, lapses FROM (SELECT c.id, c.lesson, "
+            "coalesce(o.leech_threshold, ?) AS threshold, (SELECT count(*) FROM review_log r "
+            "WHERE r.card = c.id AND r.state_before = ? AND r.rating = ?) AS lapses "
+            "FROM cards c LEFT JOIN deck_options o ON o.deck = c.deck "
+            "WHERE c.suspended = 1 AND c.orphaned = 0) "
+            "WHERE threshold BETWEEN 1 AND lapses ORDER BY lapses DESC, id",
+            (DeckOptions().leech_threshold, int(State.REVIEW), int(Rating.AGAIN)))]
 
     def card_summary(self, now: datetime, factor: float,
                      decay: float) -> dict[str, dict[str, float]]:
