@@ -141,8 +141,7 @@ class _ProjectDecks:
         self._named = named
         self._warnings = warnings
         self._loaded: dict[Path, tuple[Deck, list[Diagnostic]]] = {}
-        # decks folder -> lesson -> deck; None for a folder without manifests
-        self._claims: dict[Path, dict[Path, Deck] | None] = {}
+        # folder -> for each `decks/` folder in and above it, nearest first: lesson -> deck
         self._chains: dict[Path, list[dict[Path, Deck]]] = {}
         self._loose = default_deck()
 
@@ -175,20 +174,17 @@ class _ProjectDecks:
 
     def _folder_claims(self, folder: Path) -> dict[Path, Deck] | None:
         """Lesson -> deck for the manifests in `folder`; None when it holds none."""
-        if folder not in self._claims:
-            manifests = sorted(folder.glob(f"*{MANIFEST_SUFFIX}")) if folder.is_dir() else []
-            if not manifests:
-                self._claims[folder] = None
-                return None
-            claims: dict[Path, Deck] = {}
-            for path in manifests:
-                manifest, warnings = self.load(_relative(path))
-                self._warnings.extend(warnings)
-                deck = self._named.setdefault(manifest.name, manifest)
-                for lesson in manifest_lessons(manifest):
-                    claims.setdefault(lesson.resolve(), deck)
-            self._claims[folder] = claims
-        return self._claims[folder]
+        manifests = sorted(folder.glob(f"*{MANIFEST_SUFFIX}")) if folder.is_dir() else []
+        if not manifests:
+            return None
+        claims: dict[Path, Deck] = {}
+        for path in manifests:
+            manifest, warnings = self.load(_relative(path))
+            self._warnings.extend(warnings)
+            deck = self._named.setdefault(manifest.name, manifest)
+            for lesson in manifest_lessons(manifest):
+                claims.setdefault(lesson.resolve(), deck)
+        return claims
 
 
 def _relative(path: Path) -> Path:
