@@ -298,10 +298,9 @@ def _review(paths: list[Path], db: Path | None) -> None:
             upcoming = next_card_time(*store.next_due(now, limits, lessons), now)
             if any(queued_tomorrow()) and (upcoming is None or tomorrow < upcoming):
                 upcoming = tomorrow
-            suspended = store.count_suspended(lessons)
             if upcoming is not None:
                 typer.echo(f"Nothing due. The next card comes up {format_when(upcoming, now)}.")
-            elif suspended:
+            elif suspended := store.count_suspended(lessons):
                 typer.echo(f"Nothing to review, and nothing comes up as things stand; "
                            f"{_count(suspended, 'card is', 'cards are')} suspended in these "
                            "lessons (srs stats lists the leeches; srs unsuspend CARD_ID brings "

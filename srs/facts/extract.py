@@ -393,8 +393,6 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
     return expr, values
 
 
-
-
 _DECLARED = re.compile(r"\bvar\s+(\w+(?:\s*,\s*\w+)*)|(?<![\w.])(\w+(?:\s*,\s*\w+)*)\s*:=")
 
 
