@@ -216,6 +216,12 @@ def _fields(meta: dict[str, Any], front: FrontMatter, path: Path,
         bad(key, "a list of strings")
         return ()
 
+    for key in meta:
+        meant = None if key in _KNOWN_KEYS else _meant_key(key)
+        if meant is not None:
+            diagnostics.append(Diagnostic(
+                SourcePos(path, front.key_lines.get(key, 1)), Severity.WARNING,
+                f"unknown front matter key `{key}`; did you mean `{meant}`? It is ignored"))
     number = meta.get("number")
     if number is not None and not (isinstance(number, int) and not isinstance(number, bool)):
         if isinstance(number, str) and number.strip().isdigit():
@@ -232,6 +238,25 @@ def _fields(meta: dict[str, Any], front: FrontMatter, path: Path,
         "tags": strings("tags"),
         "prerequisites": strings("prerequisites"),
     }
+
+
+# The keys srs reads, and the informational ones lessons carry; any other key is kept and
+# ignored, but one that looks like a misspelt key srs reads is warned about.
+_USED_KEYS = ("title", "slug", "canonical_id", "level", "number", "tags", "prerequisites")
+_KNOWN_KEYS = frozenset({*_USED_KEYS, "estimated_minutes", "contributors", "diagrams",
+                         "examples"})
+
+
+def _meant_key(key: str) -> str | None:
+    """The key srs reads that `key` looks like a misspelling of (`prerequisities`,
+    `Tags`, `canonical-id`), or None."""
+    folded = key.strip().lower().replace("-", "_").replace(" ", "_")
+    if folded in _USED_KEYS:
+        return folded
+    import difflib  # only for a lesson with a key srs does not know
+
+    close = difflib.get_close_matches(folded, _USED_KEYS, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 # Tags Anki gives a meaning of its own: a lesson's note would arrive starred or as a leech.
