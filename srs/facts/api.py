@@ -534,7 +534,7 @@ def _literal_type(init: tuple[Token, ...]) -> TExpr | None:
         p.skip_balanced()
     if p.peek() is not None:
         return None  # `T{}.f`, `T{} + x`: something else is made of the literal
-    return TExpr("pointer", f"* {texpr.text}", parts=(texpr,)) if pointer else texpr
+    return TExpr("pointer", f"*{texpr.text}", parts=(texpr,)) if pointer else texpr
 
 
 def _struct_type(texpr: TExpr, env: Env) -> TExpr | None:

@@ -7,11 +7,12 @@ expression that computes it, so `srs verify` can ask the compiler the same quest
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from srs.facts import api
-from srs.facts.golex import IDENT, STRING, Token
+from srs.facts.golex import IDENT, OP, STRING, Token, go_text
 from srs.facts.gotypes import (
     BlockDecls,
     Env,
@@ -104,30 +105,30 @@ def analyze(lesson: Lesson) -> Analysis:
                 _layout(decl, env, blk.index, lesson, out, add, warn, blk.headings)
             except RecursionError:
                 warn(decl.line, f"no layout card for {decl.name}: types nested too deeply")
-        for name, arg_toks, line in _unsafe_calls(blk.tokens):
+        for name, arg_toks, line, last in _unsafe_calls(blk.tokens):
             lesson_line = blk.line + line
-            arg_text = " ".join(t.text for t in arg_toks)
-            snippet = _uncomment(lines[line]).strip() if line < len(lines) else ""
+            snippet = _snippet(lines, line, last)
             here = env.with_locals(blk.params_at(arg_toks[0].start)) if arg_toks else env
             try:
                 expr, values = _numeric(name, arg_toks, here, blk.index, lesson, out, add,
                                         lesson_line, snippet, blk.headings)
-                if line < len(lines) and "//" in lines[line]:
-                    for arch, said in _comment_claims(lines[line]):
-                        if values.get(arch) != said:
-                            warn(lesson_line, f"the comment says {said} on {arch}, but {expr} "
-                                              f"is {values[arch]} there")
+                for n in sorted({line, last}):  # where a comment may say the value
+                    if n < len(lines) and "//" in lines[n]:
+                        for arch, said in _comment_claims(lines[n]):
+                            if values.get(arch) != said:
+                                warn(lesson_line, f"the comment says {said} on {arch}, but "
+                                                  f"{expr} is {values[arch]} there")
             except (Unresolved, SyntaxIssue) as exc:
-                warn(lesson_line, f"no fact card for unsafe.{name}({_compact(arg_text)}): {exc}")
+                warn(lesson_line, f"no fact card for unsafe.{name}({go_text(arg_toks)}): {exc}")
             except RecursionError:
-                warn(lesson_line, f"no fact card for unsafe.{name}({_compact(arg_text)}): "
+                warn(lesson_line, f"no fact card for unsafe.{name}({go_text(arg_toks)}): "
                                   "types nested too deeply")
-        for call, line in _api_calls(blk, env):
+        for call, line, last in _api_calls(blk, env):
             text = api.describe(call)
             if text is None:
                 continue
             lesson_line = blk.line + line
-            snippet = _uncomment(lines[line]).strip() if line < len(lines) else ""
+            snippet = _snippet(lines, line, last)
             front = f"{api.question(call)}\n\n```go\n{snippet}\n```"
             add(f"api:{call.api}", front, text, lesson_line, blk.headings)
     pending.sort(key=lambda item: (item[0], item[1]))
@@ -207,13 +208,18 @@ def _comment_claims(line: str) -> list[tuple[str, int]]:
     return claims
 
 
+def _snippet(lines: list[str], first: int, last: int) -> str:
+    """The code lines a card shows for a call, without their comments: a call over several
+    lines (an anonymous struct literal, one argument a line) is shown whole."""
+    if first == last:
+        return _uncomment(lines[first]).strip() if first < len(lines) else ""
+    return textwrap.dedent("\n".join(_uncomment(text).rstrip()
+                                     for text in lines[first:last + 1])).strip()
+
+
 def _uncomment_block(text: str) -> str:
     kept = [_uncomment(line) for line in text.splitlines()]
     return "\n".join(line for line in kept if line.strip() or not kept)
-
-
-def _compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 # ---- finding calls ------------------------------------------------------------------
@@ -222,54 +228,50 @@ def _call_args(toks: list[Token], open_index: int) -> tuple[list[Token], int]:
     """Tokens inside the parentheses opening at `open_index`, and the index after them."""
     p = Parser(toks, open_index)
     p.skip_balanced()
-    inside = toks[open_index + 1:p.pos - 1]
-    return [t for t in inside if not (t.text == ";" and t.start == t.end)], p.pos
+    args = []
+    braces = 0
+    for t in toks[open_index + 1:p.pos - 1]:
+        if t.kind == OP:
+            braces += (t.text == "{") - (t.text == "}")
+        # a line end inside braces separates struct fields; elsewhere in a call it is noise
+        if braces or not (t.text == ";" and t.start == t.end):
+            args.append(t)
+    return args, p.pos
 
 
-def _unsafe_calls(toks: list[Token]) -> list[tuple[str, list[Token], int]]:
+def _unsafe_calls(toks: list[Token]) -> list[tuple[str, list[Token], int, int]]:
+    """(function, argument tokens, first line, last line) of each `unsafe.F(...)` call."""
     found = []
     for i in range(len(toks) - 3):
         if (toks[i].kind == IDENT and toks[i].text == "unsafe" and toks[i + 1].text == "."
                 and toks[i + 2].text in UNSAFE_FUNCS and toks[i + 3].text == "("
                 and (i == 0 or toks[i - 1].text != ".")):
             try:
-                args, _ = _call_args(toks, i + 3)
+                args, end = _call_args(toks, i + 3)
             except Exception:
                 continue
-            found.append((toks[i + 2].text, args, toks[i].line))
+            found.append((toks[i + 2].text, args, toks[i].line, toks[end - 1].line))
     return found
 
 
-def _split_args(text: str) -> tuple[str, ...]:
-    parts: list[str] = []
+def _split_args(args: list[Token]) -> tuple[str, ...]:
+    """Each argument of a call, written on one line as gofmt spaces it."""
+    parts: list[list[Token]] = [[]]
     depth = 0
-    current = ""
-    quote = ""
-    for ch in text:
-        if quote:
-            current += ch
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "\"'`":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(" ".join(current.split()))
-            current = ""
-            continue
-        current += ch
-    if current.strip():
-        parts.append(" ".join(current.split()))
-    return tuple(parts)
+    for tok in args:
+        if tok.kind == OP:
+            depth += (tok.text in "([{") - (tok.text in ")]}")
+            if tok.text == "," and depth == 0:
+                parts.append([])
+                continue
+        parts[-1].append(tok)
+    return tuple(go_text(part) for part in parts if part)
 
 
-def _api_calls(blk: BlockDecls, env: Env) -> list[tuple[api.Call, int]]:
-    toks, text = blk.tokens, blk.text
-    found: list[tuple[api.Call, int]] = []
+def _api_calls(blk: BlockDecls, env: Env) -> list[tuple[api.Call, int, int]]:
+    """The calls the registry explains, with the first and last lines they span."""
+    toks = blk.tokens
+    found: list[tuple[api.Call, int, int]] = []
     explained_in_calls: set[str] = set()
     flags: list[tuple[str, str, int]] = []  # (package, flag, line)
     # Every pattern below is `name . name`: only the tokens before a dot are looked at.
@@ -296,19 +298,20 @@ def _api_calls(blk: BlockDecls, env: Env) -> list[tuple[api.Call, int]]:
         if name not in api.REGISTRY:
             continue
         try:
-            _, end = _call_args(toks, i + 3)
+            arg_toks, end = _call_args(toks, i + 3)
         except Exception:
             continue
-        args = _split_args(text[paren.end:toks[end - 1].start])
+        args = _split_args(arg_toks)
+        last = toks[end - 1].line
         if receiver is None:
-            found.append((api.Call(name, args), a.line))
+            found.append((api.Call(name, args), a.line, last))
             if b.text == "Mmap":
                 explained_in_calls.update(re.findall(r"\b(?:PROT|MAP)_\w+", " ".join(args)))
         else:
-            found.append((api.Call(name, args, receiver), a.line))
+            found.append((api.Call(name, args, receiver), a.line, last))
     for package, flag, line in flags:
         if flag not in explained_in_calls:
-            found.append((api.Call(f"{package}.{flag}", ()), line))
+            found.append((api.Call(f"{package}.{flag}", ()), line, line))
     return found
 
 
@@ -341,8 +344,8 @@ def _numeric(name: str, arg_toks: list[Token], env: Env, env_key: int, lesson: L
              out: Analysis, add: AddFn, line: int, snippet: str,
              headings: tuple[str, ...]) -> tuple[str, dict[str, int]]:
     """Add the fact card of one unsafe call; its expression and values per arch."""
-    arg = _compact_go(arg_toks)
-    expr = f"unsafe.{name}({arg})"
+    arg = _compact_go(arg_toks)  # the card's key: its spacing must never change
+    expr = f"unsafe.{name}({go_text(arg_toks)})"
     locals_ = _locals(arg_toks, env)
     decls = _decl_text(env, [t.text for t in arg_toks if t.kind == IDENT])
     declared = _declared(snippet) if locals_ else set()
@@ -403,6 +406,8 @@ def _declared(line: str) -> set[str]:
 
 
 def _compact_go(toks: list[Token]) -> str:
+    """The tokens with a space only between two words: the form fact card keys were made
+    with (`sizeof:Pair[int8,int64]{}`), kept so that no card changes its id."""
     out = ""
     prev: Token | None = None
     for t in toks:

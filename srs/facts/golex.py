@@ -102,3 +102,79 @@ def tokenize(text: str) -> list[Token]:
     if last_kind and _ends_statement(last_kind, last_text):
         append(_new_token(Token, (OP, ";", len(text), len(text), line)))
     return tokens
+
+
+
+_WORDS = frozenset({IDENT, INT, FLOAT, IMAG, CHAR, STRING})
+_CLOSERS = frozenset({")", "]", "}"})
+_BINARY = frozenset(
+    "= := += -= *= /= %= &= |= ^= <<= >>= &^= == != < <= > >= && || + - * / % & | ^ << >> &^"
+    .split())
+
+
+# Two operator characters that begin a longer operator: kept apart by a space when they
+# come from two tokens.
+_LONGER_OPS = frozenset(op[:2] for op in _OPS if len(op) > 1)
+
+
+def go_text(tokens: list[Token], *, type_only: bool = False) -> str:
+    """Tokens written on one line, spaced as gofmt spaces them: `Pair[int8, int64]`,
+    `func(a int, b ...string) (int, error)`, `chan<- int`, `<-chan T`,
+    `struct{ a int; b string }`, `x + 1`, `&T{}`. A statement's line end becomes `; `
+    (none before a closing bracket). In a type (`type_only`) no operator is binary, so
+    `p *T` is a parameter, not a product."""
+    out: list[str] = []
+    before = ""  # the role of the token written last
+    braces: list[bool] = []  # per open `{`: whether it opens a struct or interface type
+    brackets = 0  # open `[`: a `:` inside is a slice expression's, unspaced
+    for i, (kind, text, _, _, _) in enumerate(tokens):
+        if text == ";" and (i + 1 == len(tokens) or tokens[i + 1].text in _CLOSERS):
+            continue
+        last = out[-1] if out else ""
+        after_word = before in ("word", "call-end")  # where a binary operator may follow
+        result = before == "call-end" and type_only  # `func() (int, error)`, `func() []T`
+        if kind in _WORDS:
+            role, space = "word", before in ("word", "call-end", "sep", "binary", "chan<-")
+        elif text in ("(", "["):
+            role = "open"
+            space = before in ("sep", "binary") or result or last == "chan" or (
+                # `p []byte`, `buf [4]byte`: a slice or array type after a parameter's name
+                # (type arguments, `Pair[int8]`, are never empty or a number)
+                type_only and text == "[" and before == "word" and i + 1 < len(tokens)
+                and (tokens[i + 1].text == "]" or tokens[i + 1].kind == INT))
+            brackets += text == "["
+        elif text == "{":
+            role, space = "brace", before in ("sep", "binary")
+            braces.append(last in ("struct", "interface"))
+        elif text in _CLOSERS:
+            role = "call-end" if text == ")" else "close"
+            space = text == "}" and before != "brace" and bool(braces) and braces[-1]
+            if text == "}" and braces:
+                braces.pop()
+            brackets -= text == "]" and brackets > 0
+        elif text in (",", ";") or text == ":" and not brackets:
+            role, space = "sep", False
+        elif text == ":":
+            role, space = "colon", False
+        elif text == "<-" and last == "chan":
+            role, space = "chan<-", False
+        elif text in _BINARY and (after_word or before == "close") and (
+                not type_only or brackets):  # an array length is an expression
+            role, space = "binary", True
+        elif text == "...":  # `b ...string` in a signature, `f(xs...)` in a call
+            role, space = "prefix", type_only and after_word
+        else:  # a prefix: `*T`, `&v`, `<-ch`, `...T`, `-1`, and the `.` of a selector
+            role = "dot" if text == "." else "prefix"
+            space = role == "prefix" and (before in ("sep", "binary") or after_word or
+                                          last == "chan")
+        if before == "brace" and text != "}" and braces and braces[-1]:
+            space = True  # `struct{ a int }` on one line, as gofmt writes it
+        if kind == OP and last + text[:1] in _LONGER_OPS:
+            space = True  # `- -x`, not `--x`
+        elif (text[:1] == "." and last[-1:].isdigit()) or (last == "." and text[:1].isdigit()):
+            space = True  # a number and a dot would read as one number
+        if space and out:
+            out.append(" ")
+        out.append(text)
+        before = role
+    return "".join(out)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from srs.facts.golex import CHAR, FLOAT, IDENT, IMAG, INT, STRING, Token, tokenize
+from srs.facts.golex import CHAR, FLOAT, IDENT, IMAG, INT, STRING, Token, go_text, tokenize
 from srs.facts.layout import (
     BASIC_NAMES,
     Array,
@@ -130,7 +130,7 @@ class Parser:
         return TExpr(kind, self.text_from(start), name, parts, length, fields)
 
     def text_from(self, start: int) -> str:
-        return " ".join([t.text for t in self.toks[start:self.pos]])
+        return go_text(self.toks[start:self.pos], type_only=True)
 
     def type_expr(self) -> TExpr:
         start = self.pos
@@ -219,7 +219,7 @@ class Parser:
                 continue
             texpr = self._entry_type(a + 1, b)
             if self.toks[a + 1].text == "...":
-                texpr = TExpr("slice", f"[ ] {texpr.text}", parts=(texpr,))
+                texpr = TExpr("slice", f"[]{texpr.text}", parts=(texpr,))
             found += [(name, texpr) for name in waiting]
             waiting = []
         return found
@@ -818,17 +818,17 @@ class Env:
         if kind == "pointer":
             target = texpr.parts[0]
             self.check_ref(target)
-            return Words(_compact(texpr.text), "pointer", 1, elem=self._lazy(target))
+            return Words(texpr.text, "pointer", 1, elem=self._lazy(target))
         if kind == "slice":
             self.check_ref(texpr.parts[0])
-            return Words(_compact(texpr.text), "slice", 3, elem=self._lazy(texpr.parts[0]))
+            return Words(texpr.text, "slice", 3, elem=self._lazy(texpr.parts[0]))
         if kind == "map":
             for part in texpr.parts:
                 self.check_ref(part)
-            return Words(_compact(texpr.text), "map", 1, elem=self._lazy(texpr.parts[1]))
+            return Words(texpr.text, "map", 1, elem=self._lazy(texpr.parts[1]))
         if kind == "chan":
             self.check_ref(texpr.parts[0])
-            return Words(_compact(texpr.text), "chan", 1)
+            return Words(texpr.text, "chan", 1)
         if kind == "func":
             for part in texpr.parts:
                 self.check_ref(part)
@@ -836,7 +836,7 @@ class Env:
         if kind == "interface":
             for part in texpr.parts:
                 self.check_ref(part)
-            return Words(_compact(texpr.text), "interface", 2)
+            return Words(texpr.text, "interface", 2)
         if kind == "array":
             return Array(self.resolve(texpr.parts[0]), self.const_value(texpr.length))
         if kind == "struct":
@@ -866,7 +866,7 @@ class Env:
         if name.split(".")[0] not in PACKAGE_PATHS:
             self.refs.add(name)
         on64, on32, note = known
-        return Opaque(_compact(texpr.text), on64, on32, note)
+        return Opaque(texpr.text, on64, on32, note)
 
     def const_value(self, toks: tuple[Token, ...]) -> int:
         value = _ConstEval(self, list(toks)).run()
@@ -898,14 +898,6 @@ class Env:
             return type_of(list(decl.init), self)
         finally:
             self._var_busy.discard(name)
-
-
-def _compact(text: str) -> str:
-    out = text
-    for a, b in (("[ ]", "[]"), ("[ ", "["), (" ]", "]"), ("] ", "]"), ("map [", "map["),
-                 ("* ", "*"), (" .", "."), (". ", "."), ("( ", "("), (" )", ")"), (" ,", ",")):
-        out = out.replace(a, b)
-    return out
 
 
 class _ConstEval:
@@ -1112,6 +1104,9 @@ class _Expr:
             p.next()
             p.skip_balanced()
             result = Basic("int")
+        elif (t.kind == IDENT and t.text in ("complex", "real", "imag") and p.at("(", k=1)
+              and t.text not in self.env.vars):
+            result = self._complex_builtin(t.text)
         elif t.kind == IDENT and t.text in self.env.vars and not self._type_use():
             p.next()
             result = self.env.var_type(t.text)
@@ -1120,6 +1115,25 @@ class _Expr:
         else:
             raise Unresolved(f"cannot type an operand starting with {t.text!r}")
         return self.postfix(result, start)
+
+    def _complex_builtin(self, name: str) -> GoType:
+        """`complex(re, im)`: complex64 from float32 parts, else complex128 (untyped
+        constants default to it); `real(c)`, `imag(c)`: float32 from a complex64, else
+        float64."""
+        p = self.p
+        p.next()
+        p.expect("(")
+        args = [self.primary()]
+        while p.at(","):
+            p.next()
+            args.append(self.primary())
+        p.expect(")")
+        if len(args) != (2 if name == "complex" else 1):
+            raise Unresolved(f"{name} takes {'two arguments' if name == 'complex' else 'one'}")
+        gos = {arg.go for arg in args}
+        if name == "complex":
+            return Basic("complex64" if "float32" in gos else "complex128")
+        return Basic("float32" if "complex64" in gos else "float64")
 
     def _type_use(self) -> bool:
         """`Name{` or `Name(`, with Name a declared type, is a literal or conversion."""

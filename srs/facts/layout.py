@@ -166,7 +166,7 @@ class Struct(GoType):
     def go(self) -> str:  # type: ignore[override]
         if not self.fields:
             return "struct{}"
-        return "struct { " + "; ".join(f.go for f in self.fields) + " }"
+        return "struct{ " + "; ".join(f.go for f in self.fields) + " }"
 
     def layout(self, arch: Arch) -> StructLayout:
         shape = (arch.ptr, arch.word_align)

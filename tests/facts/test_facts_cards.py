@@ -354,3 +354,54 @@ def test_the_front_shows_a_variables_declaration_whatever_the_names_around_it() 
     assert "var y int8\nsy := unsafe.Sizeof(y)" in fronts["sizeof:y"]
     assert "var ax int32\nmax, n := unsafe.Sizeof(ax), 1" in fronts["sizeof:ax"]
     assert "```go\nw := int64(2); ws := unsafe.Sizeof(w)" in fronts["sizeof:w"]
+
+
+def test_a_call_over_several_lines_is_a_card_showing_the_whole_call() -> None:
+    src = ("size := unsafe.Sizeof(struct {\n"
+           "    flag bool\n"
+           "    n    int64\n"
+           "}{}) // 12 on 386\n"
+           "ok := atomic.CompareAndSwapInt64(\n"
+           "    &counter,\n"
+           "    10, 20,\n"
+           ")\n")
+    cards, diagnostics = fact_cards(lesson_of("var counter int64\n" + src))
+    by = {c.key: c for c in cards}
+    sized = by["sizeof:struct{flag bool n int64}{}"]
+    assert "`unsafe.Sizeof(struct{ flag bool; n int64 }{})`" in sized.front
+    assert "```go\nsize := unsafe.Sizeof(struct {\n    flag bool\n    n    int64\n}{})\n```" in (
+        sized.front)
+    assert sized.back.startswith("**16** (same on arm64; 386: 12)")
+    swap = by["api:atomic.CompareAndSwapInt64"]
+    assert "ok := atomic.CompareAndSwapInt64(\n    &counter,\n    10, 20,\n)" in swap.front
+    assert swap.back.startswith("Stores 20 into counter and returns true only if counter "
+                                "equals 10 at that instant")
+    # the comment on the call's last line is read, and agrees with the compiler
+    assert not [d for d in diagnostics if d.severity is Severity.WARNING]
+
+
+def test_fact_text_writes_types_as_go_does() -> None:
+    src = ("type Node struct{ next *Node }\n"
+           "type Queue struct {\n"
+           "    head atomic.Pointer[Node]\n"
+           "    done chan<- struct{}\n"
+           "    cb   func(a, b int) (int, error)\n"
+           "    sink interface{ Write(p []byte) (n int, err error) }\n"
+           "}\n")
+    back = by_key(lesson_of(src))["layout:Queue"]
+    assert ("head atomic.Pointer[Node] at 0 (8 bytes); done chan<- struct{} at 8 (8 bytes); "
+            "cb func(a, b int) (int, error) at 16 (8 bytes); "
+            "sink interface{ Write(p []byte) (n int, er... at 24 (16 bytes)") in back
+
+
+def test_complex_real_and_imag_have_their_types() -> None:
+    src = ("var f float32\nvar c64 complex64\n"
+           "a := unsafe.Sizeof(complex(1, 2))\n"
+           "b := unsafe.Sizeof(complex(f, 2))\n"
+           "c := unsafe.Sizeof(real(c64))\n"
+           "d := unsafe.Sizeof(imag(1i))\n")
+    backs = by_key(lesson_of(src))
+    assert [backs[f"sizeof:{arg}"].split("\n")[0] for arg in
+            ("complex(1,2)", "complex(f,2)", "real(c64)", "imag(1i)")] == [
+        "**16** (the same on arm64 and 386)", "**8** (the same on arm64 and 386)",
+        "**4** (the same on arm64 and 386)", "**8** (the same on arm64 and 386)"]

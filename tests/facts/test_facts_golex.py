@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from srs.facts.golex import tokenize
+from srs.facts.golex import Token, go_text, tokenize
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -84,3 +84,68 @@ def test_tokens_cover_the_text_in_order(text: str) -> None:
             pos = token.end
         assert token.line == text.count("\n", 0, token.start)
     assert _COMMENT.sub("", text[pos:]).strip(" \t\r\f\v\n") == ""
+
+
+def _one_line(text: str, *, type_only: bool = False) -> str:
+    return go_text(tokenize(text), type_only=type_only)
+
+
+def test_types_are_written_on_one_line_as_gofmt_spaces_them() -> None:
+    types = {
+        "Pair [ int8 , int64 ]": "Pair[int8, int64]",
+        "atomic.Pointer[Stats]": "atomic.Pointer[Stats]",
+        "func(a,b int,rest ... string)(int,error)": "func(a, b int, rest ...string) (int, error)",
+        "func() *T": "func() *T",
+        "chan<- struct{}": "chan<- struct{}",
+        "<-chan []byte": "<-chan []byte",
+        "chan *int": "chan *int",
+        "map[string]*[4]int": "map[string]*[4]int",
+        "struct {\n\tflag bool\n\tn    int64\n}": "struct{ flag bool; n int64 }",
+        "interface {\n\tWrite(p []byte) (n int, err error)\n}":
+            "interface{ Write(p []byte) (n int, err error) }",
+        "[N*2]int": "[N * 2]int",
+    }
+    for written, one_line in types.items():
+        assert _one_line(written, type_only=True) == one_line
+
+
+def test_expressions_are_written_on_one_line_as_gofmt_spaces_them() -> None:
+    expressions = {
+        "Pair[int8,int64]{}": "Pair[int8, int64]{}",
+        "struct {\n\ta bool\n\tb int32\n}{}": "struct{ a bool; b int32 }{}",
+        "T{a: 1, b: 2}": "T{a: 1, b: 2}",
+        "&s.b": "&s.b",
+        "arr[i][1:2]": "arr[i][1:2]",
+        "x+1": "x + 1",
+        "x - -1": "x - -1",
+        "- -x": "- -x",
+        "f(xs...)": "f(xs...)",
+        "<-ch": "<-ch",
+        "*p": "*p",
+    }
+    for written, one_line in expressions.items():
+        assert _one_line(written) == one_line
+
+
+_GO_BITS = st.sampled_from([
+    "x", "T", "int8", "0", "1.5", '"s"', "'c'", "struct", "interface", "func", "map", "chan",
+    "(", ")", "[", "]", "{", "}", ",", ";", ".", ":", "...", "*", "&", "-", "+", "<-", "<",
+    "^", "!", "=", ":=", "\n",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_GO_BITS, max_size=30), st.booleans())
+def test_one_line_keeps_every_token(bits: list[str], type_only: bool) -> None:
+    """What is written tokenizes back to the same tokens: no two are joined or split. Only
+    the statement ends before a closing bracket, which say nothing, are left out."""
+    tokens = tokenize(" ".join(bits))
+
+    def texts(toks: list[Token]) -> list[str]:
+        kept: list[str] = []
+        for tok in reversed(toks):  # a `;` is dropped when only `;`s lie before a closer
+            if tok.text != ";" or (kept and kept[-1] not in ")]}"):
+                kept.append(tok.text)
+        return kept[::-1]
+
+    assert texts(tokenize(go_text(tokens, type_only=type_only))) == texts(tokens)
