@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from srs.errors import StoreError, StoreLockedError, StoreVersionError
-from srs.model import DeckOptions, Lesson
+from srs.model import Card, DeckOptions, Lesson
 from srs.schedule import LEARN_AHEAD, CardSchedule, Rating, State, elapsed_study_days
 
 APP_NAME = "srs"
@@ -520,6 +520,14 @@ class Store:
                     heirs = donors.get(card.content_hash)
                     if heirs:
                         moved_from[card.id] = heirs.pop()
+            # Texts that are new: one may be another card's, reworded in the same edit that
+            # moved it (a question deleted above it, then a typo fixed in it).
+            reworded = [card for card in lesson.cards if card.id not in moved_from
+                        and known.get(card.id, ("",))[0] != card.content_hash]
+            unclaimed = [card_id for heirs in donors.values() for card_id in heirs]
+            in_place_only = len(reworded) == 1 and unclaimed == [reworded[0].id]
+            if reworded and unclaimed and not in_place_only:
+                moved_from.update(_reworded_from(conn, reworded, unclaimed))
             fresh = {card.id for card in lesson.cards if card.id not in known}
             for card in lesson.cards:
                 if card.id in fresh:
@@ -881,6 +889,58 @@ class _Transaction:
 
 _HISTORY = ("content_hash, content_changed, created, state, step, stability, difficulty, due, "
             "last_review, suspended, buried_until")
+
+
+# A card's text reworded is still at least this alike to what it was (difflib's ratio);
+# a reworded card takes another card's past only when that text is clearly closer to it
+# than the card's own past, and than that other card's own new text is.
+_ALIKE = 0.6
+_CLEARLY_CLOSER = 0.1
+_MOST_PAIRS = 40_000  # past this (a lesson rewritten whole), positions decide, as without it
+
+
+def _reworded_from(conn: sqlite3.Connection, reworded: Sequence[Card],
+                   unclaimed: Sequence[str]) -> dict[str, str]:
+    """For cards whose text is new, the unclaimed past (of a card that left the lesson or
+    whose text changed) each was most likely reworded from, where that is not its own."""
+    if len(reworded) * len(unclaimed) > _MOST_PAIRS:
+        return {}
+    import difflib  # only when a lesson changed in more than one place at once
+
+    old: dict[str, tuple[str, str]] = {}
+    for at in range(0, len(unclaimed), 500):
+        chunk = unclaimed[at:at + 500]
+        for card_id, content in conn.execute(
+                "SELECT card, content FROM card_content WHERE card IN "
+                f"({', '.join('?' * len(chunk))})", chunk):
+            data = json.loads(content)
+            old[card_id] = (str(data.get("kind")),
+                            f"{data.get('front', '')}\n{data.get('back', '')}")
+    own: dict[str, float] = {}
+    pairs: list[tuple[float, str, str]] = []
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    for card in reworded:
+        matcher.set_seq2(f"{card.front}\n{card.back}")
+        for card_id, (kind, text) in old.items():
+            if kind != card.kind.value:
+                continue
+            matcher.set_seq1(text)
+            if card_id != card.id and matcher.quick_ratio() < _ALIKE:
+                continue
+            score = matcher.ratio()
+            if card_id == card.id:
+                own[card.id] = score
+            else:
+                pairs.append((score, card.id, card_id))
+    moves: dict[str, str] = {}
+    taken: set[str] = set()
+    for score, card_id, past in sorted(pairs, reverse=True):
+        if card_id in moves or past in taken or score < _ALIKE:
+            continue
+        if score >= max(own.get(card_id, 0.0), own.get(past, 0.0)) + _CLEARLY_CLOSER:
+            moves[card_id] = past
+            taken.add(past)
+    return moves
 
 
 def _move_histories(conn: sqlite3.Connection, moved_from: dict[str, str]) -> dict[str, str]:

@@ -178,6 +178,64 @@ def test_inserting_a_question_above_others_keeps_each_history_with_its_text(
         assert [row[0] for row in _history(store, edited.cards[1].id)] == italy
 
 
+QUESTIONS = {
+    "size": ("What does unsafe.Sizeof(int32(0)) return on amd64?", "4"),
+    "align": ("Why does a struct with a bool and an int64 take 16 bytes?",
+              "The int64 must start at a multiple of 8, so 7 bytes of padding follow the bool."),
+    "cas": ("What does atomic.CompareAndSwapInt64 return when the value differs?",
+            "false, and nothing is stored"),
+}
+
+
+def _quiz(*texts: tuple[str, str]) -> Lesson:
+    return lesson("a", [qa("a", f"quiz-{n + 1}", front, back=back, ordinal=n)
+                        for n, (front, back) in enumerate(texts)])
+
+
+def test_a_question_deleted_above_one_whose_typo_is_fixed_leaves_each_history_with_its_text(
+        tmp_path: Path) -> None:
+    size, align, cas = QUESTIONS["size"], QUESTIONS["align"], QUESTIONS["cas"]
+    with Store.open(tmp_path / "db", now=T0) as store:
+        before = _quiz(size, align, cas)
+        store.apply_lesson(PATH, 1, 1, "h1", before, 0, T0)
+        one, two, three = (card.id for card in before.cards)
+        lapse = _answer(store, one, Rating.AGAIN)
+        easy = _answer(store, two, Rating.EASY)
+        good = _answer(store, three)
+        schedules = {card_id: store.card(card_id).schedule for card_id in (one, two, three)}
+        # Question 1 deleted; the old question 2, now 1, gets a typo fixed in the same save.
+        fixed = (align[0].replace("take 16", "occupy 16"), align[1])
+        after = _quiz(fixed, cas)
+        report = store.apply_lesson(PATH, 1, 2, "h2", after, 0, T0 + timedelta(hours=1))
+        assert (report.taken_over, report.changed, report.orphaned) == (2, 1, 1)
+        assert [row[0] for row in _history(store, one)] == [easy]
+        assert store.card(one).schedule == schedules[two]
+        assert store.card(one).content["front"] == fixed[0]
+        assert [row[0] for row in _history(store, two)] == [good]
+        # The deleted question's lapse stays with its orphan, under its own text.
+        assert store.scalar("SELECT orphaned FROM cards WHERE id = ?", (three,)) == 1
+        assert [row[0] for row in _history(store, three)] == [lapse]
+        assert store.card(three).content["front"] == size[0]
+        assert store.integrity_check() == "ok" and store.rows("PRAGMA foreign_key_check") == []
+
+
+def test_a_question_reworded_in_place_keeps_its_history_when_another_is_deleted(
+        tmp_path: Path) -> None:
+    size, align, cas = QUESTIONS["size"], QUESTIONS["align"], QUESTIONS["cas"]
+    with Store.open(tmp_path / "db", now=T0) as store:
+        before = _quiz(size, align, cas)
+        store.apply_lesson(PATH, 1, 1, "h1", before, 0, T0)
+        one, two, three = (card.id for card in before.cards)
+        logs = {card_id: _answer(store, card_id) for card_id in (one, two, three)}
+        # Question 1 reworded where it stands, question 3 deleted.
+        reworded = ("On amd64, how many bytes does unsafe.Sizeof(int32(0)) give?", "4")
+        report = store.apply_lesson(PATH, 1, 2, "h2", _quiz(reworded, align), 0, T0)
+        assert (report.taken_over, report.changed, report.orphaned) == (0, 1, 1)
+        assert [row[0] for row in _history(store, one)] == [logs[one]]
+        assert [row[0] for row in _history(store, two)] == [logs[two]]
+        assert [row[0] for row in _history(store, three)] == [logs[three]]
+
+
 def test_takeover_only_within_the_same_lesson(tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
         a = lesson("a", questions("a", ["shared text"]))
