@@ -123,6 +123,23 @@ def go_text(tokens: list[Token], *, type_only: bool = False) -> str:
     `struct{ a int; b string }`, `x + 1`, `&T{}`. A statement's line end becomes `; `
     (none before a closing bracket). In a type (`type_only`) no operator is binary, so
     `p *T` is a parameter, not a product."""
+    if len(tokens) == 1:  # most types in a lesson are one name
+        return tokens[0].text
+    # The same text always tokenizes the same way, so the texts alone are the key; lessons
+    # repeat their types and arguments (`[]byte`, `&counter`) many times.
+    key = " ".join([t.text for t in tokens]) + (" T" if type_only else " E")
+    written = _WRITTEN.get(key)
+    if written is None:
+        if len(_WRITTEN) >= 4096:
+            _WRITTEN.clear()
+        written = _WRITTEN[key] = _spaced(tokens, type_only)
+    return written
+
+
+_WRITTEN: dict[str, str] = {}
+
+
+def _spaced(tokens: list[Token], type_only: bool) -> str:
     out: list[str] = []
     before = ""  # the role of the token written last
     braces: list[bool] = []  # per open `{`: whether it opens a struct or interface type
