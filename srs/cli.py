@@ -270,7 +270,8 @@ def _review(paths: list[Path], db: Path | None) -> None:
         for error in report.errors:
             typer.echo(f"srs: {error}", err=True)
         # Told when the review ends, where the review screen does not clear them away.
-        problems = [d for d in report.diagnostics if d.severity == "error"]
+        problems = sorted((d for d in report.diagnostics if d.severity == "error"),
+                          key=lambda d: (str(d.pos.path), d.pos.line))
 
         def exit_on_problems() -> None:
             for diagnostic in problems:

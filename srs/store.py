@@ -57,6 +57,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE deck_options ADD COLUMN leech_threshold INTEGER NOT NULL DEFAULT 8;
     """,
+    # Each lesson's errors, told by every review of it and not only by the one that parsed
+    # it; the next sync re-parses every lesson to fill them in.
+    """
+    ALTER TABLE lessons ADD COLUMN errors TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(errors));
+    UPDATE lessons SET size = -1, hash = '';
+    """,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
@@ -99,6 +105,7 @@ class LessonFileRow:
     mtime_ns: int
     hash: str
     deck: str
+    errors: tuple[tuple[int, str], ...]  # (line, message) of each error the lesson holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,9 +408,12 @@ class Store:
     # -- lesson sync ---------------------------------------------------------------------------
 
     def lesson_files(self) -> dict[str, LessonFileRow]:
-        rows = self._conn.execute("SELECT path, size, mtime_ns, hash, deck FROM lessons")
-        return {path: LessonFileRow(size, mtime, digest, deck)
-                for path, size, mtime, digest, deck in rows}
+        rows = self._conn.execute(
+            "SELECT path, size, mtime_ns, hash, deck, errors FROM lessons")
+        return {path: LessonFileRow(size, mtime, digest, deck, tuple(
+                    (line, message) for line, message in json.loads(errors))
+                    if errors != "[]" else ())
+                for path, size, mtime, digest, deck, errors in rows}
 
     def lessons(self) -> list[LessonRow]:
         rows = self._conn.execute(
@@ -412,6 +422,17 @@ class Store:
         )
         return [LessonRow(p, s, n, tuple(json.loads(pre)), r, t, d)
                 for p, s, n, pre, r, t, d in rows]
+
+    def card_lessons(self, card_ids: Sequence[str]) -> dict[str, str]:
+        """The lesson file each of these cards belongs to, for those in the store and not
+        orphaned."""
+        found: dict[str, str] = {}
+        for at in range(0, len(card_ids), 500):
+            chunk = card_ids[at:at + 500]
+            found.update(self._conn.execute(
+                "SELECT id, lesson FROM cards WHERE orphaned = 0 AND id IN "
+                f"({', '.join('?' * len(chunk))})", chunk))
+        return found
 
     def touch_lesson_file(self, path: str, size: int, mtime_ns: int) -> None:
         with self._write() as conn:
@@ -462,9 +483,10 @@ class Store:
 
     def apply_lesson(
         self, path: str, size: int, mtime_ns: int, file_hash: str, lesson: Lesson, rank: int,
-        now: datetime,
+        now: datetime, errors: Sequence[tuple[int, str]] = (),
     ) -> ApplyReport:
-        """Upsert a lesson and its cards in one transaction.
+        """Upsert a lesson, its cards and its `errors` ((line, message) each) in one
+        transaction.
 
         A card whose content changed keeps its schedule and history; cards of this lesson that
         are no longer in it are orphaned; an orphaned card that reappears is restored. A card
@@ -478,14 +500,16 @@ class Store:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO lessons (path, size, mtime_ns, hash, slug, number, prerequisites, "
-                "rank, title, deck) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "rank, title, deck, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
                 "mtime_ns = excluded.mtime_ns, hash = excluded.hash, slug = excluded.slug, "
                 "number = excluded.number, prerequisites = excluded.prerequisites, "
-                "rank = excluded.rank, title = excluded.title, deck = excluded.deck",
+                "rank = excluded.rank, title = excluded.title, deck = excluded.deck, "
+                "errors = excluded.errors",
                 (path, size, mtime_ns, file_hash, lesson.slug, lesson.number,
                  json.dumps(list(lesson.prerequisites)), rank, lesson.title,
-                 lesson.cards[0].deck if lesson.cards else ""),
+                 lesson.cards[0].deck if lesson.cards else "",
+                 json.dumps([list(error) for error in errors], ensure_ascii=False)),
             )
             incoming = {card.id: card for card in lesson.cards}
             # Read once, not per card: a lesson's rows are found by lesson alone, so a query

@@ -21,7 +21,7 @@ from pathlib import Path
 from srs import corpus
 from srs.corpus import LessonSource
 from srs.errors import SrsError
-from srs.model import DeckOptions, Diagnostic, Lesson
+from srs.model import DeckOptions, Diagnostic, Lesson, Severity, SourcePos
 from srs.store import LessonRow, Store
 
 _CHUNK = 1 << 20
@@ -59,6 +59,7 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
     decks: dict[str, DeckOptions] = {}
     changed: list[tuple[str, int, int, str, Lesson]] = []
     present: set[str] = set()
+    claimed: dict[str, str] = {}  # card id -> the lesson parsed first in this sync holding it
     for source in sources:
         decks.setdefault(source.deck.name, source.deck.options)
         key = str(source.path.resolve())
@@ -70,6 +71,7 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
                 report.unchanged += 1
                 if row.deck != source.deck.name:
                     store.set_lesson_deck(key, source.deck.name)
+                report.diagnostics.extend(_remembered_errors(source.path, row.errors))
                 continue
             digest = file_digest(Path(key))
         except OSError as exc:
@@ -79,6 +81,7 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
             store.touch_lesson_file(key, info.st_size, info.st_mtime_ns)
             if row.deck != source.deck.name:
                 store.set_lesson_deck(key, source.deck.name)
+            report.diagnostics.extend(_remembered_errors(source.path, row.errors))
             report.touched += 1
             continue
         try:
@@ -87,15 +90,22 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
             report.errors.append(exc)
             continue
         report.parsed += 1
+        lesson = _unique_cards(lesson)
+        owners = store.card_lessons([card.id for card in lesson.cards])
+        owners.update((card.id, claimed[card.id]) for card in lesson.cards if card.id in claimed)
+        lesson = _without_others_cards(key, lesson, owners)
+        claimed.update((card.id, key) for card in lesson.cards)
         report.diagnostics.extend(lesson.diagnostics)
-        changed.append((key, info.st_size, info.st_mtime_ns, digest, _unique_cards(lesson)))
+        changed.append((key, info.st_size, info.st_mtime_ns, digest, lesson))
     stored_options = store.deck_options()
     stale = {name: o for name, o in decks.items() if stored_options.get(name) != o}
     if stale:
         store.set_deck_options(stale)
     ranks = _ranks(remembered, {key: lesson for key, *_, lesson in changed})
     for key, size, mtime_ns, digest, lesson in changed:
-        applied = store.apply_lesson(key, size, mtime_ns, digest, lesson, ranks[key], now)
+        errors = [(d.pos.line, d.message) for d in lesson.diagnostics if d.severity == "error"]
+        applied = store.apply_lesson(key, size, mtime_ns, digest, lesson, ranks[key], now,
+                                     errors)
         report.added += applied.added
         report.changed += applied.changed
         report.orphaned += applied.orphaned
@@ -124,6 +134,31 @@ def _unique_cards(lesson: Lesson) -> Lesson:
     import dataclasses
 
     return dataclasses.replace(lesson, cards=cards)
+
+
+def _remembered_errors(path: Path, errors: Sequence[tuple[int, str]]) -> list[Diagnostic]:
+    """The errors a lesson held when it was last parsed, told again while it is unchanged."""
+    return [Diagnostic(SourcePos(path, line), Severity.ERROR, message)
+            for line, message in errors]
+
+
+def _without_others_cards(key: str, lesson: Lesson, owners: dict[str, str]) -> Lesson:
+    """The lesson without the cards whose ids belong to (`owners`) another lesson file that
+    still exists (a lesson copied without a new `canonical_id`): taking them would move that
+    lesson's cards here. Each one left out is an error at its line."""
+    taken = {card_id: owner for card_id, owner in owners.items()
+             if owner != key and os.path.exists(owner)}
+    if not taken:
+        return lesson
+    import dataclasses
+
+    errors = [Diagnostic(card.source, Severity.ERROR,
+                         f"card {card.key!r} has the id of a card of {taken[card.id]} "
+                         "(the same canonical_id?); left out")
+              for card in lesson.cards if card.id in taken]
+    return dataclasses.replace(
+        lesson, cards=tuple(card for card in lesson.cards if card.id not in taken),
+        diagnostics=(*lesson.diagnostics, *errors))
 
 
 def _ranks(remembered: Sequence[LessonRow], parsed: dict[str, Lesson]) -> dict[str, int]:

@@ -97,6 +97,11 @@ def test_lesson_errors_are_told_with_their_place_after_the_review_and_exit_1(
     errors = [line for line in result.stderr.splitlines() if "bad.md:" in line]
     assert errors and all(": error: " in line for line in errors), result.stderr
     assert "srs: 1 lesson error: their parts were left out" in result.stderr
+    # The next review does not parse the unchanged lesson again, and tells the same.
+    again = CliRunner().invoke(app, ["review", str(lessons), "--db", str(tmp_path / "db")],
+                               input="q", env={"SRS_NOW": NOW, "COLUMNS": "100"})
+    assert again.exit_code == 1, again.output
+    assert [line for line in again.stderr.splitlines() if "bad.md:" in line] == errors
 
 
 def test_burying_lets_the_days_new_cards_fill_up_again_in_the_same_session(

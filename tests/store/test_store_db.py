@@ -17,7 +17,7 @@ from store_support import T0, lesson, questions
 from srs.errors import StoreError, StoreLockedError, StoreVersionError
 from srs.model import DeckOptions
 from srs.schedule import Rating, Scheduler, State, new_schedule
-from srs.store import DAILY_BACKUPS_KEPT, SCHEMA_VERSION, Store, default_db_path
+from srs.store import DAILY_BACKUPS_KEPT, SCHEMA_VERSION, LessonFileRow, Store, default_db_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -173,6 +173,8 @@ def test_migration_leaves_a_backup_of_the_old_file(tmp_path: Path) -> None:
         assert store.scalar("SELECT count(*) FROM cards") == 1
         # Options added since keep their defaults.
         assert store.deck_options() == {"d": DeckOptions(0.85, 10, 100, 365, leech_threshold=8)}
+        # Lessons are read again at the next sync, to learn their errors.
+        assert store.lesson_files()["/l.md"] == LessonFileRow(-1, 2, "", "", ())
     backups = sorted((tmp_path / "srs.sqlite3.backups").glob("pre-v*.sqlite3"))
     assert [b.name for b in backups] == [
         f"pre-v{SCHEMA_VERSION}-from-v1-20260302T150000Z.sqlite3"]

@@ -29,8 +29,10 @@ def test_upgrade_re_parses_lessons_so_mcqs_get_their_question(tmp_path: Path) ->
         removed = conn.execute("UPDATE card_content SET content = json_remove(content, "
                                "'$.question') WHERE json_extract(content, '$.kind') = 'mcq'"
                                ).rowcount
-        # Version 3, the one before that key: without the later leech option as well.
+        # Version 3, the one before that key: without the later leech option and lesson
+        # errors as well.
         conn.execute("ALTER TABLE deck_options DROP COLUMN leech_threshold")
+        conn.execute("ALTER TABLE lessons DROP COLUMN errors")
         conn.execute("PRAGMA user_version = 3")
     finally:
         conn.close()

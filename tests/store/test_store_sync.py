@@ -402,3 +402,60 @@ def test_duplicate_ids_in_one_lesson_keep_the_first(tmp_path: Path) -> None:
 
         store.apply_lesson(PATH, 1, 1, "h", _unique_cards(lesson("a", [twin, other])), 0, T0)
         assert store.card(twin.id).content["front"] == "first"
+
+
+def _errors(report: srs.sync.SyncReport) -> list[str]:
+    return [f"{d.pos.path.name}:{d.pos.line}: {d.message}" for d in report.diagnostics
+            if d.severity == "error"]
+
+
+def test_a_lessons_errors_are_told_by_every_sync_while_it_is_unchanged(
+        tmp_path: Path, counted: dict[str, list[Path]]) -> None:
+    lesson_file = _write(tmp_path / "01.md")
+    text = lesson_file.read_text(encoding="utf-8")
+    lesson_file.write_text(text.replace("**Answer: B** - it is.", "**Answer: E** - it is."),
+                           encoding="utf-8")
+    told = ["01.md:29: question 2: answer E matches no choice (A-B)"]
+    with Store.open(tmp_path / "db", now=T0) as store:
+        assert _errors(sync_lessons(store, resolve_sources([lesson_file]), T0)) == told
+        # Not parsed again, and its error is told again.
+        again = sync_lessons(store, resolve_sources([lesson_file]), T0)
+        assert (again.unchanged, _errors(again)) == (1, told)
+        stat = lesson_file.stat()
+        os.utime(lesson_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+        touched = sync_lessons(store, resolve_sources([lesson_file]), T0)
+        assert (touched.touched, _errors(touched)) == (1, told)
+        assert len(counted["parsed"]) == 1
+        lesson_file.write_text(text, encoding="utf-8")  # fixed: nothing more to tell
+        assert _errors(sync_lessons(store, resolve_sources([lesson_file]), T0)) == []
+        assert _errors(sync_lessons(store, resolve_sources([lesson_file]), T0)) == []
+
+
+def test_a_lesson_copied_without_a_new_canonical_id_leaves_the_first_lessons_cards_alone(
+        tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    first = _write(lessons / "01.md")
+    copy = lessons / "02.md"
+    copy.write_text(first.read_text(encoding="utf-8").replace("How many?", "How few?"),
+                    encoding="utf-8")
+    with Store.open(tmp_path / "db", now=T0) as store:
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert report.added == 2
+        assert _errors(report) == [
+            f"02.md:{line}: card {key!r} has the id of a card of {first.resolve()} "
+            "(the same canonical_id?); left out" for line, key in [(12, "q1"), (22, "q2")]]
+        owners = {row[0] for row in store.rows("SELECT DISTINCT lesson FROM cards")}
+        assert owners == {str(first.resolve())}
+        # The copy changed on its own: still left out, first's cards stay where they are.
+        copy.write_text(copy.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        report = sync_lessons(store, resolve_sources([copy]), T0)
+        assert len(_errors(report)) == 2
+        assert {row[0] for row in store.rows("SELECT DISTINCT lesson FROM cards")} == owners
+        # A lesson renamed (its old file gone) still takes its cards with it.
+        renamed = first.rename(lessons / "01-renamed.md")
+        copy.unlink()
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert (_errors(report), report.orphaned) == ([], 0)
+        assert {row[0] for row in store.rows("SELECT DISTINCT lesson FROM cards")} == {
+            str(renamed.resolve())}
