@@ -72,6 +72,11 @@ def _read_question(ctx: LessonContext, heading: Section, number: str) -> _Questi
     blocks = [*heading.blocks, *(b for child in heading.children for b in child.blocks)]
     for block in blocks:
         if block.kind == "fence":
+            if question.choices and question.answer is None and question.problem is None:
+                # shown above the options it would no longer be next to: the card would lie
+                question.problem = (block.start, "has a code block among its options; an "
+                                    "option is one line (write its code inline, `x := 1`), "
+                                    "and a block belongs in the question, above the options")
             _part(question).append(ctx.source(block))
             continue
         paragraph: list[str] = []
@@ -153,7 +158,8 @@ def _emit(ctx: LessonContext, q: _Question, title: str, section: str) -> None:
         return
     if len(q.choices) < 2:
         ctx.report(q.line, Severity.ERROR,
-                   f"{label} has {len(q.choices)} choices; write options as `**A)** text`")
+                   f"{label} has {'one choice' if q.choices else 'no choices'}; write "
+                   "options as `**A)** text`, one a line")
         return
     if q.problem is not None:
         ctx.report(q.problem[0], Severity.ERROR, f"{label} {q.problem[1]}; it is skipped")

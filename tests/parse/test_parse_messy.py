@@ -460,3 +460,22 @@ def test_underlined_headings_are_headings() -> None:
         (CardKind.QA, "cards/#1", "qa/#1"), (CardKind.MCQ, "quiz", "q1")]
     assert messages(lesson, Severity.ERROR) == [] and not any(
         "not under a quiz heading" in m for m in messages(lesson))
+
+
+def test_a_code_block_among_the_options_is_an_error_at_the_block() -> None:
+    body = ("# T\n\n## Quiz\n\n### Question 1\nWhich compiles?\n\n**A)** this:\n\n"
+            "```go\nx := 1\n```\n\n**B)** that\n\n**Answer: A** - because.\n\n"
+            "### Question 2\nWhich?\n\n```go\ny := 2\n```\n\n**A)** one  \n**B)** two\n\n"
+            "**Answer: B** - it is.\n")
+    lesson = parse(body)
+    assert messages(lesson, Severity.ERROR) == [
+        "15: question 1 has a code block among its options; an option is one line (write its "
+        "code inline, `x := 1`), and a block belongs in the question, above the options; "
+        "it is skipped"]
+    assert [card.key for card in lesson.cards if card.kind is CardKind.MCQ] == ["q2"]
+
+
+def test_a_question_with_one_choice_says_so() -> None:
+    lesson = parse(quiz("**Answer: A** - x", "**A)** only"))
+    assert messages(lesson, Severity.ERROR) == [
+        "10: question 1 has one choice; write options as `**A)** text`, one a line"]
