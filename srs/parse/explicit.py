@@ -26,6 +26,7 @@ _START = re.compile(r"^\s*(?:[-*+]\s+|>\s?)?(\*\*|__)?([QACqac])\s*:(?:\*\*|__)?
 _LOWER_START = re.compile(r"^[qc]:")  # at the start of a line: likely a card, not prose
 MAX_CLOZE = 65_536  # Anki's card ordinal (the number less one) is a 16-bit integer
 _ID = re.compile(r"\s*\{#([A-Za-z0-9][\w.:-]*)\}\s*$")
+_LOOKS_LIKE_ID = re.compile(r"\{#[^}]*\}\s*$")
 
 
 @dataclass
@@ -61,6 +62,11 @@ def extract_explicit(ctx: LessonContext, section: Section) -> None:
                 start = None
             if start and kind in "QC":
                 text, explicit = _split_id(start.group(3))
+                if explicit is None and _LOOKS_LIKE_ID.search(text):
+                    ctx.report(block.start + offset, Severity.WARNING,
+                               "`{#...}` at the end is not a card id (a letter or digit, then "
+                               "letters, digits, `_`, `.`, `:` or `-`); it is kept as text and "
+                               "the card is known by its place")
                 current = _Draft(kind, block.start + offset, explicit, [text])
                 drafts.append(current)
             elif start and current is not None and current.kind == "Q" and current.answer is None:

@@ -479,3 +479,12 @@ def test_a_question_with_one_choice_says_so() -> None:
     lesson = parse(quiz("**Answer: A** - x", "**A)** only"))
     assert messages(lesson, Severity.ERROR) == [
         "10: question 1 has one choice; write options as `**A)** text`, one a line"]
+
+
+def test_a_malformed_card_id_is_a_warning_and_the_card_keeps_its_place() -> None:
+    lesson = parse("# T\n\n## Cards\n\nQ: Bad id {#bad id!}\nA: yes\n\nQ: Good {#good}\nA: ok\n")
+    assert messages(lesson, Severity.WARNING) == [
+        "10: `{#...}` at the end is not a card id (a letter or digit, then letters, digits, "
+        "`_`, `.`, `:` or `-`); it is kept as text and the card is known by its place"]
+    assert [(card.key, card.front) for card in lesson.cards] == [
+        ("qa/#1", "Bad id {#bad id!}"), ("qa/good", "Good")]
