@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from srs.decks import default_deck, load_manifest, manifest_lessons
-from srs.errors import LessonError, UsageError
+from srs.errors import LessonError, ManifestError, UsageError
 from srs.model import Card, Deck, Diagnostic, Lesson, Severity, SourcePos
 
 MANIFEST_SUFFIX = ".toml"
@@ -101,7 +101,11 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
                     sources.setdefault(resolved, LessonSource(
                         lesson, project.deck_of(lesson, resolved)))
         elif given.suffix == MANIFEST_SUFFIX:
-            manifest, warnings = project.load(given)
+            try:
+                manifest, warnings = project.load(given)
+            except ManifestError as exc:
+                project.broken.append(exc)
+                continue
             claimed.extend(warnings)
             found = manifest_lessons(manifest)
             deck = named.setdefault(manifest.name, manifest)
@@ -124,6 +128,12 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
         else:
             resolved = given.resolve()
             sources.setdefault(resolved, LessonSource(given, project.deck_of(given, resolved)))
+    if project.broken:
+        # Every broken manifest at once; none is skipped, since the lessons it names would
+        # be studied in the wrong deck.
+        told = list({str(e): e for exc in project.broken for e in (exc, *exc.others)}.values())
+        told[0].others = tuple(told[1:])
+        raise told[0]
     return list(sources.values()), empty, claimed
 
 
@@ -144,6 +154,7 @@ class _ProjectDecks:
         # folder -> for each `decks/` folder in and above it, nearest first: lesson -> deck
         self._chains: dict[Path, list[dict[Path, Deck]]] = {}
         self._loose = default_deck()
+        self.broken: list[ManifestError] = []  # manifests that could not be used
 
     def load(self, manifest: Path) -> tuple[Deck, list[Diagnostic]]:
         """The manifest and its warnings; the warnings only the first time it is read."""
@@ -179,7 +190,11 @@ class _ProjectDecks:
             return None
         claims: dict[Path, Deck] = {}
         for path in manifests:
-            manifest, warnings = self.load(_relative(path))
+            try:
+                manifest, warnings = self.load(_relative(path))
+            except ManifestError as exc:
+                self.broken.append(exc)
+                continue
             self._warnings.extend(warnings)
             deck = self._named.setdefault(manifest.name, manifest)
             for lesson in manifest_lessons(manifest):

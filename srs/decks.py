@@ -44,30 +44,40 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
         line = _toml_error_line(str(exc))
         raise ManifestError(f"invalid TOML: {exc}", path, line) from exc
 
-    def fail(message: str, key: str, table: str = "") -> ManifestError:
-        return ManifestError(message, path, _key_line(text, key, table))
+    problems: list[ManifestError] = []  # every one is told, not only the first
+
+    def fail(message: str, key: str, table: str = "") -> None:
+        problems.append(ManifestError(message, path, _key_line(text, key, table)))
 
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise fail("deck manifest needs a `name` string", "name")
+        fail("deck manifest needs a `name` string", "name")
+        name = ""
     # Control characters and line breaks in a deck name: Anki drops them, joining words.
     name = " ".join(_CONTROL.sub(" ", name).split())
-    if any(not part.strip() for part in name.split("::")):
+    if name and any(not part.strip() for part in name.split("::")):
         # Anki would name the missing level "blank".
-        raise fail(f"deck name {name!r} has an empty part between `::`", "name")
+        fail(f"deck name {name!r} has an empty part between `::`", "name")
     name = "::".join(part.strip() for part in name.split("::"))
     globs = data.get("lessons", ["*.md"])
     if isinstance(globs, str):
         globs = [globs]
     if not isinstance(globs, list) or not all(isinstance(g, str) and g.strip() for g in globs):
-        raise fail("`lessons` must be a list of non-empty glob strings", "lessons")
+        fail("`lessons` must be a list of non-empty glob strings", "lessons")
+        globs = []
     absolute = next((g for g in globs if Path(g).is_absolute()), None)
     if absolute is not None:
-        raise fail(f"`lessons` globs are relative to the manifest's folder, not {absolute!r}",
-                   "lessons")
+        fail(f"`lessons` globs are relative to the manifest's folder, not {absolute!r}",
+             "lessons")
     raw = data.get("options", {})
     if not isinstance(raw, dict):
-        raise fail("`options` must be a table", "options")
+        fail("`options` must be a table", "options")
+        raw = {}
+    options = _options(raw, fail)
+    if problems:
+        problems.sort(key=lambda problem: problem.line or 0)
+        problems[0].others = tuple(problems[1:])
+        raise problems[0]
     unknown: list[tuple[str, str, tuple[str, ...]]] = [
         ("", key, TOP_KEYS) for key in data if key not in TOP_KEYS]
     unknown += [("options", key, OPTION_KEYS) for key in raw if key not in OPTION_KEYS]
@@ -75,23 +85,26 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
                            f"unknown key `{key}`{' in [options]' if table else ''}, ignored; "
                            f"the keys are {', '.join(known)}")
                 for table, key, known in unknown]
-    deck = Deck(name=name, path=path, lesson_globs=tuple(globs), options=_options(raw, fail))
+    deck = Deck(name=name, path=path, lesson_globs=tuple(globs), options=options)
     return deck, warnings
 
 
-def _options(raw: dict[str, Any], fail: Callable[[str, str, str], ManifestError],
-             ) -> DeckOptions:
+def _options(raw: dict[str, Any], fail: Callable[[str, str, str], None]) -> DeckOptions:
+    """The options, each out of range or of the wrong type told through `fail` (and left
+    at its default)."""
     defaults = DeckOptions()
     retention = raw.get("desired_retention", defaults.desired_retention)
     if not isinstance(retention, int | float) or not 0.5 <= retention <= 0.99:
-        raise fail("desired_retention must be a number from 0.5 to 0.99", "desired_retention",
-                   "options")
+        fail("desired_retention must be a number from 0.5 to 0.99", "desired_retention",
+             "options")
+        retention = defaults.desired_retention
     values: dict[str, int] = {}
     for key in OPTION_KEYS[1:]:  # the whole numbers
         value = raw.get(key, getattr(defaults, key))
         low, high = WHOLE_NUMBER_RANGES[key]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise fail(f"{key} must be a whole number from {low} to {high:,}", key, "options")
+            fail(f"{key} must be a whole number from {low} to {high:,}", key, "options")
+            value = getattr(defaults, key)
         values[key] = value
     return DeckOptions(desired_retention=float(retention), **values)
 

@@ -154,6 +154,30 @@ def test_a_manifest_error_names_the_line_of_its_key(tmp_path: Path, text: str,
     assert info.value.line == line, str(info.value)
 
 
+def test_every_manifest_problem_is_told_at_once_in_line_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make(tmp_path, {
+        "decks/a.toml": 'name = "Good"\nlessons = ["../lessons/*.md"]\n',
+        "decks/b.toml": 'lessons = "/abs/*.md"\n[options]\nnew_per_day = -3\n'
+                        'desired_retention = 1.5\n',
+        "decks/c.toml": 'name = "C"\nlessons = [\n',
+        "lessons/01. A.md": "# A\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    for paths in ([], [Path("lessons/01. A.md")], [Path("decks/b.toml"), Path("decks/c.toml")]):
+        with pytest.raises(ManifestError) as info:
+            resolve_sources(paths)
+        told = [str(error) for error in (info.value, *info.value.others)]
+        assert told[:4] == [
+            "decks/b.toml:1: deck manifest needs a `name` string",
+            "decks/b.toml:1: `lessons` globs are relative to the manifest's folder, "
+            "not '/abs/*.md'",
+            "decks/b.toml:3: new_per_day must be a whole number from 0 to 1,000,000",
+            "decks/b.toml:4: desired_retention must be a number from 0.5 to 0.99",
+        ], told
+        assert len(told) == 5 and told[4].startswith("decks/c.toml: invalid TOML: ")
+
+
 def test_unknown_manifest_keys_are_warnings_with_their_lines(tmp_path: Path) -> None:
     path = tmp_path / "d.toml"
     path.write_text('name = "D"\nlesson = ["x/*.md"]\n[options]\nnew_per_dya = 5\n'
