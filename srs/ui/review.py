@@ -176,7 +176,8 @@ def _handle_keys(session: ReviewSession, showing: Showing, read_key: KeyReader,
                 session.bury()
                 return "Buried until tomorrow."
             session.suspend()
-            return "Suspended."
+            return (f"Suspended card {showing.card.id} (u undoes; after this session, "
+                    f"srs unsuspend {showing.card.id} brings it back).")
         if not showing.revealed:
             if key in REVEAL_KEYS:
                 session.reveal()

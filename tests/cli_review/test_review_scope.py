@@ -58,7 +58,7 @@ def test_unsuspend(tmp_path: Path) -> None:
     card = _ids(first)[0]
     front = "What does len(s) return for a nil slice s?"
     assert front in _review(tmp_path, str(first))
-    assert "Suspended." in _review(tmp_path, str(first), keys="s")
+    assert f"Suspended card {card} " in _review(tmp_path, str(first), keys="s")
     assert front not in _review(tmp_path, str(first))
     db = str(tmp_path / "db")
     result = CliRunner().invoke(app, ["unsuspend", card, "ffffffffffffffff", "--db", db],

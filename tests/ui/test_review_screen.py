@@ -163,7 +163,7 @@ def test_a_session_on_screen(store: tuple[Store, dict[str, Scheduler], list]) ->
     assert "a nil slice has length and capacity zero" in screen
     assert "1 Again" in screen and "10m" in screen
     assert "Right: " in screen and "Wrong: you picked" in screen
-    assert "Last answer undone." in screen and "Suspended." in screen
+    assert "Last answer undone." in screen and "Suspended card " in screen
     assert "Suspension undone." in screen
     assert max(len(line) for line in screen.splitlines()) <= 56
     assert summary.reviewed == 5 and summary.suspended == 0 and summary.again == 0
