@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -22,7 +23,16 @@ def _one_line(text: str, width: int = 70) -> str:
 
 
 def print_cards(cards: Sequence[Card], console: Console | None = None) -> None:
+    """A table on a terminal; elsewhere (a pipe, a file) one line per card, `id`, `kind`,
+    `source` and the whole prompt separated by tabs, for grep and cut, and the count on
+    standard error."""
     console = console or Console()
+    count = f"{len(cards)} card" if len(cards) == 1 else f"{len(cards)} cards"
+    if not console.is_terminal:
+        for card in cards:
+            print(f"{card.id}\t{card.kind.value}\t{card.source}\t{_one_line(card.front, 10**6)}")
+        print(count, file=sys.stderr)
+        return
     table = Table(header_style="bold", expand=True)
     table.add_column("id", no_wrap=True, style="dim", min_width=16)
     table.add_column("kind", no_wrap=True, min_width=7)
@@ -31,4 +41,4 @@ def print_cards(cards: Sequence[Card], console: Console | None = None) -> None:
     for card in cards:
         table.add_row(card.id, card.kind.value, _one_line(card.front, 200), str(card.source))
     console.print(table)
-    console.print(f"{len(cards)} card" if len(cards) == 1 else f"{len(cards)} cards")
+    console.print(count)

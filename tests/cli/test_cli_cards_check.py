@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -9,10 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from srs.cli import app
+from srs.corpus import load_corpus
+from srs.parse import parse_lesson_file
 from srs.parse.lesson import MAX_LESSON_BYTES
+from srs.ui.tables import print_cards
 from tests.conftest import SEED
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,11 +41,22 @@ def test_cards_json_on_seed() -> None:
         assert all(" " not in tag for tag in card["tags"])
 
 
-def test_cards_table_on_seed() -> None:
-    result = runner.invoke(app, ["cards", str(SEED)], env={"COLUMNS": "140"})
+def test_cards_table_on_a_terminal() -> None:
+    out = io.StringIO()
+    print_cards(parse_lesson_file(SEED).cards,
+                Console(file=out, force_terminal=True, width=140, color_system=None))
+    assert "Lock-Free Counter" in out.getvalue() and "┃ kind" in out.getvalue()
+    assert out.getvalue().rstrip().endswith("cards")
+
+
+def test_cards_piped_are_one_whole_line_each() -> None:
+    result = runner.invoke(app, ["cards", str(SEED)])
     assert result.exit_code == 0
-    assert "Lock-Free Counter" in result.stdout
-    assert result.stdout.rstrip().endswith("cards")
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    cards = load_corpus([SEED]).cards
+    assert result.stderr.splitlines()[-1] == f"{len(cards)} cards"
+    assert [row[:3] for row in rows] == [[c.id, c.kind.value, str(c.source)] for c in cards]
+    assert any(row[3].endswith("syscall.PROT_READ, syscall.MAP_SHARED) ```") for row in rows)
 
 
 def test_check_reports_and_exits(tmp_path: Path) -> None:
@@ -130,7 +146,7 @@ def test_a_narrow_output_encoding_prints_question_marks_not_a_crash(
 
     listed = srs("cards", str(SEED))
     assert listed.returncode == 0, listed.stderr
-    assert b"?" in listed.stdout  # the table's ellipses
+    assert listed.stdout.isascii() and b"?" in listed.stdout  # for what ASCII lacks
     as_json = srs("cards", "--json", str(SEED))
     assert as_json.returncode == 0 and as_json.stdout.isascii()
     utf8 = runner.invoke(app, ["cards", "--json", str(SEED)])
@@ -147,9 +163,9 @@ def test_cards_table_shows_the_prompt_without_the_lesson_header(tmp_path: Path) 
     lesson = tmp_path / "p.md"
     lesson.write_text("---\ntitle: \"Pointers & *T_Values* [x]\"\ncanonical_id: p\n---\n# P\n\n"
                       "## Pointers and *T receivers\n\n```go\n// Deref *p into v\nv := *p\n```\n")
-    result = runner.invoke(app, ["cards", str(lesson)], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["cards", str(lesson)])
     assert result.exit_code == 0
-    [row] = [line for line in result.stdout.splitlines() if " code " in line]
+    [row] = [line for line in result.stdout.splitlines() if "\tcode\t" in line]
     assert "Write the Go code for: **Deref *p into v**" in row
     assert "Pointers &" not in row and "\\" not in row
 
