@@ -1197,11 +1197,19 @@ def _write_collection(
         tally.cards += _flush(cursor, note_rows, card_rows)
         cursor.executescript(indexes)
         tally.decks = set(deck_ids)
+        # The decks and note types as genanki's `Deck.write_to_db` stores them, written once:
+        # that method reads and rewrites the whole deck list for each deck it adds, which
+        # takes minutes for thousands of decks.
+        decks_json, models_json = cursor.execute("SELECT decks, models FROM col").fetchone()
+        decks, stored_models = json.loads(decks_json), json.loads(models_json)
         for name in sorted(deck_ids):
-            deck = genanki.Deck(deck_ids[name], name)
-            for model in models.values():
-                deck.add_model(model)
-            deck.write_to_db(cursor, timestamp, id_gen)
+            decks[str(deck_ids[name])] = genanki.Deck(deck_ids[name], name).to_json()
+        if deck_ids:  # genanki files each note type under the deck written last
+            last = deck_ids[max(deck_ids)]
+            stored_models.update({str(model.model_id): model.to_json(timestamp, last)
+                                  for model in models.values()})
+        cursor.execute("UPDATE col SET decks = ?, models = ?",
+                       (json.dumps(decks), json.dumps(stored_models)))
         conn.commit()
     finally:
         conn.close()
