@@ -477,18 +477,25 @@ def _check_targets(jobs: list[tuple[Path, list[Lesson]]], corpus: Corpus) -> Non
     input, and no two decks share a file."""
     inputs = {path.resolve() for path in corpus.deck_of}  # lessons that failed to load too
     inputs |= {deck.path.resolve() for deck in corpus.decks if deck.path is not None}
-    decks_of: dict[Path, list[str]] = {}
+    # Keyed without case: macOS and Windows keep one file for `Same.apkg` and `same.apkg`,
+    # and Anki one deck for `Same` and `same`.
+    decks_of: dict[tuple[Path, str], tuple[Path, list[str]]] = {}
     for target, lessons in jobs:
         if target.suffix.lower() != ".apkg":
             raise UsageError("the output must be a .apkg file", target)
-        if target.resolve() in inputs:
+        try:
+            resolved = target.resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop
+            raise UsageError("the output is a symbolic link that leads nowhere", target) from None
+        if resolved in inputs:
             raise UsageError("the output would replace one of the lessons or manifests", target)
-        decks_of.setdefault(target.resolve(), []).append(lessons[0].deck)
-    for target, decks in decks_of.items():
+        decks_of.setdefault((resolved.parent, resolved.name.casefold()),
+                            (resolved, []))[1].append(lessons[0].deck)
+    for target, decks in decks_of.values():
         if len(decks) > 1:
             names = " and ".join(repr(name) for name in decks)
-            raise SrsError(f"decks {names} would both be written to {target.name}; rename one "
-                           "of them, or give -o", target)
+            raise SrsError(f"decks {names} would both be written to {target.name} (or to names "
+                           "that differ only in case); rename one of them, or give -o", target)
 
 
 def _count(n: int, word: str, words: str | None = None) -> str:

@@ -1340,6 +1340,8 @@ def export_lessons(
         os.replace(zip_path, out)
     except OSError as exc:
         raise ExportError(f"cannot write the package: {exc.strerror or exc}", out) from exc
+    except sqlite3.Error as exc:  # the scratch collection beside it: a full disk
+        raise ExportError(f"cannot write the package: {exc}", out) from exc
     finally:
         for scratch in (db_path, zip_path):
             if scratch is not None:

@@ -101,3 +101,23 @@ def test_a_failing_worker_is_an_error_and_leaves_no_process_or_file(
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # every worker was reaped
+
+
+def test_a_full_disk_is_an_error_naming_the_package_and_leaves_the_old_one(
+        tmp_path: Path) -> None:
+    """The scratch collection cannot grow past a file size limit, as on a full disk."""
+    out = tmp_path / "deck.apkg"
+    out.write_bytes(b"the previous package")
+    limited = ("import resource, signal, sys\n"
+               "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+               "resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))\n"
+               "from srs.cli import main\nmain()\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SRS_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", limited, "export", str(REPO / "lessons"),
+                           "-o", str(out), "--timestamp", "1750000000"],
+                          env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"srs: {out}: cannot write the package: " in done.stderr
+    assert out.read_bytes() == b"the previous package"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "cache") == ["deck.apkg"]

@@ -315,6 +315,18 @@ def test_cli_refuses_outputs_that_would_clobber_before_writing_anything(
     assert ("decks 'Go::Systems' and 'Go - Systems' would both be written to "
             "Go - Systems.apkg") in result.stderr
     assert sorted(p.name for p in root.glob("*.apkg")) == []
+    # Or whose names differ only in case: one file on macOS and Windows, one deck in Anki.
+    (root / "decks" / "rust.toml").write_text(
+        'name = "go::systems"\nlessons = ["../rust/*.md"]\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["export", "--timestamp", str(T0)])
+    assert result.exit_code == 1
+    assert "decks 'Go::Systems' and 'go::systems' would both be written to " in result.stderr
+    assert sorted(p.name for p in root.glob("*.apkg")) == []
+    # An output that is a link to itself is a usage error, not a traceback.
+    (root / "loop.apkg").symlink_to("loop.apkg")
+    result = CliRunner().invoke(app, ["export", lesson, "-o", "loop.apkg"])
+    assert result.exit_code == 2, result.output
+    assert "loop.apkg: the output is a symbolic link that leads nowhere" in result.stderr
 
 
 def test_cli_goes_on_past_a_package_that_fails_and_past_repeated_card_ids(
