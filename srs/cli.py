@@ -397,7 +397,13 @@ def export(
     folder) stops the package it is in.
     """
     from srs.corpus import load_corpus
-    from srs.export import case_twins, export_lessons, export_time, package_file_name
+    from srs.export import (
+        SIDECAR_SUFFIX,
+        case_twins,
+        export_lessons,
+        export_time,
+        package_file_name,
+    )
     from srs.ui.progress import progress_bar
 
     _exit_on_termination()
@@ -451,10 +457,19 @@ def export(
             typer.echo(f"srs: warning: decks {' and '.join(map(repr, twins))} differ only in "
                        "case; Anki takes them for one name and renames the later ones", err=True)
         typer.echo(f"  media: {_count(summary.media, 'file')}")
-        typer.echo(f"  since the last export: {summary.updated} changed, "
-                   f"{summary.unchanged} unchanged, "
-                   f"{summary.notes - summary.updated - summary.unchanged} new"
-                   + (f", {summary.gone} gone" if summary.gone else ""))
+        record = f"{summary.path.name}{SIDECAR_SUFFIX}"
+        if summary.last_export.startswith("unreadable"):
+            typer.echo(f"srs: warning: {record} is {summary.last_export}; every note is "
+                       "stamped as changed now, so Anki updates each one it already has",
+                       err=True)
+        if summary.last_export:
+            typer.echo(f"  no earlier export to this file on record ({record}): "
+                       f"{_count(summary.notes, 'note')} new to it")
+        else:
+            typer.echo(f"  since the last export: {summary.updated} changed, "
+                       f"{summary.unchanged} unchanged, "
+                       f"{summary.notes - summary.updated - summary.unchanged} new"
+                       + (f", {summary.gone} gone" if summary.gone else ""))
         if summary.gone:
             typer.echo(f"  on import Anki keeps the {_count(summary.gone, 'note')} of the last "
                        "export to this file that this one lacks: delete in Anki what left the "

@@ -282,6 +282,7 @@ class ExportSummary:
     gone: int = 0  # notes of the last export (by its sidecar) that this one no longer has
     # Note types whose version changed since the last export: (old name, new name).
     retyped: list[tuple[str, str]] = field(default_factory=list)
+    last_export: str = ""  # as `LastExport.record`: "", "none" or "unreadable: <why>"
 
 
 def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
@@ -933,7 +934,9 @@ def _raise_collected(builder: _Builder) -> None:
 def _shown_media(builder: _Builder, names: set[str]) -> list[MediaFile]:
     """The lessons' images that the notes show (`names`): a note left out as a duplicate
     takes the images only it shows with it."""
-    return sorted((m for m in builder.media.values() if m.name in names), key=lambda m: m.name)
+    # Two image files with the same bytes have one content-hashed name: packed once.
+    shown = {m.name: m for m in builder.media.values() if m.name in names}
+    return sorted(shown.values(), key=lambda m: m.name)
 
 
 # How markdown-it writes an image, its `src` being the packed file's name.
@@ -982,6 +985,8 @@ class LastExport:
 
     notes: dict[str, Previous]  # guid -> (content digest, mod)
     note_types: dict[str, int]  # family -> version of the note types it wrote
+    # "none": no sidecar; "unreadable: <why>": one that cannot be used; "" when read
+    record: str = ""
 
 
 def read_sidecar(out: Path) -> LastExport:
@@ -990,10 +995,14 @@ def read_sidecar(out: Path) -> LastExport:
     carried a third item, are read the same way; those sidecars name no note types."""
     try:
         data = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = None
-    if not isinstance(data, dict):
-        return LastExport({}, {})
+    except FileNotFoundError:
+        return LastExport({}, {}, "none")
+    except OSError as exc:
+        return LastExport({}, {}, f"unreadable: {exc.strerror or exc}")
+    except ValueError:
+        return LastExport({}, {}, "unreadable: not JSON")
+    if not isinstance(data, dict) or not isinstance(data.get("notes"), dict):
+        return LastExport({}, {}, "unreadable: not a record of notes")
     notes = data.get("notes")
     found: dict[str, Previous] = {}
     for guid, entry in (notes.items() if isinstance(notes, dict) else ()):
@@ -1363,6 +1372,7 @@ def export_lessons(
         skipped=tally.skipped,
         gone=len(last.notes.keys() - tally.mods.keys()),
         retyped=retyped(last.note_types, written),
+        last_export=last.record,
     )
 
 

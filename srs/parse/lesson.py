@@ -223,11 +223,12 @@ def _fields(meta: dict[str, Any], front: FrontMatter, path: Path,
                 SourcePos(path, front.key_lines.get(key, 1)), Severity.WARNING,
                 f"unknown front matter key `{key}`; did you mean `{meant}`? It is ignored"))
     number = meta.get("number")
-    if number is not None and not (isinstance(number, int) and not isinstance(number, bool)):
+    if number is not None and not (isinstance(number, int) and not isinstance(number, bool)
+                                   and number >= 0):
         if isinstance(number, str) and number.strip().isdigit():
             number = int(number)
         else:
-            bad("number", "a whole number")
+            bad("number", "a whole number, 0 or more")
             number = None
     return {
         "title": text("title"),

@@ -151,6 +151,23 @@ def test_a_note_left_out_as_a_duplicate_takes_its_images_with_it(tmp_path: Path)
     assert (summary.notes, summary.skipped, summary.media) == (1, 1, 1)
 
 
+def test_two_image_files_with_the_same_bytes_are_packed_once(tmp_path: Path) -> None:
+    (tmp_path / "img").mkdir()
+    for name in ("a.png", "copy.png"):
+        (tmp_path / "img" / name).write_bytes(b"\x89PNG the same picture")
+    (tmp_path / "lesson.md").write_text(
+        "---\ntitle: L\ncanonical_id: l\n---\n\n# L\n\n## Cards\n\n"
+        "Q: One? {#one}\nA: ![x](img/a.png)\n\nQ: Two? {#two}\nA: ![y](img/copy.png)\n",
+        encoding="utf-8")
+    summary = export_lessons(load_corpus([tmp_path / "lesson.md"]).lessons,
+                             tmp_path / "deck.apkg", timestamp=T0)
+    assert (summary.notes, summary.media) == (2, 1)
+    with zipfile.ZipFile(tmp_path / "deck.apkg") as zf:
+        [name] = json.loads(zf.read("media")).values()
+        assert name.startswith("srs-") and name.endswith(".png")
+        assert zf.read("0") == b"\x89PNG the same picture"
+
+
 def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     with pytest.raises(UsageError, match="output folder does not exist"):
@@ -257,6 +274,7 @@ def test_cli_writes_one_package_per_manifest_and_reports_it(
     assert "Go Systems::06 Channels and Memory" in out
     assert "media: 1 file" in out and "media: 0 files" in out
     assert " KB)" in out
+    assert "no earlier export to this file on record (Go Systems.apkg.srs-mod.json): " in out
 
     single = tmp_path / "all.apkg"
     result = CliRunner().invoke(app, ["export", "decks/go.toml", "decks/rust.toml", "-o",
@@ -267,6 +285,13 @@ def test_cli_writes_one_package_per_manifest_and_reports_it(
                                       "--timestamp", str(T0 + 60)])
     assert result.exit_code == 0
     assert "since the last export: 0 changed" in result.stdout
+    # A record that cannot be read is told, not taken for a first export.
+    (tmp_path / "all.apkg.srs-mod.json").write_text("{not json", encoding="utf-8")
+    result = CliRunner().invoke(app, ["export", "decks/go.toml", "-o", str(single),
+                                      "--timestamp", str(T0 + 120)])
+    assert result.exit_code == 0
+    assert ("srs: warning: all.apkg.srs-mod.json is unreadable: not JSON; every note is "
+            "stamped as changed now, so Anki updates each one it already has") in result.stderr
 
 
 def test_cli_reports_a_bad_image_with_its_location(

@@ -139,9 +139,16 @@ def test_one_broken_key_leaves_the_others_and_every_card_id() -> None:
 def test_wrong_types_in_front_matter() -> None:
     lesson = parse("# T\n", front="---\ntitle: T\nnumber: six\ntags: {a: 1}\n---\n")
     assert sorted(messages(lesson, Severity.ERROR)) == [
-        "3: invalid front matter: `number` must be a whole number",
+        "3: invalid front matter: `number` must be a whole number, 0 or more",
         "4: invalid front matter: `tags` must be a list of strings",
     ]
+
+
+def test_a_negative_lesson_number_is_an_error() -> None:
+    lesson = parse("# T\n", front="---\ntitle: T\nnumber: -1\n---\n")
+    assert messages(lesson, Severity.ERROR) == [
+        "3: invalid front matter: `number` must be a whole number, 0 or more"]
+    assert lesson.number is None
 
 
 def test_a_misspelt_key_is_a_warning_and_other_keys_pass_quietly() -> None:
