@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from srs.errors import ExportError, UsageError
 from srs.model import (
@@ -313,6 +313,18 @@ def anki_tags(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+# An image markdown-it did not take for one: its URL has a scheme it refuses.
+_REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*:[^)\s>]*)")
+
+
+def _image_message(src: str, parts: SplitResult, problem: str) -> str:
+    """`image `src`: problem`, the source as written, with a hint when a `#` or `?` in a
+    file name was read as the start of a fragment or query."""
+    if problem == "no such file" and (parts.fragment or parts.query):
+        problem += " (in a link `#` and `?` end the path: write them as %23 and %3F)"
+    return f"image `{unquote(src)}`: {problem}"
+
+
 class _Builder:
     """Renders cards into notes and collects the media they reference."""
 
@@ -338,7 +350,7 @@ class _Builder:
             line = self._line_of(lesson, card, src, raw)
             problem = self._check_image(lesson, raw, parts.scheme, parts.netloc)
             if isinstance(problem, str):
-                self._error(f"image {raw!r}: {problem}", lesson.path, line)
+                self._error(_image_message(src, parts, problem), lesson.path, line)
                 return ""
             self.used.add(problem.path)
             return problem.name
@@ -362,6 +374,16 @@ class _Builder:
             if token.type != "inline" or not token.children or token.map is None:
                 continue
             for child in token.children:
+                if child.type == "text" and "](" in child.content:
+                    # markdown-it leaves an image whose URL it refuses (`file:`, `data:`)
+                    # as text: the card would show the Markdown
+                    for refused in _REFUSED_IMAGE.finditer(child.content):
+                        first = token.map[0]
+                        line = next((i + 1 for i in range(first, min(token.map[1], len(lines)))
+                                     if refused.group(1) in lines[i]), first + 1)
+                        self._error(f"image `{refused.group(1)}`: only images inside the "
+                                    "lesson's folder (or http/https URLs) can be used",
+                                    lesson.path, line)
                 if child.type != "image":
                     continue
                 src = str(child.attrGet("src") or "")
@@ -374,7 +396,7 @@ class _Builder:
                              if raw in lines[i] or src in lines[i]), first + 1)
                 problem = self._check_image(lesson, raw, parts.scheme, parts.netloc)
                 if isinstance(problem, str):
-                    self._error(f"image {raw!r}: {problem}", lesson.path, line)
+                    self._error(_image_message(src, parts, problem), lesson.path, line)
 
     def _check_image(self, lesson: Lesson, raw: str, scheme: str, netloc: str) -> str | MediaFile:
         if scheme or netloc:

@@ -416,6 +416,26 @@ def test_image_leaving_the_lesson_folder_or_missing_is_an_error_and_nothing_is_w
     assert sorted(p.name for p in out_dir.iterdir()) == ["images.apkg"]
 
 
+@pytest.mark.parametrize(("ref", "message"), [
+    ("file:///etc/secret.png", "image `file:///etc/secret.png`: only images inside the "
+                               "lesson's folder (or http/https URLs) can be used"),
+    ("data:image/png;base64,iVBORw0KGgo=", "image `data:image/png;base64,iVBORw0KGgo=`: "
+                                           "only images inside the lesson's folder"),
+    ("//evil.example/x.png", "image `//evil.example/x.png`: only images inside"),
+    ("img/a#1.png", "image `img/a#1.png`: no such file (in a link `#` and `?` end the path: "
+                    "write them as %23 and %3F)"),
+])
+def test_an_image_that_cannot_be_packed_is_named_as_written(
+        tmp_path: Path, ref: str, message: str) -> None:
+    lesson = _image_lesson(tmp_path / "lesson", ref)
+    (tmp_path / "lesson" / "img").mkdir()
+    (tmp_path / "lesson" / "img" / "a#1.png").write_bytes(b"\x89PNG")
+    with pytest.raises(ExportError) as caught:
+        export_lessons(load_corpus([lesson]).lessons, tmp_path / "x.apkg", timestamp=T0)
+    assert (caught.value.line, caught.value.message[:len(message)]) == (13, message)
+    assert not (tmp_path / "x.apkg").exists()
+
+
 def test_image_error_line_counts_lines_as_the_parser_does(tmp_path: Path) -> None:
     lesson = tmp_path / "lesson.md"
     lesson.write_text(

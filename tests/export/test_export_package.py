@@ -306,8 +306,8 @@ def test_cli_reports_a_bad_image_with_its_location(
     # every problem, each with its own place (after the lesson's warning)
     lines = [line for line in result.stderr.splitlines() if "warning:" not in line]
     assert len(lines) == 2 and all(line.startswith("srs: bad.md:") for line in lines)
-    assert "bad.md:12: image '../../etc/passwd.png'" in lines[0]
-    assert "bad.md:14: image 'gone.png'" in lines[1]
+    assert "bad.md:12: image `../../etc/passwd.png`" in lines[0]
+    assert "bad.md:14: image `gone.png`" in lines[1]
     assert not (tmp_path / "bad.apkg").exists()
 
 
