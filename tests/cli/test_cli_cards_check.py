@@ -90,8 +90,8 @@ def test_check_reports_the_images_an_export_would_refuse(tmp_path: Path) -> None
     result = runner.invoke(app, ["check", str(lesson)])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [  # in line order, whichever check found them
-        f"{lesson}:13: error: image 'gone.png': no such file",
-        f"{lesson}:16: error: image '../up.png': the path leaves the lesson's folder",
+        f"{lesson}:13: error: image `gone.png`: no such file",
+        f"{lesson}:16: error: image `../up.png`: the path leaves the lesson's folder",
         f"{lesson}:18: error: `Q:` card needs a question and an `A:` answer",
     ]
 
