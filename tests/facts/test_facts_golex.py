@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -86,45 +87,42 @@ def test_tokens_cover_the_text_in_order(text: str) -> None:
     assert _COMMENT.sub("", text[pos:]).strip(" \t\r\f\v\n") == ""
 
 
-def _one_line(text: str, *, type_only: bool = False) -> str:
-    return go_text(tokenize(text), type_only=type_only)
+_TYPES = {
+    "Pair [ int8 , int64 ]": "Pair[int8, int64]",
+    "atomic.Pointer[Stats]": "atomic.Pointer[Stats]",
+    "func(a,b int,rest ... string)(int,error)": "func(a, b int, rest ...string) (int, error)",
+    "func() *T": "func() *T",
+    "chan<- struct{}": "chan<- struct{}",
+    "<-chan []byte": "<-chan []byte",
+    "chan *int": "chan *int",
+    "map[string]*[4]int": "map[string]*[4]int",
+    "struct {\n\tflag bool\n\tn    int64\n}": "struct{ flag bool; n int64 }",
+    "interface {\n\tWrite(p []byte) (n int, err error)\n}":
+        "interface{ Write(p []byte) (n int, err error) }",
+    "[N*2]int": "[N * 2]int",
+}
+_EXPRESSIONS = {
+    "Pair[int8,int64]{}": "Pair[int8, int64]{}",
+    "struct {\n\ta bool\n\tb int32\n}{}": "struct{ a bool; b int32 }{}",
+    "T{a: 1, b: 2}": "T{a: 1, b: 2}",
+    "&s.b": "&s.b",
+    "arr[i][1:2]": "arr[i][1:2]",
+    "x+1": "x + 1",
+    "x - -1": "x - -1",
+    "- -x": "- -x",
+    "f(xs...)": "f(xs...)",
+    "<-ch": "<-ch",
+    "*p": "*p",
+}
 
 
-def test_types_are_written_on_one_line_as_gofmt_spaces_them() -> None:
-    types = {
-        "Pair [ int8 , int64 ]": "Pair[int8, int64]",
-        "atomic.Pointer[Stats]": "atomic.Pointer[Stats]",
-        "func(a,b int,rest ... string)(int,error)": "func(a, b int, rest ...string) (int, error)",
-        "func() *T": "func() *T",
-        "chan<- struct{}": "chan<- struct{}",
-        "<-chan []byte": "<-chan []byte",
-        "chan *int": "chan *int",
-        "map[string]*[4]int": "map[string]*[4]int",
-        "struct {\n\tflag bool\n\tn    int64\n}": "struct{ flag bool; n int64 }",
-        "interface {\n\tWrite(p []byte) (n int, err error)\n}":
-            "interface{ Write(p []byte) (n int, err error) }",
-        "[N*2]int": "[N * 2]int",
-    }
-    for written, one_line in types.items():
-        assert _one_line(written, type_only=True) == one_line
-
-
-def test_expressions_are_written_on_one_line_as_gofmt_spaces_them() -> None:
-    expressions = {
-        "Pair[int8,int64]{}": "Pair[int8, int64]{}",
-        "struct {\n\ta bool\n\tb int32\n}{}": "struct{ a bool; b int32 }{}",
-        "T{a: 1, b: 2}": "T{a: 1, b: 2}",
-        "&s.b": "&s.b",
-        "arr[i][1:2]": "arr[i][1:2]",
-        "x+1": "x + 1",
-        "x - -1": "x - -1",
-        "- -x": "- -x",
-        "f(xs...)": "f(xs...)",
-        "<-ch": "<-ch",
-        "*p": "*p",
-    }
-    for written, one_line in expressions.items():
-        assert _one_line(written) == one_line
+@pytest.mark.parametrize(("written", "one_line", "type_only"), [
+    *((written, one_line, True) for written, one_line in _TYPES.items()),
+    *((written, one_line, False) for written, one_line in _EXPRESSIONS.items()),
+])
+def test_go_is_written_on_one_line_as_gofmt_spaces_it(
+        written: str, one_line: str, type_only: bool) -> None:
+    assert go_text(tokenize(written), type_only=type_only) == one_line
 
 
 _GO_BITS = st.sampled_from([

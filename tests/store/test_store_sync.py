@@ -192,13 +192,18 @@ def _quiz(*texts: tuple[str, str]) -> Lesson:
                         for n, (front, back) in enumerate(texts)])
 
 
+def _synced(store: Store, *texts: tuple[str, str]) -> list[str]:
+    """The quiz of these questions synced at T0; its card ids."""
+    quiz = _quiz(*texts)
+    store.apply_lesson(PATH, 1, 1, "h1", quiz, 0, T0)
+    return [card.id for card in quiz.cards]
+
+
 def test_a_question_deleted_above_one_whose_typo_is_fixed_leaves_each_history_with_its_text(
         tmp_path: Path) -> None:
     size, align, cas = QUESTIONS["size"], QUESTIONS["align"], QUESTIONS["cas"]
     with Store.open(tmp_path / "db", now=T0) as store:
-        before = _quiz(size, align, cas)
-        store.apply_lesson(PATH, 1, 1, "h1", before, 0, T0)
-        one, two, three = (card.id for card in before.cards)
+        one, two, three = _synced(store, size, align, cas)
         lapse = _answer(store, one, Rating.AGAIN)
         easy = _answer(store, two, Rating.EASY)
         good = _answer(store, three)
@@ -223,9 +228,7 @@ def test_a_question_reworded_in_place_keeps_its_history_when_another_is_deleted(
         tmp_path: Path) -> None:
     size, align, cas = QUESTIONS["size"], QUESTIONS["align"], QUESTIONS["cas"]
     with Store.open(tmp_path / "db", now=T0) as store:
-        before = _quiz(size, align, cas)
-        store.apply_lesson(PATH, 1, 1, "h1", before, 0, T0)
-        one, two, three = (card.id for card in before.cards)
+        one, two, three = _synced(store, size, align, cas)
         logs = {card_id: _answer(store, card_id) for card_id in (one, two, three)}
         # Question 1 reworded where it stands, question 3 deleted.
         reworded = ("On amd64, how many bytes does unsafe.Sizeof(int32(0)) give?", "4")
