@@ -1025,9 +1025,8 @@ def read_sidecar(out: Path) -> LastExport:
         return LastExport({}, {}, "unreadable: not JSON")
     if not isinstance(data, dict) or not isinstance(data.get("notes"), dict):
         return LastExport({}, {}, "unreadable: not a record of notes")
-    notes = data.get("notes")
     found: dict[str, Previous] = {}
-    for guid, entry in (notes.items() if isinstance(notes, dict) else ()):
+    for guid, entry in data["notes"].items():
         if (isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str)
                 and isinstance(entry[1], int)):
             found[guid] = (entry[0], entry[1])

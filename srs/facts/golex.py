@@ -180,7 +180,7 @@ def _spaced(tokens: list[Token], type_only: bool) -> str:
             role, space = "binary", True
         elif text == "...":  # `b ...string` in a signature, `f(xs...)` in a call
             role, space = "prefix", type_only and after_word
-        else:  # a prefix: `*T`, `&v`, `<-ch`, `...T`, `-1`, and the `.` of a selector
+        else:  # a prefix: `*T`, `&v`, `<-ch`, `-1`, and the `.` of a selector
             role = "dot" if text == "." else "prefix"
             space = role == "prefix" and (before in ("sep", "binary") or after_word or
                                           last == "chan")
