@@ -313,8 +313,17 @@ def anki_tags(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+_INSIDE_ONLY = "only images inside the lesson's folder (or http/https URLs) can be used"
 # An image markdown-it did not take for one: its URL has a scheme it refuses.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*:[^)\s>]*)")
+
+
+def _line_of(lines: Sequence[str], block: Sequence[int], *written: str) -> int:
+    """The 1-based line of the `block` (markdown-it's [first, last) map) holding one of the
+    `written` texts, else the block's first line."""
+    first, last = block
+    return next((i + 1 for i in range(first, min(last, len(lines)))
+                 if any(text in lines[i] for text in written)), first + 1)
 
 
 def _image_message(src: str, parts: SplitResult, problem: str) -> str:
@@ -378,12 +387,8 @@ class _Builder:
                     # markdown-it leaves an image whose URL it refuses (`file:`, `data:`)
                     # as text: the card would show the Markdown
                     for refused in _REFUSED_IMAGE.finditer(child.content):
-                        first = token.map[0]
-                        line = next((i + 1 for i in range(first, min(token.map[1], len(lines)))
-                                     if refused.group(1) in lines[i]), first + 1)
-                        self._error(f"image `{refused.group(1)}`: only images inside the "
-                                    "lesson's folder (or http/https URLs) can be used",
-                                    lesson.path, line)
+                        self._error(f"image `{refused.group(1)}`: {_INSIDE_ONLY}",
+                                    lesson.path, _line_of(lines, token.map, refused.group(1)))
                 if child.type != "image":
                     continue
                 src = str(child.attrGet("src") or "")
@@ -391,16 +396,14 @@ class _Builder:
                 if parts.scheme in ("http", "https"):
                     continue
                 raw = unquote(parts.path)
-                first, last = token.map
-                line = next((i + 1 for i in range(first, min(last, len(lines)))
-                             if raw in lines[i] or src in lines[i]), first + 1)
+                line = _line_of(lines, token.map, raw, src)
                 problem = self._check_image(lesson, raw, parts.scheme, parts.netloc)
                 if isinstance(problem, str):
                     self._error(_image_message(src, parts, problem), lesson.path, line)
 
     def _check_image(self, lesson: Lesson, raw: str, scheme: str, netloc: str) -> str | MediaFile:
         if scheme or netloc:
-            return "only images inside the lesson's folder (or http/https URLs) can be used"
+            return _INSIDE_ONLY
         if not raw:
             return "empty image path"
         if raw.startswith(("/", "\\")) or Path(raw).is_absolute() or re.match(r"^[A-Za-z]:", raw):

@@ -916,8 +916,8 @@ _HISTORY = ("content_hash, content_changed, created, state, step, stability, dif
 
 
 # A card's text reworded is still at least this alike to what it was (difflib's ratio);
-# a reworded card takes another card's past only when that text is clearly closer to it
-# than the card's own past, and than that other card's own new text is.
+# a reworded card takes another card's past only when that past is clearly closer to it than
+# its own past is, and than the other card's new text is to the other card's past.
 _ALIKE = 0.6
 _CLEARLY_CLOSER = 0.1
 _MOST_PAIRS = 40_000  # past this (a lesson rewritten whole), positions decide, as without it
