@@ -147,13 +147,14 @@ def _toml_error_line(message: str) -> int | None:
 
 
 def manifest_lessons(deck: Deck) -> list[Path]:
-    """The lesson files a manifest names, in a stable order, each once."""
+    """The lesson files a manifest names, in a stable order, each once: the `.md` files its
+    globs match (images and other files beside the lessons are not lessons)."""
     assert deck.path is not None
     base = deck.path.parent
     found: dict[Path, Path] = {}
     for pattern in deck.lesson_globs:
         for match in sorted(base.glob(pattern)):
-            if match.is_file():
+            if match.suffix == ".md" and match.is_file():
                 # Shown in messages as the user would write it: `lessons/01.md`, not `decks/../`.
                 found.setdefault(match.resolve(), Path(os.path.normpath(match)))
     return list(found.values())

@@ -46,6 +46,24 @@ def test_directory_file_and_manifest(tmp_path: Path) -> None:
     assert not corpus.diagnostics
 
 
+def test_a_manifest_glob_takes_only_the_markdown_files_it_matches(tmp_path: Path) -> None:
+    # Images and notes sit beside the lessons; `*` names them too, but they are not lessons.
+    make(tmp_path, {
+        "lessons/01. A.md": lesson("a", 1, []),
+        "lessons/layout.png": "\x89PNG",
+        "lessons/notes.txt": "to do",
+        "decks/go.toml": 'name = "Go"\nlessons = ["../lessons/*"]\n',
+        "decks/none.toml": 'name = "None"\nlessons = ["../lessons/*.png"]\n',
+    })
+    corpus = load_corpus([tmp_path / "decks/go.toml"])
+    assert [lesson.path.name for lesson in corpus.lessons] == ["01. A.md"]
+    assert not corpus.diagnostics
+    empty = load_corpus([tmp_path / "decks/none.toml"])
+    assert not empty.lessons
+    assert [d.message for d in empty.diagnostics] == [
+        "the manifest's `lessons` globs match no lesson file"]
+
+
 def test_a_lesson_two_manifests_name_stays_in_the_first_deck_with_a_warning(
         tmp_path: Path) -> None:
     make(tmp_path, {
