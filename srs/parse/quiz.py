@@ -176,6 +176,7 @@ def _emit(ctx: LessonContext, q: _Question, title: str, section: str) -> None:
     explanation = "\n\n".join(q.explanation).strip()
     if not explanation:
         ctx.report(q.answer_line, Severity.WARNING, f"{label}: the answer has no explanation")
+    _warn_alike_choices(ctx, label, q)
     choices = tuple(text for _, text, _ in q.choices)
     front = prompt + "\n\n" + "\n".join(
         f"**{letter})** {text}  " for letter, text in zip(letters, choices, strict=True)
@@ -184,3 +185,15 @@ def _emit(ctx: LessonContext, q: _Question, title: str, section: str) -> None:
     back = f"**{q.answer})** {correct}" + (f"\n\n{explanation}" if explanation else "")
     ctx.add(CardKind.MCQ, f"q{q.number}", front, back, q.line, section,
             question=prompt, choices=choices, answer=q.answer, explanation=explanation)
+
+
+def _warn_alike_choices(ctx: LessonContext, label: str, q: _Question) -> None:
+    """Two choices that read the same (case and spacing aside) cannot both be meant: one
+    graded right and the other wrong would fail a reader who picked the right text."""
+    seen: dict[str, str] = {}
+    for letter, text, at in q.choices:
+        same = " ".join(text.split()).casefold()
+        first = seen.setdefault(same, letter)
+        if first != letter:
+            ctx.report(at, Severity.WARNING,
+                       f"{label}: choice {letter} reads the same as choice {first}")

@@ -49,6 +49,14 @@ def test_missing_explanation_is_a_warning() -> None:
     assert len(lesson.cards) == 1
 
 
+def test_choices_that_read_the_same_are_a_warning_at_the_later_one() -> None:
+    lesson = parse(quiz("**Answer: B** - x", "**A)** Sizeof  \n**B)** 24  \n**C)**  sizeof\n"
+                                              "**D)** 16"))
+    assert messages(lesson, Severity.WARNING) == ["15: question 1: choice C reads the same as "
+                                                  "choice A"]
+    assert len(lesson.cards) == 1
+
+
 @pytest.mark.parametrize("options", [
     "**A)** one  \n**B)** two",
     "A) one\nB) two\nC) three\nD) four\nE) five\nF) six",
