@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from srs.errors import StoreError, StoreLockedError, StoreVersionError
-from srs.model import Card, DeckOptions, Lesson
+from srs.model import Card, DeckOptions, Lesson, stable_digest
 from srs.schedule import LEARN_AHEAD, CardSchedule, Rating, State, elapsed_study_days
 
 APP_NAME = "srs"
@@ -493,7 +493,8 @@ class Store:
         whose text is what another card of this lesson showed before (a question renumbered
         after one was deleted or inserted above it, two questions swapped) takes that card's
         schedule and history, and the histories are permuted, never dropped: a deleted
-        question's history stays with its orphan.
+        question's history stays with its orphan, and a question added where it stood starts
+        new.
         """
         stamp = to_us(now)
         added = changed = orphaned = restored = taken = 0
@@ -564,7 +565,26 @@ class Store:
                     )
                     conn.execute("INSERT INTO card_content (card, content) VALUES (?, ?)",
                                  (card.id, card.to_content_json()))
-            takes = _move_histories(conn, moved_from)
+            takes = _closed_chains(moved_from)
+            # A card of the lesson must not be handed a past earned on another text: the
+            # past left at a chain's end (a question deleted, then one added), or an orphan's
+            # own past when its id comes back with unlike text (positional ids are reused).
+            # That past is parked on an orphan of its own, where its text can still find it,
+            # and the card starts new.
+            starts = [card_id for card_id in takes if card_id not in moved_from]
+            for card_id in starts:
+                if card_id in incoming and takes[card_id] not in fresh:
+                    parked = _park(conn, takes[card_id], stamp)
+                    fresh.add(parked)
+                    takes[parked], takes[card_id] = takes[card_id], parked
+            for card in lesson.cards:
+                if (card.id not in takes and known.get(card.id, ("", False))[1]
+                        and known[card.id][0] != card.content_hash
+                        and _likeness(conn, card, card.id) < _ALIKE):
+                    parked = _park(conn, card.id, stamp)
+                    fresh.add(parked)
+                    takes[parked], takes[card.id] = card.id, parked
+            _move_histories(conn, takes)
             for card_id, source in takes.items():
                 if source in fresh and card_id not in incoming:
                     # an orphan left with no past at all: nothing to keep
@@ -967,12 +987,10 @@ def _reworded_from(conn: sqlite3.Connection, reworded: Sequence[Card],
     return moves
 
 
-def _move_histories(conn: sqlite3.Connection, moved_from: dict[str, str]) -> dict[str, str]:
-    """Move what cards hold of their past (content, schedule, answers) so that each card in
-    `moved_from` holds the past of the card it names; each keeps its id, place in the lesson
-    and orphan flag. A card whose past moved and that takes none (the start of a chain) takes
-    the past left at the chain's end, so pasts are only ever permuted. Returns, for every card
-    involved, whose past it now holds."""
+def _closed_chains(moved_from: dict[str, str]) -> dict[str, str]:
+    """`moved_from` (card -> the card whose past it takes) with its chains closed: a card
+    whose past moved and that takes none (the start of a chain) takes the past left at the
+    chain's end, so pasts are only ever permuted."""
     receiver_of = {donor: card_id for card_id, donor in moved_from.items()}
     takes = dict(moved_from)
     for donor in receiver_of:
@@ -981,8 +999,44 @@ def _move_histories(conn: sqlite3.Connection, moved_from: dict[str, str]) -> dic
             while end in receiver_of:
                 end = receiver_of[end]
             takes[donor] = end
+    return takes
+
+
+def _park(conn: sqlite3.Connection, holder: str, stamp: int) -> str:
+    """A new orphan row beside `holder`, with a new card's blank past, to take a past no
+    card of the lesson should hold; its id is new (derived from `holder` and the time)."""
+    for attempt in range(1_000):
+        parked = stable_digest("parked", holder, str(stamp), str(attempt))
+        if conn.execute("SELECT 1 FROM cards WHERE id = ?", (parked,)).fetchone() is None:
+            break
+    else:  # pragma: no cover - a thousand 64-bit collisions in a row
+        raise StoreError("cannot find a free id for a parked card history")
+    conn.execute(
+        "INSERT INTO cards (id, lesson, kind, deck, section, ordinal, content_hash, "
+        "content_changed, created, due, orphaned) SELECT ?, lesson, kind, deck, section, "
+        "ordinal, '', ?, ?, ?, 1 FROM cards WHERE id = ?", (parked, stamp, stamp, stamp, holder))
+    conn.execute("INSERT INTO card_content (card, content) SELECT ?, content FROM card_content "
+                 "WHERE card = ?", (parked, holder))
+    return parked
+
+
+def _likeness(conn: sqlite3.Connection, card: Card, past: str) -> float:
+    """How alike `card`'s text is to what the card `past` showed (difflib's ratio)."""
+    import difflib
+
+    row = conn.execute("SELECT content FROM card_content WHERE card = ?", (past,)).fetchone()
+    data = json.loads(row[0]) if row else {}
+    before = f"{data.get('front', '')}\n{data.get('back', '')}"
+    return difflib.SequenceMatcher(None, before, f"{card.front}\n{card.back}",
+                                   autojunk=False).ratio()
+
+
+def _move_histories(conn: sqlite3.Connection, takes: dict[str, str]) -> None:
+    """Move what cards hold of their past (content, schedule, answers) so that each card in
+    `takes` holds the past of the card it names (a permutation); each keeps its id, place
+    in the lesson and orphan flag."""
     if not takes:
-        return takes
+        return
     placeholders = ", ".join("?" * len(_HISTORY.split(", ")))
     rows = {cid: conn.execute(f"SELECT {_HISTORY} FROM cards WHERE id = ?", (cid,)).fetchone()
             for cid in takes}
@@ -997,7 +1051,6 @@ def _move_histories(conn: sqlite3.Connection, moved_from: dict[str, str]) -> dic
     pairs = [value for card_id, source in takes.items() for value in (source, card_id)]
     conn.execute(f"UPDATE review_log SET card = CASE card {cases} END "
                  f"WHERE card IN ({', '.join('?' * len(takes))})", (*pairs, *takes.values()))
-    return takes
 
 
 def _lesson_filter(column: str, values: Collection[str] | None) -> tuple[str, tuple[str, ...]]:

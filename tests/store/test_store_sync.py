@@ -239,6 +239,59 @@ def test_a_question_reworded_in_place_keeps_its_history_when_another_is_deleted(
         assert [row[0] for row in _history(store, three)] == [logs[three]]
 
 
+def _orphan_of(store: Store, log: int) -> str:
+    """The orphan row holding the answer `log`."""
+    holder = store.scalar("SELECT card FROM review_log WHERE id = ?", (log,))
+    assert store.scalar("SELECT orphaned FROM cards WHERE id = ?", (holder,)) == 1
+    return str(holder)
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_question_added_after_one_was_deleted_is_new_and_the_deleted_past_stays_orphaned(
+        tmp_path: Path, where: str) -> None:
+    size, align, cas = QUESTIONS["size"], QUESTIONS["align"], QUESTIONS["cas"]
+    added = ("What does atomic.AddInt64 return?", "The new value.")
+    with Store.open(tmp_path / "db", now=T0) as store:
+        one, two, three = _synced(store, size, align, cas)
+        logs = {card_id: _answer(store, card_id, rating) for card_id, rating in
+                ((one, Rating.EASY), (two, Rating.GOOD), (three, Rating.AGAIN))}
+        store.apply_lesson(PATH, 1, 2, "h2", _quiz(align, cas), 0, T0 + timedelta(hours=1))
+        # The deleted question's past waits on the orphan at the third place.
+        assert _orphan_of(store, logs[one]) == three
+        later = T0 + timedelta(hours=2)
+        texts = (added, align, cas) if where == "first" else (align, cas, added)
+        after = _quiz(*texts)
+        report = store.apply_lesson(PATH, 1, 3, "h3", after, 0, later)
+        assert (report.added, report.changed) == (1, 0)
+        new = after.cards[texts.index(added)]
+        assert store.card(new.id).schedule.state is State.NEW
+        assert _history(store, new.id) == []
+        assert store.card(new.id).content["front"] == added[0]
+        for text, log in ((align, logs[two]), (cas, logs[three])):
+            assert [row[0] for row in _history(store, after.cards[texts.index(text)].id)] == [log]
+        parked = _orphan_of(store, logs[one])
+        assert parked not in {card.id for card in after.cards}
+        assert store.card(parked).content["front"] == size[0]
+        assert store.integrity_check() == "ok" and store.rows("PRAGMA foreign_key_check") == []
+        # The deleted question written back finds its past by its text.
+        back = _quiz(size, *texts)
+        store.apply_lesson(PATH, 1, 4, "h4", back, 0, later + timedelta(hours=1))
+        assert [row[0] for row in _history(store, back.cards[0].id)] == [logs[one]]
+        assert store.card(back.cards[0].id).schedule.state is State.REVIEW
+
+
+def test_an_orphan_back_with_a_small_rewording_keeps_its_past(tmp_path: Path) -> None:
+    size, align, cas = QUESTIONS["size"], QUESTIONS["align"], QUESTIONS["cas"]
+    with Store.open(tmp_path / "db", now=T0) as store:
+        one, two, three = _synced(store, size, align, cas)
+        log = _answer(store, three)
+        store.apply_lesson(PATH, 1, 2, "h2", _quiz(size, align), 0, T0)
+        fixed = (cas[0].replace("differs", "is different"), cas[1])
+        report = store.apply_lesson(PATH, 1, 3, "h3", _quiz(size, align, fixed), 0, T0)
+        assert (report.added, report.changed, report.restored) == (0, 1, 1)
+        assert [row[0] for row in _history(store, three)] == [log]
+
+
 def test_takeover_only_within_the_same_lesson(tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
         a = lesson("a", questions("a", ["shared text"]))
