@@ -124,12 +124,24 @@ class Scheduler:
         self, card_id: str, sched: CardSchedule, rating: Rating, now: datetime
     ) -> CardSchedule:
         now = _utc(now)
+        after = self._answer_in_days(card_id, sched, rating, now)
+        if after.state is State.REVIEW:
+            # An interval of N days ends N study days later, as Anki's day numbers do, at the
+            # same local time: over a DST change 24-hour days would put a card answered just
+            # after the rollover back into the day it was answered in, or skip a day.
+            after = replace(after, due=days_later(now, (after.due - now).days, self.tz))
+        return after
+
+    def _answer_in_days(
+        self, card_id: str, sched: CardSchedule, rating: Rating, now: datetime
+    ) -> CardSchedule:
+        """The next schedule, review intervals as whole 24-hour days from `now`."""
         after = self._fsrs_answer(card_id, sched, rating, now)
         if rating > Rating.HARD and after.state is State.REVIEW:
             # py-fsrs can give Hard, Good and Easy one interval (short stabilities, fuzz);
             # Anki keeps each passing rating a day past the one below when both schedule a
             # review, so the buttons always mean more time for an easier answer.
-            below = self.answer(card_id, sched, Rating(rating - 1), now)
+            below = self._answer_in_days(card_id, sched, Rating(rating - 1), now)
             if below.state is State.REVIEW:
                 days = min((below.due - now).days + 1, self.options.maximum_interval)
                 if (after.due - now).days < days:
@@ -156,9 +168,10 @@ class Scheduler:
         )
 
     def preview(self, card_id: str, sched: CardSchedule, now: datetime) -> dict[Rating, timedelta]:
-        """The interval each rating would give if answered at `now`."""
+        """The interval each rating would give if answered at `now` (whole days for a review,
+        even when a DST change makes them 23 or 25 hours)."""
         now = _utc(now)
-        return {r: self.answer(card_id, sched, r, now).due - now for r in Rating}
+        return {r: self._answer_in_days(card_id, sched, r, now).due - now for r in Rating}
 
     def elapsed_days(self, sched: CardSchedule, now: datetime) -> int | None:
         """Study days since the card's last review, as Anki counts them for FSRS: a review
@@ -235,6 +248,17 @@ def _rollover_at(day: date, tz: tzinfo | None) -> datetime:
         return datetime.fromtimestamp(stamp, UTC)
     local = datetime(day.year, day.month, day.day, ROLLOVER_HOUR, tzinfo=tz)
     return local.astimezone(UTC)
+
+
+def days_later(moment: datetime, days: int, tz: tzinfo | None = None) -> datetime:
+    """The UTC instant of `moment`'s local wall-clock time `days` calendar days later (`tz`
+    None: the system's local time), so it falls `days` study days after `moment`'s."""
+    if tz is None:
+        local = time.localtime(moment.timestamp())
+        stamp = time.mktime((local.tm_year, local.tm_mon, local.tm_mday + days, local.tm_hour,
+                             local.tm_min, local.tm_sec, 0, 0, -1))
+        return datetime.fromtimestamp(stamp, UTC).replace(microsecond=moment.microsecond)
+    return (_utc(moment).astimezone(tz) + timedelta(days=days)).astimezone(UTC)
 
 
 def study_day(now: datetime, tz: tzinfo | None = None) -> date:

@@ -1,13 +1,25 @@
-"""The study day rolls over at 04:00 local time, also across DST changes."""
+"""The study day rolls over at 04:00 local time, also across DST changes, and an interval of
+N days ends N study days later."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from srs.schedule import day_start, day_start_after, study_day
+from srs.model import DeckOptions
+from srs.schedule import (
+    CardSchedule,
+    Rating,
+    Scheduler,
+    State,
+    day_start,
+    day_start_after,
+    days_later,
+    study_day,
+)
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -75,3 +87,43 @@ def test_system_zone_is_used_without_tz() -> None:
     start = day_start(now)
     assert start <= now < day_start_after(now)
     assert start.astimezone().hour == 4
+
+
+@pytest.mark.parametrize(("answered", "days"), [
+    (_local(2026, 10, 31, 4, 30), 1),  # just after the rollover, the day before clocks go back
+    (_local(2026, 10, 25, 23, 0), 7),
+    (_local(2026, 3, 7, 3, 30), 1),  # before the rollover, the night before clocks go forward
+    (_local(2026, 3, 8, 4, 5), 1),  # the first minutes of the 23-hour day
+    (_local(2026, 6, 10, 12, 0), 400),
+])
+def test_an_interval_of_n_days_ends_n_study_days_later_across_dst(
+        answered: datetime, days: int) -> None:
+    due = days_later(answered, days, NY)
+    assert study_day(due, NY) - study_day(answered, NY) == timedelta(days=days)
+    assert due.astimezone(NY).time() == answered.astimezone(NY).time()
+
+
+def test_a_review_answered_after_the_rollover_before_clocks_go_back_is_due_tomorrow() -> None:
+    # 04:30 EDT on October 31; 24 hours later is 03:30 EST on November 1, still October 31's
+    # study day: the card would come back the day it was answered.
+    answered = _local(2026, 10, 31, 4, 30)
+    scheduler = Scheduler(DeckOptions(), fuzz=False, tz=NY)
+    learning = CardSchedule(State.LEARNING, 1, 1.0, 5.0, answered - timedelta(minutes=10),
+                            answered - timedelta(minutes=10))
+    after = scheduler.answer("00000000000000aa", learning, Rating.GOOD, answered)
+    shown = scheduler.preview("00000000000000aa", learning, answered)[Rating.GOOD]
+    assert after.state is State.REVIEW and shown == timedelta(days=1)
+    assert study_day(after.due, NY) == date(2026, 11, 1)
+    assert after.due >= day_start_after(answered, 1, NY)
+
+
+def test_the_system_zone_gives_the_same_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        for answered, days in ((_local(2026, 10, 31, 4, 30), 1), (_local(2026, 3, 7, 3, 30), 1),
+                               (_local(2026, 3, 7, 3, 30, 0, 250), 30)):
+            assert days_later(answered, days) == days_later(answered, days, NY)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
