@@ -92,7 +92,7 @@ def compute_stats(store: Store, now: datetime, tz: tzinfo | None = None) -> Stat
     heat = [DayCount(today + timedelta(days=offset),
                      store.count_answers(edge(offset), edge(offset + 1)))
             for offset in range(-HEATMAP_DAYS + 1, 1)]
-    summary = store.card_summary(now, CURVE_FACTOR, CURVE_DECAY)
+    summary = store.card_summary(now, edge(0), CURVE_FACTOR, CURVE_DECAY)
     counts = dict.fromkeys(
         ("new", "learning", "review", "relearning", "suspended", "buried", "orphaned"), 0)
     recall = 0.0

@@ -825,12 +825,14 @@ class Store:
             "WHERE threshold BETWEEN 1 AND lapses ORDER BY lapses DESC, id",
             (DeckOptions().leech_threshold, int(State.REVIEW), int(Rating.AGAIN)))]
 
-    def card_summary(self, now: datetime, factor: float,
+    def card_summary(self, now: datetime, today_start: datetime, factor: float,
                      decay: float) -> dict[str, dict[str, float]]:
         """Per lesson path, in one scan of the cards: active cards by state (`new`,
         `learning`, `review`, `relearning`), `suspended`, `buried` (now), `orphaned`, and
         `recall`: the sum of the retrievability of the active cards already seen, on the FSRS
-        curve R = (1 + factor * whole_days_elapsed / stability) ** decay."""
+        curve R = (1 + factor * study_days_elapsed / stability) ** decay, as the scheduler
+        counts study days (the day rollovers since the last review: `today_start` is the
+        last; a DST change may shift the earlier ones by an hour)."""
         active = "(orphaned = 0 AND suspended = 0)"
         rows = self._conn.execute(
             f"SELECT lesson, sum({active} AND state = 0), sum({active} AND state = 1), "
@@ -838,9 +840,10 @@ class Store:
             "sum(suspended = 1 AND orphaned = 0), "
             f"sum({active} AND buried_until > ?), sum(orphaned = 1), "
             f"sum(CASE WHEN {active} AND state != 0 AND stability > 0 AND last_review IS NOT NULL "
-            "THEN pow(1.0 + ? * max(0, (? - last_review) / ?) / stability, ?) END) "
+            "THEN pow(1.0 + ? * (CASE WHEN last_review >= ? THEN 0 "
+            "ELSE 1 + (? - 1 - last_review) / ? END) / stability, ?) END) "
             "FROM cards GROUP BY +lesson",
-            (to_us(now), factor, to_us(now), 86_400_000_000, decay),
+            (to_us(now), factor, to_us(today_start), to_us(today_start), 86_400_000_000, decay),
         )
         names = ("new", "learning", "review", "relearning", "suspended", "buried", "orphaned")
         summary: dict[str, dict[str, float]] = {}

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from srs.cli import app
 from srs.model import Card, CardKind, DeckOptions, Lesson, SourcePos, card_id
-from srs.schedule import CardSchedule, Rating, State
+from srs.schedule import CardSchedule, Rating, State, elapsed_study_days
 from srs.stats import compute_stats
 from srs.store import Store
 from srs.ui.stats import print_stats
@@ -93,8 +93,11 @@ def db(tmp_path: Path) -> Path:
 
 
 def _expected_r(stability: float, last: datetime) -> float:
+    """py-fsrs's retrievability with the time since `last` counted in study days, as the
+    scheduler counts it (b2, last seen 47 hours 50 minutes before NOW, is two days back)."""
+    days = elapsed_study_days(last, NOW, UTC)
     card = fsrs.Card(card_id=1, state=fsrs.State.Review, stability=stability, difficulty=5.0,
-                     due=NOW, last_review=last)
+                     due=NOW, last_review=NOW - timedelta(days=days))
     return fsrs.Scheduler().get_card_retrievability(card, NOW)
 
 
