@@ -292,7 +292,7 @@ class Store:
         if version > SCHEMA_VERSION:
             conn.close()
             raise StoreVersionError(_newer_message(version), path)
-        if version == 0 and _holds_tables(conn):
+        if _is_foreign(conn, version):
             conn.close()
             raise StoreError(FOREIGN_DATABASE, path)
         if version < SCHEMA_VERSION:
@@ -310,7 +310,7 @@ class Store:
             raise StoreError(f"not a review database: {exc}", self.path) from exc
         if version > SCHEMA_VERSION:
             raise StoreVersionError(_newer_message(version), self.path)
-        if version == 0 and _holds_tables(conn):
+        if _is_foreign(conn, version):
             raise StoreError(FOREIGN_DATABASE, self.path)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -352,7 +352,8 @@ class Store:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     def _backup_dir(self) -> Path:
@@ -377,6 +378,10 @@ class Store:
         today = folder / f"daily-{now.astimezone(UTC):%Y-%m-%d}.sqlite3"
         if today.exists():
             return
+        # A damaged file copied here would push the good copies of earlier days out.
+        verdict = [row[0] for row in self._conn.execute("PRAGMA quick_check(3)")]
+        if verdict != ["ok"]:
+            raise StoreError(damaged_message("; ".join(verdict), folder), self.path)
         self.backup(today)
         dailies = sorted(folder.glob("daily-*.sqlite3"))
         for old in dailies[:-DAILY_BACKUPS_KEPT]:
@@ -397,6 +402,9 @@ class Store:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            # A read that met a file damaged past its header, or an I/O error.
+            raise unusable_error(self.path, exc) from exc
 
     # -- transactions --------------------------------------------------------------------------
 
@@ -906,6 +914,14 @@ class Store:
 class _Transaction:
     """`with store._write() as conn:` one IMMEDIATE transaction, committed on leaving."""
 
+    def _roll_back(self) -> None:
+        # SQLite has already rolled back after some failures (a full disk, an I/O error).
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self._path = path
@@ -925,11 +941,10 @@ class _Transaction:
                 self._conn.execute("COMMIT")
                 return
             except sqlite3.Error as error:
-                self._conn.execute("ROLLBACK")
+                self._roll_back()
                 raise StoreError(f"cannot write the review database: {error}",
                                  self._path) from error
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
+        self._roll_back()
         if isinstance(exc, sqlite3.Error):
             raise StoreError(f"cannot write the review database: {exc}", self._path) from exc
 
@@ -1069,10 +1084,29 @@ FOREIGN_DATABASE = ("not a review database: the file holds another program's tab
                     "(srs creates its own file; give --db a new name)")
 
 
-def _holds_tables(conn: sqlite3.Connection) -> bool:
-    """Whether an SQLite file without srs's version mark holds anything: another
-    program's database, which srs must neither read as its own nor add its tables to."""
-    return conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
+def _is_foreign(conn: sqlite3.Connection, version: int) -> bool:
+    """Whether the file is another program's SQLite database, which srs must neither read
+    as its own nor change: without srs's version mark it holds tables; with a version
+    mark (any program may set one), srs's own tables are missing."""
+    if version == 0:
+        return conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
+    return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                        "('lessons', 'cards', 'review_log')").fetchone()[0] != 3
+
+
+def damaged_message(detail: str, backups: Path) -> str:
+    return (f"the review database is damaged ({detail}); the daily copies in {backups} hold "
+            "it as it was on earlier days: copy the newest good one over it")
+
+
+def unusable_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """A database error met while reading (a file damaged past its header, an I/O error),
+    as a message naming the file and where its daily copies are."""
+    real = Path(os.path.realpath(path))
+    if isinstance(exc, sqlite3.DatabaseError) and type(exc) is sqlite3.DatabaseError:
+        return StoreError(damaged_message(str(exc), real.with_name(real.name + ".backups")),
+                          path)
+    return StoreError(f"cannot use the review database: {exc}", path)
 
 
 def _newer_message(version: int) -> str:

@@ -219,10 +219,49 @@ def test_daily_backups_rotate_keeping_seven(tmp_path: Path) -> None:
     assert not list((tmp_path / "srs.sqlite3.backups").glob("*.partial"))
 
 
-def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+def _damage(path: Path) -> None:
+    """Overwrite the pages after the header's: the file still opens, its tables do not read."""
+    with Store.open(path, now=T0) as store:
+        store.apply_lesson("/l/a.md", 1, 1, "h", lesson("a", questions("a", ["q"] * 300)), 0, T0)
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[page:] = bytes(range(256)) * ((len(data) - page) // 256 + 1)
+    path.write_bytes(bytes(data[:len(path.read_bytes())]))
+
+
+def test_a_damaged_database_is_a_store_error_naming_its_daily_copies(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    _damage(path)
+    # The same day's copy exists: the first read meets the damage.
+    with pytest.raises(StoreError, match=r"damaged \(.*\); the daily copies in .*"
+                       r"srs\.sqlite3\.backups hold it") as info:
+        with Store.open(path, now=T0, read_only=True) as store:
+            store.card_summary(T0, T0, 0.1, -0.5)
+    assert info.value.path == path
+
+
+def test_a_damaged_database_is_never_copied_over_the_good_daily_copies(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    for day in range(DAILY_BACKUPS_KEPT):
+        with Store.open(path, now=T0 + timedelta(days=day)):
+            pass
+    folder = tmp_path / "srs.sqlite3.backups"
+    good = sorted(p.name for p in folder.glob("daily-*"))
+    _damage(path)
+    for day in range(DAILY_BACKUPS_KEPT, 2 * DAILY_BACKUPS_KEPT):
+        with pytest.raises(StoreError, match="the review database is damaged"):
+            Store.open(path, now=T0 + timedelta(days=day))
+    assert sorted(p.name for p in folder.glob("daily-*")) == good
+    assert not list(folder.glob("*.partial"))
+
+
+@pytest.mark.parametrize("version", [0, 3, SCHEMA_VERSION])  # any program may set one
+def test_another_programs_database_is_refused_and_left_as_it_was(
+        tmp_path: Path, version: int) -> None:
     other = tmp_path / "collection.sqlite"
     conn = sqlite3.connect(other)
     conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, flds TEXT)")
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
     for read_only in (True, False):
@@ -365,3 +404,34 @@ def test_default_db_path_honours_srs_db(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.delenv("SRS_DB")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert default_db_path() == tmp_path / "data" / "srs" / "srs.sqlite3"
+
+
+def test_a_full_disk_is_a_store_error_and_the_database_stays_as_it_was(tmp_path: Path) -> None:
+    """The write-ahead log cannot grow past a file size limit, as on a full disk: the failed
+    commit (which SQLite has already rolled back) is one clear error, nothing half-written."""
+    path = tmp_path / "srs.sqlite3"
+    with Store.open(path, now=T0):
+        pass
+    script = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))\n"
+        "from store_support import T0, lesson, questions\n"
+        "from srs.errors import StoreError\n"
+        "from srs.store import Store\n"
+        "big = lesson('a', questions('a', [f'question {i} ' + 'x' * 400 for i in range(400)]))\n"
+        "with Store.open(sys.argv[1], now=T0) as store:\n"
+        "    try:\n"
+        "        store.apply_lesson('/l/a.md', 1, 1, 'h', big, 0, T0)\n"
+        "    except StoreError as error:\n"
+        "        print(error)\n"
+    )
+    env = _env()
+    env["PYTHONPATH"] = str(Path(__file__).parent) + os.pathsep + env["PYTHONPATH"]
+    done = subprocess.run([sys.executable, "-c", script, str(path)], env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{path}: cannot write the review database: "), done.stdout
+    with Store.open(path, now=T0) as store:
+        assert store.scalar("SELECT count(*) FROM cards") == 0
+        assert store.integrity_check() == "ok"
