@@ -27,7 +27,10 @@ app = typer.Typer(
 PathsArg = Annotated[
     list[Path] | None,
     typer.Argument(
-        help="Lesson files, directories or deck manifests (default: ./decks, else ./lessons)."
+        help="Lesson files, directories or deck manifests (default: ./decks, else ./lessons).",
+        # An unreadable lesson is an error of the lessons (exit 1, `path:line`), told with
+        # the others, not a usage error.
+        readable=False,
     ),
 ]
 
@@ -267,18 +270,19 @@ def _review(paths: list[Path], db: Path | None) -> None:
     sources = resolve_sources(paths)
     with Store.open(db or default_db_path(), now=now) as store:
         report = sync_lessons(store, sources, now)
-        for error in report.errors:
-            typer.echo(f"srs: {error}", err=True)
         # Told when the review ends, where the review screen does not clear them away.
         problems = sorted((d for d in report.diagnostics if d.severity == "error"),
                           key=lambda d: (str(d.pos.path), d.pos.line))
 
         def exit_on_problems() -> None:
+            for error in report.errors:
+                typer.echo(f"srs: {error}; the lesson was left out", err=True)
             for diagnostic in problems:
                 typer.echo(str(diagnostic), err=True)
             if problems:
                 typer.echo(f"srs: {_count(len(problems), 'lesson error')}: their parts were "
                            "left out; `srs check` lists them all", err=True)
+            if problems or report.errors:
                 raise typer.Exit(1)
 
         limits = {source.deck.name: source.deck.options for source in sources}

@@ -94,6 +94,10 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
     for given in paths:
         if not given.exists():
             raise UsageError("no such file or directory", given)
+        if not given.is_dir() and not given.is_file():
+            # A device or a pipe would be read without end (`/dev/zero`) or wait forever.
+            raise UsageError("not a lesson file, a folder or a deck manifest (a device or a "
+                             "pipe?)", given)
         if given.is_dir():
             for lesson in sorted(given.rglob("*.md")):
                 if lesson.is_file():

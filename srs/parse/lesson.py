@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def parse_lesson_file(path: Path, deck: str = "") -> Lesson:
     """Read and parse one lesson. Raises `LessonError` only when the file cannot be read."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise LessonError("not a regular file (a device or a pipe?)", path)
+        size = info.st_size
         if size > MAX_LESSON_BYTES:
             raise LessonError(f"lesson is larger than {MAX_LESSON_BYTES // 2**20} MiB", path)
         data = path.read_bytes()

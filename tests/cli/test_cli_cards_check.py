@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from srs.cli import app
 from srs.corpus import load_corpus
+from srs.errors import LessonError
 from srs.parse import parse_lesson_file
 from srs.parse.lesson import MAX_LESSON_BYTES
 from srs.ui.tables import print_cards
@@ -190,11 +191,31 @@ def test_a_file_name_that_is_not_utf8_is_an_error_and_the_rest_still_run(tmp_pat
     checked = srs("check")
     assert checked.returncode == 1 and message in checked.stdout, checked.stderr
     reviewed = srs("review")
-    assert reviewed.returncode == 0, reviewed.stderr
-    assert "Traceback" not in reviewed.stderr and "caf\\udce9.md" in reviewed.stderr
+    assert reviewed.returncode == 1, reviewed.stderr
+    assert "Traceback" not in reviewed.stderr
+    assert "caf\\udce9.md:1: the file name is not valid UTF-8; rename the file; the lesson was " \
+        "left out" in reviewed.stderr
     exported = srs("export", "-o", str(tmp_path / "out.apkg"))
     assert exported.returncode == 1 and "Traceback" not in exported.stderr, exported.stderr
     assert "Systems Programming in Go" in exported.stdout
     assert "Maps in Go" not in exported.stdout
     verified = srs("verify")
     assert "Traceback" not in verified.stderr, verified.stderr
+
+
+def test_a_device_or_pipe_named_as_a_path_is_a_usage_error_and_read_nowhere(
+        tmp_path: Path) -> None:
+    pipe = tmp_path / "lesson.md"
+    os.mkfifo(pipe)
+    for command in ("check", "cards", "export"):
+        result = runner.invoke(app, [command, "/dev/zero"])
+        assert result.exit_code == 2, result.output
+        assert "srs: /dev/zero: not a lesson file, a folder or a deck manifest" in result.stderr
+    result = runner.invoke(app, ["check", str(pipe)])
+    assert result.exit_code == 2 and "a device or a pipe" in result.stderr, result.output
+    # Inside a folder only files are lessons; the parser refuses anything else by itself.
+    (tmp_path / "ok.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    result = runner.invoke(app, ["check", str(tmp_path)])
+    assert result.exit_code == 0 and "1 lesson, 19 cards" in result.stderr, result.output
+    with pytest.raises(LessonError, match="not a regular file"):
+        parse_lesson_file(pipe)
