@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -323,11 +325,13 @@ def _review(paths: list[Path], db: Path | None) -> None:
 
         session = ReviewSession(cards, schedulers, store, clock,
                                 begin=lambda: store.start_session(now), refill=refill)
-        keys = TtyKeys() if sys.stdin.isatty() else None
+        # A closed standard input (`<&-`) is one with no keys in it.
+        stdin = sys.stdin if sys.stdin is not None else io.StringIO()
+        keys = TtyKeys() if stdin.isatty() else None
         _exit_on_termination()
         try:
             if keys is None:
-                ended = run_review(session, console, stream_keys(sys.stdin))
+                ended = run_review(session, console, stream_keys(stdin))
             else:
                 with keys:  # key-at-a-time for the whole session: no key lost to a signal
                     ended = run_review(session, console, keys)
@@ -546,5 +550,22 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace" if _utf(stream) else "replace")
-    if not _fast_review(sys.argv[1:]):
-        app()
+    try:
+        try:
+            if not _fast_review(sys.argv[1:]):
+                app()
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()  # here, where a failed write can still be told
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        # The core reports its own files' write errors; one left is the output's (a full
+        # disk under `srs cards > file`). Nothing more is written there, not even at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if exc.errno != errno.EPIPE:  # a reader that left (`| head`) needs no message
+            typer.echo(f"srs: cannot write the output: {exc.strerror}", err=True)
+        sys.exit(1)
+
+
+_OUTPUT_ERRNOS = (errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EIO, errno.EDQUOT)

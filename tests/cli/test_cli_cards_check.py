@@ -219,3 +219,24 @@ def test_a_device_or_pipe_named_as_a_path_is_a_usage_error_and_read_nowhere(
     assert result.exit_code == 0 and "1 lesson, 19 cards" in result.stderr, result.output
     with pytest.raises(LessonError, match="not a regular file"):
         parse_lesson_file(pipe)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_one_message_and_exit_1(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "srs", "cards", str(REPO / "lessons")],
+                              stdout=full, stderr=subprocess.PIPE, text=True, env=env,
+                              check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "srs: cannot write the output: No space left on device"
+
+
+def test_review_with_standard_input_closed_ends_as_at_the_end_of_input(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SRS_NOW": "2026-03-02T09:00:00+00:00"}
+    done = subprocess.run([sys.executable, "-c", "import os, sys; os.close(0); sys.stdin = None; "
+                           "sys.argv[0] = 'srs'; from srs.cli import main; main()", "review",
+                           str(SEED), "--db", str(tmp_path / "db")],
+                          capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Reviewed 0 cards" in done.stdout
