@@ -323,6 +323,7 @@ class Store:
             if version < SCHEMA_VERSION:
                 self._migrate(version, now)
             self._daily_backup(now)
+            self._check_writable()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot use the review database: {exc}", self.path) from exc
         except OSError as exc:
@@ -355,6 +356,24 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+    def _check_writable(self) -> None:
+        """Refuse a file SQLite can only read (its mode, or a read-only mount) now, before a
+        card is shown, not at the first answer: a write that is rolled back leaves it as it
+        was. A write lock held elsewhere is not waited for: that file is writable."""
+        conn = self._conn
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
+                return
+            raise StoreError(f"cannot write the review database: {exc}", self.path) from exc
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def _backup_dir(self) -> Path:
         return self._real.with_name(self._real.name + ".backups")
@@ -1159,12 +1178,15 @@ def _unlock(fd: int, remove: Path | None = None) -> None:
         os.close(fd)
 
 
+BUSY_TIMEOUT_MS = 5000
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the review database: {exc}", path) from exc
-    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     _ensure_pow(conn)
     return conn
 

@@ -435,3 +435,20 @@ def test_a_full_disk_is_a_store_error_and_the_database_stays_as_it_was(tmp_path:
     with Store.open(path, now=T0) as store:
         assert store.scalar("SELECT count(*) FROM cards") == 0
         assert store.integrity_check() == "ok"
+
+
+def test_a_database_sqlite_can_only_read_is_refused_when_opened_for_review(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "srs.sqlite3"
+    with Store.open(path, now=T0):
+        pass
+    before = path.read_bytes()
+
+    def read_only(real: Path) -> sqlite3.Connection:  # as for a file of mode 444
+        return sqlite3.connect(f"{real.as_uri()}?mode=ro", uri=True, isolation_level=None)
+
+    monkeypatch.setattr("srs.store._connect", read_only)
+    with pytest.raises(StoreError, match="cannot write the review database: attempt to write "
+                                         "a readonly database"):
+        Store.open(path, now=T0)
+    assert path.read_bytes() == before
