@@ -1109,8 +1109,9 @@ def _is_foreign(conn: sqlite3.Connection, version: int) -> bool:
     mark (any program may set one), srs's own tables are missing."""
     if version == 0:
         return conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
-    return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                        "('lessons', 'cards', 'review_log')").fetchone()[0] != 3
+    ours = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                        "('lessons', 'cards', 'review_log')").fetchone()[0]
+    return int(ours) != 3
 
 
 def damaged_message(detail: str, backups: Path) -> str:
