@@ -75,7 +75,8 @@ if TYPE_CHECKING:
         def lapses(self, card_id: str) -> int: ...
         def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
                           after: CardSchedule, now: datetime, duration_ms: int,
-                          session_id: int | None, *, suspend: bool = False) -> int: ...
+                          session_id: int | None, *, suspend: bool = False,
+                          replaces: int | None = None, replaced_leech: bool = False) -> int: ...
         def undo_answer(self, log_id: int, *, unsuspend: bool = False) -> CardSchedule: ...
         def bury(self, card_ids: Sequence[str], until: datetime) -> None: ...
         def unbury(self, card_ids: Sequence[str]) -> None: ...
@@ -341,8 +342,6 @@ class ReviewSession:
                 last = self._done.pop()
                 assert isinstance(last, _Answer)  # the grade on screen is the latest act
                 self._uncount(last)
-                self.flush()
-                self._sink.undo_answer(last.log_id, unsuspend=bool(last.leech))
                 self._record(showing, Rating(rating), replacing=last)
             self._advance()
             return
@@ -538,10 +537,14 @@ class ReviewSession:
         self.flush()
         leech = 0
         if rating is Rating.AGAIN and before.state is State.REVIEW:
-            lapses = self._sink.lapses(showing.card.id) + 1
+            # The grade being replaced is still on record until this answer is written.
+            lapses = self._sink.lapses(showing.card.id) + 1 - bool(
+                replacing is not None and replacing.rating is Rating.AGAIN)
             leech = lapses if scheduler.is_leech(lapses) else 0
-        log_id = self._sink.record_answer(showing.card.id, rating, before, after, now,
-                                          duration_ms, self._session_id, suspend=bool(leech))
+        log_id = self._sink.record_answer(
+            showing.card.id, rating, before, after, now, duration_ms, self._session_id,
+            suspend=bool(leech), replaces=replacing.log_id if replacing is not None else None,
+            replaced_leech=bool(replacing is not None and replacing.leech))
         if replacing is not None:
             buried = replacing.buried
         elif before.state is State.NEW and showing.card.kind == CardKind.CLOZE.value:

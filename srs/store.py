@@ -729,12 +729,18 @@ class Store:
     def record_answer(
         self, card_id: str, rating: Rating, before: CardSchedule, after: CardSchedule,
         now: datetime, duration_ms: int, session_id: int | None, *, suspend: bool = False,
+        replaces: int | None = None, replaced_leech: bool = False,
     ) -> int:
         """Update the card and append the log row in one transaction; returns the log row id.
-        `suspend`: the answer made the card a leech, suspended in the same transaction."""
+        `suspend`: the answer made the card a leech, suspended in the same transaction.
+        `replaces`: an answer of the same card this one takes the place of (a quiz grade
+        changed), undone in the same transaction (`replaced_leech`: it had suspended the
+        card), so an interruption leaves one of the two, never neither."""
         elapsed = (elapsed_study_days(before.last_review, now)
                    if before.last_review is not None else None)
         with self._write() as conn:
+            if replaces is not None:
+                self._undo(conn, replaces, unsuspend=replaced_leech)
             updated = conn.execute(
                 "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, "
                 "last_review = ?, suspended = suspended OR ? WHERE id = ?",
@@ -758,19 +764,22 @@ class Store:
         """Put the card back as it was before that answer and delete the log row;
         `unsuspend`: the answer had suspended it as a leech."""
         with self._write() as conn:
-            row = conn.execute(
-                "SELECT card, state_before, step_before, stability_before, difficulty_before, "
-                "due_before, last_review_before FROM review_log WHERE id = ?", (log_id,),
-            ).fetchone()
-            if row is None:
-                raise StoreError(f"no answer {log_id} to undo", self.path)
-            restored = _schedule_from(row, 1)
-            conn.execute(
-                "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, "
-                "last_review = ?, suspended = suspended AND NOT ? WHERE id = ?",
-                (*_sched_values(restored), unsuspend, row[0]),
-            )
-            conn.execute("DELETE FROM review_log WHERE id = ?", (log_id,))
+            return self._undo(conn, log_id, unsuspend=unsuspend)
+
+    def _undo(self, conn: sqlite3.Connection, log_id: int, *, unsuspend: bool) -> CardSchedule:
+        row = conn.execute(
+            "SELECT card, state_before, step_before, stability_before, difficulty_before, "
+            "due_before, last_review_before FROM review_log WHERE id = ?", (log_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no answer {log_id} to undo", self.path)
+        restored = _schedule_from(row, 1)
+        conn.execute(
+            "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, "
+            "last_review = ?, suspended = suspended AND NOT ? WHERE id = ?",
+            (*_sched_values(restored), unsuspend, row[0]),
+        )
+        conn.execute("DELETE FROM review_log WHERE id = ?", (log_id,))
         return restored
 
     def bury(self, card_ids: Sequence[str], until: datetime) -> None:

@@ -61,7 +61,11 @@ class MemorySink:
 
     def record_answer(self, card_id: str, rating: Rating, before: CardSchedule,
                       after: CardSchedule, now: datetime, duration_ms: int,
-                      session_id: int | None, *, suspend: bool = False) -> int:
+                      session_id: int | None, *, suspend: bool = False,
+                      replaces: int | None = None, replaced_leech: bool = False) -> int:
+        if replaces is not None:
+            assert self.log[replaces][0] == card_id
+            self.undo_answer(replaces, unsuspend=replaced_leech)
         assert self.schedules[card_id] == before
         assert duration_ms >= 0
         log_id = self.next_id

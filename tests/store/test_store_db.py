@@ -372,6 +372,27 @@ def test_undo_restores_the_exact_schedule(tmp_path: Path) -> None:
             store.undo_answer(12345)
 
 
+def test_a_replaced_grade_and_its_replacement_are_one_transaction(tmp_path: Path) -> None:
+    scheduler = Scheduler(DeckOptions())
+    with Store.open(tmp_path / "srs.sqlite3", now=T0) as store:
+        store.apply_lesson("/lessons/a.md", 1, 1, "h", lesson("a", questions("a", ["q1"])), 0, T0)
+        card = store.queue(T0, T0, {"deck": DeckOptions()})[0]
+        before = card.schedule
+        wrong = scheduler.answer(card.id, before, Rating.AGAIN, T0)
+        first = store.record_answer(card.id, Rating.AGAIN, before, wrong, T0, 900, None)
+        right = scheduler.answer(card.id, before, Rating.GOOD, T0)
+        # A replacement that fails leaves the replaced grade as it was.
+        with pytest.raises(StoreError, match="no card"):
+            store.record_answer("no-such-card", Rating.GOOD, before, right, T0, 900, None,
+                                replaces=first)
+        assert store.rows("SELECT id, rating FROM review_log") == [(first, 1)]
+        assert store.card(card.id).schedule == wrong
+        second = store.record_answer(card.id, Rating.GOOD, before, right, T0, 900, None,
+                                     replaces=first)
+        assert store.rows("SELECT id, rating FROM review_log") == [(second, 3)]
+        assert store.card(card.id).schedule == right
+
+
 def test_lapses_count_again_in_review_and_a_leech_is_suspended_with_its_answer(
         tmp_path: Path) -> None:
     scheduler = Scheduler(DeckOptions(), fuzz=False)
