@@ -240,6 +240,9 @@ def _fixed_time(text: str, what: str) -> datetime:
         raise UsageError(f"{what} is not an ISO-8601 time: {text!r}") from None
     if moment.tzinfo is None:
         raise UsageError(f"{what} needs a UTC offset, e.g. 2026-03-02T09:00:00+00:00")
+    # Intervals of up to a century are added to it, and the store counts from 1970.
+    if not 1970 <= moment.year <= 9000:
+        raise UsageError(f"{what} must fall between the years 1970 and 9000: {text!r}")
     return moment.astimezone(UTC)
 
 

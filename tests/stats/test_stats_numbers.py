@@ -274,6 +274,12 @@ def test_now_without_offset_is_refused_like_srs_now(db: Path) -> None:
     result = runner.invoke(app, ["review", "--db", str(db)], env={"SRS_NOW": naive})
     assert result.exit_code == 2
     assert "SRS_NOW needs a UTC offset" in result.output
+    for far in ("9999-12-31T23:00:00+00:00", "0001-01-01T00:00:00+00:00"):
+        result = runner.invoke(app, ["stats", "--db", str(db), "--now", far])
+        assert result.exit_code == 2, result.output
+        assert f"--now must fall between the years 1970 and 9000: '{far}'" in result.output
+        result = runner.invoke(app, ["review", "--db", str(db)], env={"SRS_NOW": far})
+        assert result.exit_code == 2, result.output
 
 
 def test_stats_on_a_missing_database_creates_nothing(tmp_path: Path) -> None:
