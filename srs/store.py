@@ -71,7 +71,7 @@ def default_db_path() -> Path:
     """`$SRS_DB`, else the user data directory (the CLI's `--db` overrides both)."""
     env = os.environ.get("SRS_DB")
     if env:
-        return Path(env)
+        return Path(env).expanduser()  # `~` written in a quoted assignment, unexpanded
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME) / DB_FILENAME

@@ -422,6 +422,9 @@ def test_lapses_count_again_in_review_and_a_leech_is_suspended_with_its_answer(
 def test_default_db_path_honours_srs_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SRS_DB", str(tmp_path / "mine.sqlite3"))
     assert default_db_path() == tmp_path / "mine.sqlite3"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SRS_DB", "~/srs/mine.sqlite3")
+    assert default_db_path() == tmp_path / "srs" / "mine.sqlite3"
     monkeypatch.delenv("SRS_DB")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert default_db_path() == tmp_path / "data" / "srs" / "srs.sqlite3"
