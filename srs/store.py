@@ -400,7 +400,7 @@ class Store:
         # A damaged file copied here would push the good copies of earlier days out.
         verdict = [row[0] for row in self._conn.execute("PRAGMA quick_check(3)")]
         if verdict != ["ok"]:
-            raise StoreError(damaged_message("; ".join(verdict), folder), self.path)
+            raise StoreError(_damaged_message("; ".join(verdict), folder), self.path)
         self.backup(today)
         dailies = sorted(folder.glob("daily-*.sqlite3"))
         for old in dailies[:-DAILY_BACKUPS_KEPT]:
@@ -421,9 +421,10 @@ class Store:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-        if isinstance(exc, sqlite3.Error):
-            # A read that met a file damaged past its header, or an I/O error.
-            raise unusable_error(self.path, exc) from exc
+        if type(exc) is sqlite3.DatabaseError:  # a read met a file damaged past its header
+            raise StoreError(_damaged_message(str(exc), self._backup_dir()), self.path) from exc
+        if isinstance(exc, sqlite3.Error):  # an I/O error, ...
+            raise StoreError(f"cannot use the review database: {exc}", self.path) from exc
 
     # -- transactions --------------------------------------------------------------------------
 
@@ -942,14 +943,6 @@ class Store:
 class _Transaction:
     """`with store._write() as conn:` one IMMEDIATE transaction, committed on leaving."""
 
-    def _roll_back(self) -> None:
-        # SQLite has already rolled back after some failures (a full disk, an I/O error).
-        if self._conn.in_transaction:
-            try:
-                self._conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self._path = path
@@ -975,6 +968,14 @@ class _Transaction:
         self._roll_back()
         if isinstance(exc, sqlite3.Error):
             raise StoreError(f"cannot write the review database: {exc}", self._path) from exc
+
+    def _roll_back(self) -> None:
+        # SQLite has already rolled back after some failures (a full disk, an I/O error).
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
 
 _HISTORY = ("content_hash, content_changed, created, state, step, stability, difficulty, due, "
@@ -1123,19 +1124,9 @@ def _is_foreign(conn: sqlite3.Connection, version: int) -> bool:
     return int(ours) != 3
 
 
-def damaged_message(detail: str, backups: Path) -> str:
+def _damaged_message(detail: str, backups: Path) -> str:
     return (f"the review database is damaged ({detail}); the daily copies in {backups} hold "
             "it as it was on earlier days: copy the newest good one over it")
-
-
-def unusable_error(path: Path, exc: sqlite3.Error) -> StoreError:
-    """A database error met while reading (a file damaged past its header, an I/O error),
-    as a message naming the file and where its daily copies are."""
-    real = Path(os.path.realpath(path))
-    if isinstance(exc, sqlite3.DatabaseError) and type(exc) is sqlite3.DatabaseError:
-        return StoreError(damaged_message(str(exc), real.with_name(real.name + ".backups")),
-                          path)
-    return StoreError(f"cannot use the review database: {exc}", path)
 
 
 def _newer_message(version: int) -> str:
