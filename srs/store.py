@@ -599,19 +599,16 @@ class Store:
             # own past when its id comes back with unlike text (positional ids are reused).
             # That past is parked on an orphan of its own, where its text can still find it,
             # and the card starts new.
-            starts = [card_id for card_id in takes if card_id not in moved_from]
-            for card_id in starts:
-                if card_id in incoming and takes[card_id] not in fresh:
-                    parked = _park(conn, takes[card_id], stamp)
-                    fresh.add(parked)
-                    takes[parked], takes[card_id] = takes[card_id], parked
-            for card in lesson.cards:
-                if (card.id not in takes and known.get(card.id, ("", False))[1]
-                        and known[card.id][0] != card.content_hash
-                        and _likeness(conn, card, card.id) < _ALIKE):
-                    parked = _park(conn, card.id, stamp)
-                    fresh.add(parked)
-                    takes[parked], takes[card.id] = card.id, parked
+            unfit = [(card_id, past) for card_id, past in takes.items()
+                     if card_id not in moved_from and card_id in incoming and past not in fresh]
+            unfit += [(card.id, card.id) for card in lesson.cards
+                      if card.id not in takes and known.get(card.id, ("", False))[1]
+                      and known[card.id][0] != card.content_hash
+                      and _likeness(conn, card, card.id) < _ALIKE]
+            for card_id, past in unfit:
+                parked = _park(conn, past, stamp)
+                fresh.add(parked)
+                takes[parked], takes[card_id] = past, parked
             _move_histories(conn, takes)
             for card_id, source in takes.items():
                 if source in fresh and card_id not in incoming:
@@ -1004,9 +1001,7 @@ def _reworded_from(conn: sqlite3.Connection, reworded: Sequence[Card],
         for card_id, content in conn.execute(
                 "SELECT card, content FROM card_content WHERE card IN "
                 f"({', '.join('?' * len(chunk))})", chunk):
-            data = json.loads(content)
-            old[card_id] = (str(data.get("kind")),
-                            f"{data.get('front', '')}\n{data.get('back', '')}")
+            old[card_id] = _past_text(content)
     own: dict[str, float] = {}
     pairs: list[tuple[float, str, str]] = []
     matcher = difflib.SequenceMatcher(autojunk=False)
@@ -1072,10 +1067,15 @@ def _likeness(conn: sqlite3.Connection, card: Card, past: str) -> float:
     import difflib
 
     row = conn.execute("SELECT content FROM card_content WHERE card = ?", (past,)).fetchone()
-    data = json.loads(row[0]) if row else {}
-    before = f"{data.get('front', '')}\n{data.get('back', '')}"
+    _kind, before = _past_text(row[0] if row else "{}")
     return difflib.SequenceMatcher(None, before, f"{card.front}\n{card.back}",
                                    autojunk=False).ratio()
+
+
+def _past_text(content: str) -> tuple[str, str]:
+    """(kind, front and back) of a card as its stored content showed it."""
+    data = json.loads(content)
+    return str(data.get("kind")), f"{data.get('front', '')}\n{data.get('back', '')}"
 
 
 def _move_histories(conn: sqlite3.Connection, takes: dict[str, str]) -> None:
