@@ -280,15 +280,18 @@ class Store:
     @classmethod
     def _open_reader(cls, path: Path) -> Store | None:
         try:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                   isolation_level=None, check_same_thread=False)
+            conn, version = _read_version(path, immutable=False)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the review database: {exc}", path) from exc
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.Error as exc:
-            conn.close()
-            raise StoreError(f"cannot read the review database: {exc}", path) from exc
+            # A WAL database is read through its shared-memory file, which SQLite must
+            # create beside it: in a folder this user cannot write, that fails. With no
+            # log to replay, the file alone holds every answer and can be read as it is.
+            if os.access(path.parent, os.W_OK) or _log_holds_pages(path):
+                raise StoreError(f"cannot read the review database: {exc}", path) from exc
+            try:
+                conn, version = _read_version(path, immutable=True)
+            except sqlite3.Error as retry_exc:
+                raise StoreError(f"cannot read the review database: {retry_exc}",
+                                 path) from retry_exc
         if version > SCHEMA_VERSION:
             conn.close()
             raise StoreVersionError(_newer_message(version), path)
@@ -1190,6 +1193,26 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     _ensure_pow(conn)
     return conn
+
+
+def _read_version(path: Path, *, immutable: bool) -> tuple[sqlite3.Connection, int]:
+    """A read-only connection to `path` and the file's user_version."""
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True,
+                           isolation_level=None, check_same_thread=False)
+    try:
+        return conn, conn.execute("PRAGMA user_version").fetchone()[0]
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _log_holds_pages(path: Path) -> bool:
+    """Whether the database's write-ahead log holds pages the main file lacks yet."""
+    try:
+        return os.path.getsize(f"{path}-wal") > 0
+    except OSError:
+        return False
 
 
 def _ensure_pow(conn: sqlite3.Connection) -> None:

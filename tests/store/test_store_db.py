@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -82,6 +85,50 @@ def test_a_hard_linked_database_is_refused_before_anything_is_written(tmp_path: 
     assert path.read_bytes() == before
     with Store.open(path, now=T0, read_only=True) as reader:  # reading is harmless
         assert reader.scalar("PRAGMA user_version") == SCHEMA_VERSION
+
+
+def _as_another_user(probe: Callable[[], str]) -> str:
+    """`probe()` run where the file modes apply: as `nobody` in a fork when this is root."""
+    if os.geteuid() != 0:
+        return probe()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reports through the pipe
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            answer = probe()
+        except BaseException as exc:  # every failure goes to the parent
+            answer = f"{type(exc).__name__}: {exc}"
+        os.write(writer, answer.encode())
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        answer = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return answer
+
+
+def test_a_database_in_a_folder_the_reader_cannot_write_is_still_read() -> None:
+    # SQLite keeps a WAL database's shared memory in a file beside it; `srs stats` on a
+    # database in someone else's or a read-only folder must not need to create one.
+    base = Path(tempfile.mkdtemp())
+    try:
+        base.chmod(0o755)
+        path = base / "db" / "srs.sqlite3"
+        with Store.open(path, now=T0) as store:
+            store.apply_lesson("/l/a.md", 1, 1, "h", lesson("a", questions("a", ["q"])), 0, T0)
+        assert not Path(f"{path}-shm").exists()
+        path.parent.chmod(0o555)
+
+        def count_cards() -> str:
+            with Store.open(path, now=T0, read_only=True) as reader:
+                return str(reader.scalar("SELECT count(*) FROM cards"))
+
+        assert _as_another_user(count_cards) == "1"
+    finally:
+        (base / "db").chmod(0o755)
+        shutil.rmtree(base)
 
 
 def test_second_writer_in_another_process_is_refused_and_kill_9_releases(tmp_path: Path) -> None:
