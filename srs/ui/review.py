@@ -223,18 +223,25 @@ def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
 
         def page_with(keys: str) -> int:
             # Keep one row free: the newline after the last line would scroll the top away.
-            used = len(console.render_lines(Group(*footer, Text(keys)), console.options))
-            return max(1, console.height - used - 3)
+            below = [*footer, Text(keys)] if keys else footer
+            used = len(console.render_lines(Group(*below), console.options)) if below else 0
+            return console.height - used - 3
 
         page = page_with(hints)
         shown = lines
         if len(lines) > page:
-            # the scroll keys lengthen the hints, which may then take another row
-            hints = "↑↓ PgUp PgDn scroll · " + hints
-            page = page_with(hints)
+            # The scroll keys lengthen the hints, which may then take another row. A screen
+            # too short for them shows at least a line of the card, without the hints.
+            hints = next((keys for keys in ("↑↓ PgUp PgDn scroll · " + hints, hints)
+                          if page_with(keys) >= 1), "")
+            page = max(1, page_with(hints))
             last_top = len(lines) - page
             if top is None:
-                top = len(front_lines) - ANSWER_CONTEXT if showing.revealed and back else 0
+                # The answer's first line is below the rule that opens the back; above
+                # it, the rule and a little of the front, in at most half the screen.
+                answer = len(front_lines) + 1
+                context = min(ANSWER_CONTEXT + 1, page // 2)
+                top = answer - context if showing.revealed and back else 0
             top = min(max(top, 0), last_top)
             frame = Frame(top, page, last_top)
             shown = lines[top:top + page]
@@ -247,7 +254,8 @@ def draw(console: Console, session: ReviewSession, showing: Showing, title: str,
                         padding=(0, 1)))
     for part in footer:
         console.print(part)
-    console.print(Text(hints, style="dim"))
+    if hints:
+        console.print(Text(hints, style="dim"))
     return frame
 
 

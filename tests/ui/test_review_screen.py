@@ -326,6 +326,26 @@ def test_a_tall_card_scrolls_and_its_back_opens_at_the_answer(
     assert tops[8] == tops[7] - 1
 
 
+@pytest.mark.parametrize("height", [7, 8, 9, 10])
+def test_on_a_short_terminal_the_back_opens_on_the_answer_itself(
+        height: int, tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "tall.md").write_text(
+        TALL_LESSON.replace("{body}", '\tfmt.Println("line 0")').replace("{output}", "line 0"),
+        encoding="utf-8")
+    with synced(lessons, tmp_path / "db.sqlite3") as (opened, schedulers, cards):
+        console = Console(file=io.StringIO(), width=80, height=height, force_terminal=True,
+                          color_system=None)
+        session = ReviewSession(cards, schedulers, opened, lambda: NOW, tz=UTC)
+        keys = iter([" ", "3"])
+        run_review(session, console, lambda: next(keys, "q"))
+    back = screens(console)[1]
+    assert len(back) <= height - 1
+    # The first line of the answer is in view, however few rows the card gets.
+    assert any("Every line from" in line for line in back), back
+
+
 def test_in_a_long_quiz_q_and_u_pick_choices_and_ctrl_keys_quit_and_undo(
         tmp_path: Path) -> None:
     lessons = tmp_path / "lessons"
