@@ -315,6 +315,9 @@ def _review(paths: list[Path], db: Path | None) -> None:
                            f"{_count(suspended, 'card is', 'cards are')} suspended in these "
                            "lessons (srs stats lists the leeches; srs unsuspend CARD_ID brings "
                            "one back).")
+            elif not sources:
+                where = f" in {', '.join(map(str, paths))}" if paths else ""
+                typer.echo(f"Nothing to review: no lesson files{where}.")
             else:
                 typer.echo("Nothing to review: no cards in these lessons.")
             exit_on_problems()

@@ -99,11 +99,14 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
             raise UsageError("not a lesson file, a folder or a deck manifest (a device or a "
                              "pipe?)", given)
         if given.is_dir():
-            for lesson in sorted(given.rglob("*.md")):
-                if lesson.is_file():
-                    resolved = lesson.resolve()
-                    sources.setdefault(resolved, LessonSource(
-                        lesson, project.deck_of(lesson, resolved)))
+            lessons = [lesson for lesson in sorted(given.rglob("*.md")) if lesson.is_file()]
+            if not lessons:  # a mistyped folder, most likely: say so, not "0 cards"
+                claimed.append(Diagnostic(SourcePos(given, 0), Severity.WARNING,
+                                          "the folder holds no lesson file (*.md)"))
+            for lesson in lessons:
+                resolved = lesson.resolve()
+                sources.setdefault(resolved, LessonSource(
+                    lesson, project.deck_of(lesson, resolved)))
         elif given.suffix == MANIFEST_SUFFIX:
             try:
                 manifest, warnings = project.load(given)

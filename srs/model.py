@@ -35,10 +35,10 @@ class Severity(StrEnum):
 @dataclass(frozen=True, slots=True)
 class SourcePos:
     path: Path
-    line: int
+    line: int  # 0: the file or folder as a whole
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
 
 
 @dataclass(frozen=True, slots=True)

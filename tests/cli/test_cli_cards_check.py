@@ -240,3 +240,15 @@ def test_review_with_standard_input_closed_ends_as_at_the_end_of_input(tmp_path:
                           capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "Reviewed 0 cards" in done.stdout
+
+
+def test_a_folder_with_no_lessons_is_named_by_every_command_that_reads_it(
+        tmp_path: Path) -> None:
+    empty = tmp_path / "lesons"  # a mistyped folder
+    empty.mkdir()
+    for command in ("cards", "check"):
+        result = runner.invoke(app, [command, str(empty)])
+        assert f"{empty}: warning: the folder holds no lesson file (*.md)" in result.output
+    result = runner.invoke(app, ["review", str(empty), "--db", str(tmp_path / "db.sqlite3")])
+    assert result.exit_code == 0
+    assert f"Nothing to review: no lesson files in {empty}." in result.output

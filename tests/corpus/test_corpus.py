@@ -64,6 +64,14 @@ def test_a_manifest_glob_takes_only_the_markdown_files_it_matches(tmp_path: Path
         "the manifest's `lessons` globs match no lesson file"]
 
 
+def test_a_folder_with_no_lesson_file_is_a_warning_naming_it(tmp_path: Path) -> None:
+    make(tmp_path, {"lessons/01. A.md": lesson("a", 1, []), "notes/todo.txt": "later"})
+    corpus = load_corpus([tmp_path / "lessons", tmp_path / "notes"])
+    assert [lesson.slug for lesson in corpus.lessons] == ["a"]
+    assert [str(d) for d in corpus.diagnostics] == [
+        f"{tmp_path / 'notes'}: warning: the folder holds no lesson file (*.md)"]
+
+
 def test_a_lesson_two_manifests_name_stays_in_the_first_deck_with_a_warning(
         tmp_path: Path) -> None:
     make(tmp_path, {
