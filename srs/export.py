@@ -63,6 +63,7 @@ from srs.model import (
     SourcePos,
     card_id,
     choice_order,
+    lesson_encoding,
     stable_digest,
 )
 
@@ -439,7 +440,8 @@ class _Builder:
         if lines is None:
             try:
                 # Lines as the parser counts them: only CR, LF and CRLF end one.
-                text = lesson.path.read_text(encoding="utf-8-sig", errors="replace")
+                data = lesson.path.read_bytes()
+                text = data.decode(lesson_encoding(data), errors="replace").removeprefix("\ufeff")
                 lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
             except OSError:
                 lines = []

@@ -63,6 +63,16 @@ class CodeBlock:
     headings: tuple[str, ...]
 
 
+def lesson_encoding(data: bytes) -> str:
+    """A lesson file's encoding: UTF-16 or UTF-32 when it opens with that encoding's
+    byte-order mark (as Windows editors save "Unicode" text), else UTF-8."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8"
+
+
 def stable_digest(*parts: str, size: int = 8) -> str:
     """Hex digest of the parts, joined unambiguously; `size` bytes, so 2*size hex chars."""
     import hashlib  # here, not at the top: loading OpenSSL is not needed to show a card

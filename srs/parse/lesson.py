@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from srs.errors import LessonError
-from srs.model import CodeBlock, Diagnostic, Lesson, Severity, SourcePos
+from srs.model import CodeBlock, Diagnostic, Lesson, Severity, SourcePos, lesson_encoding
 from srs.parse.code import extract_code
 from srs.parse.context import LessonContext, slugify
 from srs.parse.document import Section, blocks_of, sections_of, topic_path, walk
@@ -48,6 +48,17 @@ def parse_lesson_file(path: Path, deck: str = "") -> Lesson:
         data = path.read_bytes()
     except OSError as exc:
         raise LessonError(f"cannot read lesson: {exc.strerror}", path) from exc
+    wide = lesson_encoding(data)
+    if wide != "utf-8":
+        try:
+            text = data.decode(wide)
+        except UnicodeDecodeError:
+            pass  # its mark was a coincidence: read as UTF-8 below
+        else:
+            lesson = parse_lesson_text(text, path, deck)
+            warning = Diagnostic(SourcePos(path, 1), Severity.WARNING,
+                                 f"the file is {wide.upper()}, read as such; save it as UTF-8")
+            return _with_diagnostics(lesson, [warning])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

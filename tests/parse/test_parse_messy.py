@@ -297,6 +297,21 @@ def test_explicit_card_errors() -> None:
     ]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_utf16_or_utf32_lesson_with_its_mark_is_read_with_a_warning(
+        encoding: str, seed_text: str, write_lesson: Callable[..., Path]) -> None:
+    plain = parse_lesson_file(write_lesson(seed_text, "a.md"))
+    # "utf-16" writes its byte-order mark; the big-endian one is written by hand
+    mark = b"\xfe\xff" if encoding == "utf-16-be" else b""
+    wide = parse_lesson_file(write_lesson(mark + seed_text.encode(encoding), "b.md"))
+    assert [(c.id, c.content_hash, c.source.line) for c in plain.cards] == [
+        (c.id, c.content_hash, c.source.line) for c in wide.cards]
+    name = encoding.upper()[:6]
+    assert [(d.pos.line, d.message) for d in wide.diagnostics][0] == (
+        1, f"the file is {name}, read as such; save it as UTF-8")
+    assert not any("UTF-8;" in d.message or "U+0000" in d.message for d in wide.diagnostics)
+
+
 def test_very_large_lesson(seed_text: str) -> None:
     head, quiz_part = seed_text.split("## Quiz", 1)
     questions = "".join(
