@@ -41,7 +41,7 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
     except UnicodeDecodeError as exc:
         raise ManifestError("deck manifest is not valid UTF-8", path) from exc
     except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(str(exc))
+        line = _toml_error_line(str(exc), text)
         raise ManifestError(f"invalid TOML: {exc}", path, line) from exc
 
     problems: list[ManifestError] = []  # every one is told, not only the first
@@ -137,7 +137,9 @@ _TABLE = re.compile(r"\s*\[([^\[\]]+)\]\s*(?:#.*)?$")
 _KEY = re.compile(r"\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
 
 
-def _toml_error_line(message: str) -> int | None:
+def _toml_error_line(message: str, text: str) -> int | None:
+    if message.endswith("(at end of document)"):  # the last line that holds anything
+        return max(1, len(text.rstrip().split("\n")))
     marker = "(at line "
     start = message.find(marker)
     if start < 0:
