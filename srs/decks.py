@@ -74,10 +74,6 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
         fail("`options` must be a table", "options")
         raw = {}
     options = _options(raw, fail)
-    if problems:
-        problems.sort(key=lambda problem: problem.line or 0)
-        problems[0].others = tuple(problems[1:])
-        raise problems[0]
     unknown: list[tuple[str, str, tuple[str, ...]]] = [
         ("", key, TOP_KEYS) for key in data if key not in TOP_KEYS]
     unknown += [("options", key, OPTION_KEYS) for key in raw if key not in OPTION_KEYS]
@@ -85,6 +81,12 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
                            f"unknown key `{key}`{' in [options]' if table else ''}, ignored; "
                            f"the keys are {', '.join(known)}")
                 for table, key, known in unknown]
+    if problems:
+        # A misspelt key often is the error's cause (`nmae`: no `name`): told with them.
+        problems += [ManifestError(f"warning: {w.message}", path, w.pos.line) for w in warnings]
+        problems.sort(key=lambda problem: problem.line or 0)
+        problems[0].others = tuple(problems[1:])
+        raise problems[0]
     deck = Deck(name=name, path=path, lesson_globs=tuple(globs), options=options)
     return deck, warnings
 
