@@ -82,9 +82,9 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
                            f"the keys are {', '.join(known)}")
                 for table, key, known in unknown]
     if problems:
-        # A misspelt key often is the error's cause (`nmae`: no `name`): told with them.
-        problems += [ManifestError(f"warning: {w.message}", path, w.pos.line) for w in warnings]
         problems.sort(key=lambda problem: problem.line or 0)
+        # A misspelt key often is the errors' cause (`nmae`: no `name`): told after them.
+        problems += [ManifestError(f"warning: {w.message}", path, w.pos.line) for w in warnings]
         problems[0].others = tuple(problems[1:])
         raise problems[0]
     deck = Deck(name=name, path=path, lesson_globs=tuple(globs), options=options)

@@ -217,15 +217,15 @@ def test_unknown_manifest_keys_are_warnings_with_their_lines(tmp_path: Path) -> 
         "desired_retention, new_per_day, reviews_per_day, maximum_interval, leech_threshold"]
 
 
-def test_unknown_manifest_keys_are_told_with_its_errors(tmp_path: Path) -> None:
+def test_unknown_manifest_keys_are_told_after_its_errors(tmp_path: Path) -> None:
     path = tmp_path / "d.toml"
     path.write_text('nmae = "D"\n[options]\nnew_per_day = -1\n')
     with pytest.raises(ManifestError) as info:
         load_manifest(path)
     assert [str(e) for e in (info.value, *info.value.others)] == [
         f"{path}:1: deck manifest needs a `name` string",
-        f"{path}:1: warning: unknown key `nmae`, ignored; the keys are name, lessons, options",
-        f"{path}:3: new_per_day must be a whole number from 0 to 1,000,000"]
+        f"{path}:3: new_per_day must be a whole number from 0 to 1,000,000",
+        f"{path}:1: warning: unknown key `nmae`, ignored; the keys are name, lessons, options"]
 
 
 def test_two_manifests_naming_one_deck_are_one_deck_with_the_first_ones_options(
