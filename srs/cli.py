@@ -33,7 +33,13 @@ PathsArg = Annotated[
         # An unreadable lesson is an error of the lessons (exit 1, `path:line`), told with
         # the others, not a usage error.
         readable=False,
+        metavar="PATH",
     ),
+]
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", metavar="FILE",
+                 help="Review database (default: $SRS_DB, else the user data folder)."),
 ]
 
 
@@ -156,10 +162,7 @@ def verify(
 @app.command()
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print the numbers as JSON.")] = False,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Review database (default: $SRS_DB, else the user data dir)."),
-    ] = None,
+    db: DbOption = None,
     now_text: Annotated[
         str | None, typer.Option("--now", hidden=True, help="Pretend it is this ISO time.")
     ] = None,
@@ -187,10 +190,7 @@ def stats(
 @app.command()
 def review(
     paths: PathsArg = None,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Review database (default: $SRS_DB, else the user data folder)."),
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Review today's cards in the terminal. `SRS_NOW` (ISO-8601 with offset) fixes the clock:
     it exists for tests only."""
@@ -366,11 +366,9 @@ def _exit_on_termination() -> None:
 
 @app.command()
 def unsuspend(
-    card_ids: Annotated[list[str], typer.Argument(help="Card ids, as `srs cards` shows them.")],
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Review database (default: $SRS_DB, else the user data folder)."),
-    ] = None,
+    card_ids: Annotated[list[str], typer.Argument(
+        metavar="CARD_ID", help="Card ids, as `srs cards` shows them.")],
+    db: DbOption = None,
 ) -> None:
     """Bring suspended cards back into reviews."""
     from datetime import UTC
@@ -393,14 +391,16 @@ def export(
     paths: PathsArg = None,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="One package for everything (default: one per deck "
-                     "manifest, named after the deck, in the current folder)."),
+        typer.Option("-o", "--output", metavar="FILE.apkg",
+                     help="One package for everything (default: one per deck manifest, named "
+                     "after the deck, in the current folder)."),
     ] = None,
     timestamp: Annotated[
         float | None,
-        typer.Option("--timestamp", help="Export time in Unix seconds, 1 to 2**53 (default: "
-                     "$SRS_EXPORT_TIME, $SOURCE_DATE_EPOCH, else now); fixed, it makes the "
-                     "output byte-identical for the same input."),
+        typer.Option("--timestamp", metavar="SECONDS",
+                     help="Export time in Unix seconds, 1 to 2**53 (default: $SRS_EXPORT_TIME, "
+                     "$SOURCE_DATE_EPOCH, else now); fixed, it makes the output byte-identical "
+                     "for the same input."),
     ] = None,
 ) -> None:
     """Write Anki packages (.apkg); re-importing one updates edited notes in place.
@@ -556,10 +556,14 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace" if _utf(stream) else "replace")
+    if not (_is_terminal(sys.stdout) and _is_terminal(sys.stderr)):
+        # Help and usage errors drawn in boxes are for people; a pipe or a log gets the
+        # plain `Usage: ... Error: ...` text that scripts and other tools expect.
+        app.rich_markup_mode = None
     try:
         try:
             if not _fast_review(sys.argv[1:]):
-                app()
+                app(prog_name="srs")
         finally:
             if sys.stdout is not None:
                 sys.stdout.flush()  # here, where a failed write can still be told
@@ -572,6 +576,10 @@ def main() -> None:
         if exc.errno != errno.EPIPE:  # a reader that left (`| head`) needs no message
             typer.echo(f"srs: cannot write the output: {exc.strerror}", err=True)
         sys.exit(1)
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    return stream is not None and stream.isatty()
 
 
 _OUTPUT_ERRNOS = (errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EIO, errno.EDQUOT)

@@ -252,3 +252,20 @@ def test_a_folder_with_no_lessons_is_named_by_every_command_that_reads_it(
     result = runner.invoke(app, ["review", str(empty), "--db", str(tmp_path / "db.sqlite3")])
     assert result.exit_code == 0
     assert f"Nothing to review: no lesson files in {empty}." in result.output
+
+
+def test_help_and_usage_errors_piped_are_plain_text() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def srs(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "srs", *args], capture_output=True,
+                              text=True, env=env, check=False)
+
+    helped = srs("export", "--help")
+    assert helped.returncode == 0
+    assert helped.stdout.startswith("Usage: srs export [OPTIONS] [PATH]...")
+    assert "-o, --output FILE.apkg" in helped.stdout and "--timestamp SECONDS" in helped.stdout
+    wrong = srs("cards", "--db", "x")
+    assert wrong.returncode == 2
+    assert wrong.stderr.splitlines()[-1] == "Error: No such option: --db"
+    assert not any(box in helped.stdout + wrong.stderr for box in "╭│╰")
