@@ -1347,6 +1347,11 @@ def export_lessons(
         raise UsageError("the output folder does not exist", directory)
     if out.is_dir():
         raise UsageError("the output is a folder", out)
+    if out.exists() and not out.is_file():
+        # A device or a pipe would be replaced by a regular file (as root, /dev/null too).
+        raise UsageError("the output is not a regular file (a device or a pipe?)", out)
+    if out.suffix.lower() != ".apkg":
+        raise UsageError("the output must be a .apkg file (this is where its link leads)", out)
     builder = _Builder()
     for lesson in lessons:
         builder.check_lesson_images(lesson)

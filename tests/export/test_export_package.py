@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 import tempfile
 import zipfile
@@ -526,12 +527,23 @@ def test_cli_usage_errors_of_the_output_and_time_exit_2(
     root = copy_fixtures(tmp_path / "src")
     monkeypatch.chdir(root)
     (root / "folder.apkg").mkdir()
+    os.mkfifo(root / "pipe.apkg")
+    (root / "linked.apkg").symlink_to(root / "pipe.apkg")  # as a link to /dev/null would be
+    (root / "notes.txt").write_text("keep\n")
+    (root / "text.apkg").symlink_to(root / "notes.txt")
     for args, message in [
         (["-o", "nothere/x.apkg"], "the output folder does not exist"),
         (["-o", "folder.apkg"], "the output is a folder"),
+        # neither a pipe nor a device is replaced by a file, even through a link
+        (["-o", "pipe.apkg"], "the output is not a regular file (a device or a pipe?)"),
+        (["-o", "linked.apkg"], "the output is not a regular file (a device or a pipe?)"),
+        (["-o", "text.apkg"], "the output must be a .apkg file (this is where its link leads)"),
     ]:
         result = CliRunner().invoke(app, ["export", "decks/go.toml", *args])
         assert result.exit_code == 2 and message in result.stderr, result.output
+    assert (root / "pipe.apkg").is_fifo()
+    assert (root / "notes.txt").read_text() == "keep\n"
+    assert not list(root.glob("*.srs-mod.json"))
     monkeypatch.setenv("SRS_EXPORT_TIME", "abc")
     result = CliRunner().invoke(app, ["export", "decks/go.toml", "-o", "x.apkg"])
     assert result.exit_code == 2 and "SRS_EXPORT_TIME must be a number" in result.stderr
