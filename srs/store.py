@@ -998,22 +998,23 @@ def _reworded_from(conn: sqlite3.Connection, reworded: Sequence[Card],
         return {}
     import difflib  # only when a lesson changed in more than one place at once
 
-    old: dict[str, tuple[str, str]] = {}
+    old: dict[str, tuple[str, list[str]]] = {}
     for at in range(0, len(unclaimed), 500):
         chunk = unclaimed[at:at + 500]
         for card_id, content in conn.execute(
                 "SELECT card, content FROM card_content WHERE card IN "
                 f"({', '.join('?' * len(chunk))})", chunk):
-            old[card_id] = _past_text(content)
+            kind, text = _past_text(content)
+            old[card_id] = kind, _words(text)
     own: dict[str, float] = {}
     pairs: list[tuple[float, str, str]] = []
-    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher = difflib.SequenceMatcher[str](autojunk=False)
     for card in reworded:
-        matcher.set_seq2(f"{card.front}\n{card.back}")
-        for card_id, (kind, text) in old.items():
+        matcher.set_seq2(_words(f"{card.front}\n{card.back}"))
+        for card_id, (kind, words) in old.items():
             if kind != card.kind.value:
                 continue
-            matcher.set_seq1(text)
+            matcher.set_seq1(words)
             if card_id != card.id and matcher.quick_ratio() < _ALIKE:
                 continue
             score = matcher.ratio()
@@ -1066,13 +1067,23 @@ def _park(conn: sqlite3.Connection, holder: str, stamp: int) -> str:
 
 
 def _likeness(conn: sqlite3.Connection, card: Card, past: str) -> float:
-    """How alike `card`'s text is to what the card `past` showed (difflib's ratio)."""
+    """How alike `card`'s text is to what the card `past` showed (difflib's ratio of
+    their words)."""
     import difflib
 
     row = conn.execute("SELECT content FROM card_content WHERE card = ?", (past,)).fetchone()
     _kind, before = _past_text(row[0] if row else "{}")
-    return difflib.SequenceMatcher(None, before, f"{card.front}\n{card.back}",
+    return difflib.SequenceMatcher(None, _words(before), _words(f"{card.front}\n{card.back}"),
                                    autojunk=False).ratio()
+
+
+def _words(text: str) -> list[str]:
+    """A card's words, as likeness compares them: what the author wrote, without the
+    Markdown and the choice letters (`**A)**`) every card of a kind shares, which would
+    make two unrelated short questions look alike."""
+    import re  # only when a lesson's cards are compared with what they were
+
+    return re.findall(r"\w{2,}", text.casefold())
 
 
 def _past_text(content: str) -> tuple[str, str]:

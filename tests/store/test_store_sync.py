@@ -292,6 +292,58 @@ def test_an_orphan_back_with_a_small_rewording_keeps_its_past(tmp_path: Path) ->
         assert [row[0] for row in _history(store, three)] == [log]
 
 
+def _fruit_quiz(*fruits: tuple[str, str, str, str]) -> Lesson:
+    """A quiz of short questions alike in all but their words: "<Fruit> colour?"."""
+    from srs.parse import parse_lesson_text
+
+    body = "".join(f"### Question {n}\n{name} colour?\n\n**A)** {right}  \n**B)** {wrong}\n\n"
+                   f"**Answer: A** - {why}.\n\n"
+                   for n, (name, right, wrong, why) in enumerate(fruits, 1))
+    text = f'---\ntitle: "Fruit"\nslug: "fruit"\ncanonical_id: "fruit"\n---\n\n## Quiz\n\n{body}'
+    return parse_lesson_text(text, Path(PATH))
+
+
+def test_a_short_question_added_where_a_deleted_one_stood_starts_new(tmp_path: Path) -> None:
+    banana = ("Banana", "yellow", "blue", "ripe")
+    apple = ("Apple", "red", "purple", "usually")
+    kiwi = ("Kiwi", "green", "orange", "inside")
+    with Store.open(tmp_path / "db", now=T0) as store:
+        first = _fruit_quiz(banana, apple)
+        store.apply_lesson(PATH, 1, 1, "h1", first, 0, T0)
+        logs = [_answer(store, card.id) for card in first.cards]
+        store.apply_lesson(PATH, 1, 2, "h2", _fruit_quiz(banana), 0, T0 + timedelta(hours=1))
+        # Same place, same id, same scaffolding: only the words differ, and they all do.
+        after = _fruit_quiz(banana, kiwi)
+        assert after.cards[1].id == first.cards[1].id
+        report = store.apply_lesson(PATH, 1, 3, "h3", after, 0, T0 + timedelta(hours=2))
+        assert (report.added, report.restored) == (1, 0)
+        assert store.card(after.cards[1].id).schedule.state is State.NEW
+        assert _history(store, after.cards[1].id) == []
+        assert store.card(_orphan_of(store, logs[1])).content["question"] == "Apple colour?"
+
+
+def test_a_short_question_appended_after_the_first_was_deleted_starts_new(
+        tmp_path: Path) -> None:
+    banana = ("Banana", "yellow", "blue", "ripe")
+    apple = ("Apple", "red", "purple", "usually")
+    cherry = ("Cherry", "red", "white", "dark")
+    kiwi = ("Kiwi", "green", "orange", "inside")
+    with Store.open(tmp_path / "db", now=T0) as store:
+        first = _fruit_quiz(banana, apple, cherry)
+        store.apply_lesson(PATH, 1, 1, "h1", first, 0, T0)
+        logs = [_answer(store, card.id) for card in first.cards]
+        store.apply_lesson(PATH, 1, 2, "h2", _fruit_quiz(apple, cherry), 0,
+                           T0 + timedelta(hours=1))
+        after = _fruit_quiz(apple, cherry, kiwi)
+        store.apply_lesson(PATH, 1, 3, "h3", after, 0, T0 + timedelta(hours=2))
+        assert [[row[0] for row in _history(store, card.id)] for card in after.cards] == [
+            [logs[1]], [logs[2]], []]
+        # Banana written back finds its past by its text.
+        back = _fruit_quiz(banana, apple, cherry, kiwi)
+        store.apply_lesson(PATH, 1, 4, "h4", back, 0, T0 + timedelta(hours=3))
+        assert [row[0] for row in _history(store, back.cards[0].id)] == [logs[0]]
+
+
 def test_takeover_only_within_the_same_lesson(tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
         a = lesson("a", questions("a", ["shared text"]))
