@@ -479,6 +479,7 @@ class TtyKeys:
         self.fd = sys.stdin.fileno() if fd is None else fd
         self._size = self._terminal_size()
         self._entered: tuple[list[Any], int, int, object] | None = None
+        self._held = b""  # a byte read to see whether an ESC began a sequence: the next key
 
     def __enter__(self) -> TtyKeys:
         import signal
@@ -550,14 +551,17 @@ class TtyKeys:
         size, self._size = self._size, self._terminal_size()
         if size != self._size:
             return RESIZE
-        if self.fd not in select.select([self.fd, wake], [], [])[0]:
-            while select.select([wake], [], [], 0)[0]:
-                os.read(wake, 64)
-            self._size = self._terminal_size()
-            return RESIZE
-        data = os.read(self.fd, 1)
+        if self._held:
+            data, self._held = self._held, b""
+        else:
+            if self.fd not in select.select([self.fd, wake], [], [])[0]:
+                while select.select([wake], [], [], 0)[0]:
+                    os.read(wake, 64)
+                self._size = self._terminal_size()
+                return RESIZE
+            data = os.read(self.fd, 1)
         if data == b"\x1b":
-            data += self._pending()
+            data += self._sequence()
         elif data and data[0] >= 0xC0:
             want = 2 if data[0] < 0xE0 else 3 if data[0] < 0xF0 else 4
             while len(data) < want:
@@ -567,16 +571,30 @@ class TtyKeys:
                 data += more
         return data.decode("utf-8", "replace")
 
-    def _pending(self) -> bytes:
+    def _sequence(self) -> bytes:
+        """The rest of an escape sequence begun by ESC, read byte by byte so that the keys
+        typed after it stay unread: CSI (`[`, parameters, one final byte) or SS3 (`O`, one
+        byte). After a lone ESC nothing; the byte that followed it is the next key."""
         import select
 
-        data = b""
-        while select.select([self.fd], [], [], 0.02)[0]:
-            chunk = os.read(self.fd, 16)
-            if not chunk:
+        def next_byte() -> bytes:  # terminals send a sequence's bytes together
+            return os.read(self.fd, 1) if select.select([self.fd], [], [], 0.02)[0] else b""
+
+        lead = next_byte()
+        if lead not in (b"[", b"O"):
+            self._held = lead
+            return b""
+        data = lead
+        while len(data) < _LONGEST_SEQUENCE:
+            byte = next_byte()
+            data += byte
+            if not byte or lead == b"O" or 0x40 <= byte[0] <= 0x7E:
                 break
-            data += chunk
         return data
+
+
+# Past this many bytes an escape sequence is garbage: what was read is one unknown key.
+_LONGEST_SEQUENCE = 32
 
 
 def stream_keys(stream: TextIO) -> KeyReader:

@@ -136,3 +136,28 @@ def test_a_session_holds_key_mode_between_reads_so_ctrl_z_is_a_key(pty_pair) -> 
         os.write(master, b"\x1a\x03\r")
         assert [keys(), keys(), keys()] == ["\x1a", "\x03", "\r"]
     assert termios.tcgetattr(slave) == before
+
+
+def test_keys_that_arrive_together_with_an_escape_sequence_each_come_back(pty_pair) -> None:  # type: ignore[no-untyped-def]
+    # An arrow held down, or a rating typed right after a scroll, reaches the terminal in
+    # one burst: each sequence and key is a key of its own, none is lost.
+    master, slave = pty_pair
+
+    def lost(signum: int, frame: object) -> None:
+        raise AssertionError("a key was lost: the read waits for one never to come")
+
+    previous = signal.signal(signal.SIGALRM, lost)
+    signal.alarm(5)
+    try:
+        with TtyKeys(slave) as keys:
+            os.write(master, b"\x1b[B\x1b[B\x1b[6~\x1bOA3")
+            assert [keys() for _ in range(5)] == ["\x1b[B", "\x1b[B", "\x1b[6~", "\x1bOA", "3"]
+            os.write(master, b"\x1bq")  # a lone ESC, then a key
+            assert [keys(), keys()] == ["\x1b", "q"]
+            os.write(master, b"\x1b")
+            assert keys() == "\x1b"
+            os.write(master, b"x")
+            assert keys() == "x"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
