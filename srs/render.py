@@ -20,7 +20,7 @@ ImageResolver = Callable[[str], str]
 
 # Raise when the HTML made from the same Markdown changes (the exporter reuses fields it
 # rendered before while this, the libraries' versions and the input are unchanged).
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
@@ -29,6 +29,8 @@ NIGHT_SELECTORS = (".nightMode", ".night_mode")
 
 # Anki turns these into audio / TTS players when they appear in a field.
 _ANKI_MARKERS = (("[sound:", "&#91;sound:"), ("[anki:", "&#91;anki:"))
+# ... and these (`[latex]`, `[$]`, `[$$]`, in any case) into LaTeX images.
+_ANKI_LATEX = re.compile(r"\[(?=(?:latex|\$\$?)\])", re.IGNORECASE)
 
 
 class Renderer:
@@ -600,7 +602,7 @@ def _finish(out: str) -> str:
     for marker, escaped in _ANKI_MARKERS:
         if marker in out:
             out = out.replace(marker, escaped)
-    return out
+    return _ANKI_LATEX.sub("&#91;", out)
 
 
 def render_fingerprint() -> str:

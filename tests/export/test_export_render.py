@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments.lexers import get_lexer_by_name
 
-from srs.render import Renderer, _simple_inline, format_tokens, highlight_fused, pygments_css
+from srs.render import (
+    Renderer,
+    _simple_inline,
+    escape_plain,
+    format_tokens,
+    highlight_fused,
+    pygments_css,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ALLOWED_TAGS = {"p", "em", "strong", "code", "pre", "span", "a", "img", "ul", "ol", "li",
@@ -21,7 +29,8 @@ RENDERER = Renderer()
 markdownish = st.lists(
     st.sampled_from(list("<>&\"'`*_[]()!#:/\\-=+{}| \n\tajsvcrtpion1") + [
         "<script>", "</script>", "javascript:", "onerror=", "<img ", "```", "](", "&#106;",
-        "<a href=", "[sound:x.mp3]", "data:text/html,", "\u00a0", "ü",
+        "<a href=", "[sound:x.mp3]", "data:text/html,", "\u00a0", "ü", "[latex]", "[$]",
+        "[/$$]",
     ]),
     max_size=60,
 ).map("".join)
@@ -36,7 +45,16 @@ def test_any_markdown_renders_to_inert_html(text: str) -> None:
     parser.feed(out)
     parser.close()
     assert {tag for tag, _ in parser.tags} <= ALLOWED_TAGS
-    assert "[sound:" not in out
+    assert "[sound:" not in out and not re.search(r"\[(latex|\$\$?)\]", out, re.IGNORECASE)
+
+
+def test_anki_latex_markup_reads_literally() -> None:
+    # Anki would turn each into an image of the typeset LaTeX (or an error about LaTeX).
+    text = "In prose [latex]x[/latex], [$]y[/$], [$$]z[/$$] and [LaTeX]w[/LaTeX]."
+    for out in (RENDERER.render(text), RENDERER.render(f"```go\n// {text}\n```"),
+                escape_plain(text)):
+        assert not re.search(r"\[(latex|\$\$?)\]", out, re.IGNORECASE), out
+        assert "&#91;latex]x[/latex]" in out and "&#91;$]y[/$]" in out
 
 
 def test_code_reads_literally_inline_and_in_blocks() -> None:
