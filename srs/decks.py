@@ -58,6 +58,10 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
     if name and any(not part.strip() for part in name.split("::")):
         # Anki would name the missing level "blank".
         fail(f"deck name {name!r} has an empty part between `::`", "name")
+    elif any(part.strip().startswith(":") or part.strip().endswith(":")
+             for part in name.split("::")):
+        # `a:::b`: Anki and srs could split it at different places.
+        fail(f"deck name {name!r} has a `:` beside a `::`", "name")
     name = "::".join(part.strip() for part in name.split("::"))
     globs = data.get("lessons", ["*.md"])
     if isinstance(globs, str):

@@ -289,9 +289,15 @@ class ExportSummary:
 def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
     """`<manifest deck>::<NN> <lesson title>` (just the title when the lesson has no number)."""
     parent = manifest_deck or next((c.deck for c in lesson.cards if c.deck), "") or DEFAULT_DECK
-    title = (lesson.title or lesson.slug or lesson.path.stem).replace("::", ":").strip()
+    # `::` nests decks in Anki, and a `:` beside the `::` before the title reads as one more.
+    names = (_COLONS.sub(":", name).strip(": ")
+             for name in (lesson.title, lesson.slug, lesson.path.stem) if name)
+    title = next((name for name in names if name), "lesson")
     leaf = f"{lesson.number:02d} {title}" if lesson.number is not None else title
     return f"{parent}::{leaf}"
+
+
+_COLONS = re.compile(":{2,}")
 
 
 def case_twins(decks: Iterable[str]) -> list[list[str]]:

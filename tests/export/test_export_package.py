@@ -22,11 +22,13 @@ from srs.export import (
     NOTE_TYPES,
     anki_id,
     anki_tags,
+    deck_name,
     export_lessons,
     note_mod,
     package_file_name,
     sidecar_path,
 )
+from srs.model import Lesson
 
 # A note type's shape per version. Changing fields or templates without raising the
 # version fails here: bump `version` (a new name and id) and pin the new fingerprint.
@@ -393,6 +395,15 @@ def test_deck_names_and_tags_have_no_empty_levels(tmp_path: Path) -> None:
     assert load_manifest(tmp_path / "d.toml")[0].name == "Go Systems::Memory"
     assert anki_tags(["::", "a::", "c::::d", "::e", "low level"]) == (
         "a", "c::d", "e", "low_level")
+    (tmp_path / "d.toml").write_text('name = "Go:::Memory"\n')
+    with pytest.raises(ManifestError, match="has a `:` beside a `::`"):
+        load_manifest(tmp_path / "d.toml")
+    # A lesson's title is one level: runs of colons become one, none is left at its ends.
+    titled = [Lesson(path=Path("plain.md"), title=title, slug="plain", number=None, level="",
+                     tags=(), prerequisites=(), canonical_id=None, cards=())
+              for title in ("a::::b", ":: leading", "::")]
+    assert [deck_name(lesson, "Go") for lesson in titled] == [
+        "Go::a:b", "Go::leading", "Go::plain"]
 
 
 def test_rendering_in_worker_processes_gives_the_same_bytes(tmp_path: Path) -> None:
