@@ -453,6 +453,7 @@ def export(
     except SrsError as exc:
         raise _fail(exc) from None
     status = 1 if corpus.has_errors else 0
+    written: list[str] = []
     for target, lessons in jobs:
         try:
             total = sum(len(lesson.cards) for lesson in lessons)
@@ -467,16 +468,14 @@ def export(
         typer.echo(f"wrote {summary.path} ({_size(summary.size)})")
         typer.echo(f"  notes: {summary.notes} ({per_type or 'none'}), cards: {summary.cards}")
         typer.echo(f"  decks: {len(summary.decks)}" + "".join(f"\n    {d}" for d in summary.decks))
-        for twins in case_twins(summary.decks):
-            typer.echo(f"srs: warning: decks {' and '.join(map(repr, twins))} differ only in "
-                       "case; Anki takes them for one name and renames the later ones", err=True)
+        written.extend(summary.decks)
         typer.echo(f"  media: {_count(summary.media, 'file')}")
         record = f"{summary.path.name}{SIDECAR_SUFFIX}"
         if summary.last_export.startswith("unreadable"):
-            typer.echo(f"srs: warning: {record} is {summary.last_export}; every note is "
-                       "stamped as changed now, so Anki updates each one it already has",
-                       err=True)
-        if summary.last_export:
+            typer.echo(f"srs: warning: {record} is {summary.last_export}; a note no other "
+                       "package's record in this folder knows is stamped as changed now, so "
+                       "Anki updates each one it already has", err=True)
+        elif summary.last_export:
             typer.echo(f"  no earlier export to this file on record ({record}): "
                        f"{_count(summary.notes, 'note')} new to it")
         else:
@@ -486,8 +485,9 @@ def export(
                        + (f", {summary.gone} gone" if summary.gone else ""))
         if summary.gone:
             typer.echo(f"  on import Anki keeps the {_count(summary.gone, 'note')} of the last "
-                       "export to this file that this one lacks: delete in Anki what left the "
-                       "lessons")
+                       "export to this file that this one lacks: they left the lessons, or "
+                       "moved to another deck's package; delete in Anki only what left the "
+                       "lessons, or its review history goes with it")
         if summary.retyped:
             changes = ", ".join(f"{old} -> {new}" for old, new in summary.retyped)
             typer.echo(f"  note types changed since the last export: {changes}. In Anki's "
@@ -497,6 +497,10 @@ def export(
         if summary.skipped:
             typer.echo(f"  left out: {_count(summary.skipped, 'note')}"
                        " whose card id an earlier note has (see the errors above)")
+    # Packages imported into one collection share its deck names, whatever their files.
+    for twins in case_twins(written):
+        typer.echo(f"srs: warning: decks {' and '.join(map(repr, twins))} differ only in case; "
+                   "Anki takes them for one deck", err=True)
     if status:
         raise typer.Exit(status)
 

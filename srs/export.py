@@ -301,12 +301,16 @@ _COLONS = re.compile(":{2,}")
 
 
 def case_twins(decks: Iterable[str]) -> list[list[str]]:
-    """Deck names that differ only in case: Anki takes them for one name and renames the
-    later ones (`srs::Alpha`, `srs::alpha_`)."""
-    folded: dict[str, list[str]] = {}
+    """Deck names, parents included (`Go` of `Go::One`), that differ only in case: Anki
+    takes them for one name (`srs::Alpha` and `srs::alpha` become `srs::Alpha` and
+    `srs::alpha_`; `Go::One` and `go::Two` are both filed under `Go`)."""
+    folded: dict[str, dict[str, None]] = {}
     for deck in decks:
-        folded.setdefault(deck.casefold(), []).append(deck)
-    return [names for names in folded.values() if len(names) > 1]
+        parts = deck.split("::")
+        for depth in range(1, len(parts) + 1):
+            name = "::".join(parts[:depth])
+            folded.setdefault(name.casefold(), {})[name] = None
+    return [list(names) for names in folded.values() if len(names) > 1]
 
 
 def anki_tags(tags: Iterable[str]) -> tuple[str, ...]:
@@ -1026,8 +1030,35 @@ def read_sidecar(out: Path) -> LastExport:
     """The previous export to `out`; empty when there is none or its sidecar is unreadable
     (every note then counts as changed, which is safe). Entries of older sidecars, which
     carried a third item, are read the same way; those sidecars name no note types."""
+    return _read_record(sidecar_path(out))
+
+
+def recorded_elsewhere(out: Path) -> Callable[[str, str], Previous | None]:
+    """What the other packages' sidecars in `out`'s folder recorded of a note (by GUID and
+    content digest): the entry with that digest, else the latest. A deck renamed (so its
+    package is too) or a lesson moved to another deck keeps its notes' times, and Anki
+    leaves them as they are. The sidecars are read at the first lookup."""
+    entries: dict[str, list[Previous]] | None = None
+
+    def lookup(guid: str, digest: str) -> Previous | None:
+        nonlocal entries
+        if entries is None:
+            entries = {}
+            own = sidecar_path(out)
+            for record in sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}")):
+                if record != own:
+                    for known, entry in _read_record(record).notes.items():
+                        entries.setdefault(known, []).append(entry)
+        seen = entries.get(guid, [])
+        return next((entry for entry in seen if entry[0] == digest),
+                    max(seen, key=lambda entry: entry[1], default=None))
+
+    return lookup
+
+
+def _read_record(path: Path) -> LastExport:
     try:
-        data = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return LastExport({}, {}, "none")
     except OSError as exc:
@@ -1175,9 +1206,11 @@ def _write_collection(
     db_path: Path,
     timestamp: float,
     previous: dict[str, Previous],
+    elsewhere: Callable[[str, str], Previous | None] = lambda guid, digest: None,
 ) -> _Tally:
     """Stream the notes into genanki's collection (its schema, `col` row, note type and
-    deck JSON) in a fresh SQLite file, each note with the time its content last changed.
+    deck JSON) in a fresh SQLite file, each note with the time its content last changed:
+    as `previous` (this file's last export) has it, else as `elsewhere` does.
     Rows go in as genanki's `Note.write_to_db` writes them, in batches; only small
     per-note facts stay in memory."""
     import genanki
@@ -1212,7 +1245,7 @@ def _write_collection(
                 tally.skipped += 1
                 continue
             before = previous.get(data.guid)
-            mod = note_mod(data.digest, before, now)
+            mod = note_mod(data.digest, before or elsewhere(data.guid, data.digest), now)
             tally.mods[data.guid] = (data.digest, mod)
             if before is not None:
                 if before[0] == data.digest:
@@ -1372,7 +1405,7 @@ def export_lessons(
         db_path = _scratch(directory, out.name, ".anki2")
         zip_path = _scratch(directory, out.name, ".zip")
         notes = iter_notes(lessons, builder, manifest_decks, progress, workers, render_cache)
-        tally = _write_collection(notes, db_path, when, last.notes)
+        tally = _write_collection(notes, db_path, when, last.notes, recorded_elsewhere(out))
         _raise_collected(builder)
         media = _shown_media(builder, tally.images)
         written = [NOTE_TYPES[kind] for kind in tally.per_kind]

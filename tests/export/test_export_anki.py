@@ -206,6 +206,24 @@ def test_reimport_of_unchanged_lessons_changes_nothing(tmp_path: Path) -> None:
         assert {nid: col.get_note(nid).mod for nid in col.find_notes("")} == before
 
 
+def test_a_package_under_a_new_name_leaves_the_imported_notes_and_their_tags_alone(
+        tmp_path: Path) -> None:
+    # A renamed deck writes its package under a new name, beside the old one.
+    root = copy_fixtures(tmp_path / "src")
+    _export(root, tmp_path / "Old name.apkg", T0)
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        import_package(col, tmp_path / "Old name.apkg")
+        marked = col.find_notes("")[:3]
+        for nid in marked:
+            note = col.get_note(nid)
+            note.add_tag("marked")
+            col.update_note(note)
+        _export(root, tmp_path / "New name.apkg", T0 + 86_400)
+        again = import_package(col, tmp_path / "New name.apkg")
+        assert again.new == [] and again.updated == [] and again.conflicting == []
+        assert sorted(col.find_notes("tag:marked")) == sorted(marked)
+
+
 def test_edited_question_and_code_line_update_exactly_those_notes_keeping_history(
     tmp_path: Path,
 ) -> None:

@@ -248,7 +248,8 @@ def test_environment_fixes_the_export_time(tmp_path: Path, monkeypatch: pytest.M
     _export(root, out, None)
     assert set(_note_mods(out, tmp_path).values()) == {1700000123}
     monkeypatch.setenv("SRS_EXPORT_TIME", "1700000999")
-    out2 = tmp_path / "b.apkg"
+    (tmp_path / "b").mkdir()  # beside a.apkg, its notes would keep a.apkg's times
+    out2 = tmp_path / "b" / "b.apkg"
     _export(root, out2, None)
     assert set(_note_mods(out2, tmp_path).values()) == {1700000999}
     monkeypatch.setenv("SRS_EXPORT_TIME", "yesterday")
@@ -293,8 +294,10 @@ def test_cli_writes_one_package_per_manifest_and_reports_it(
     result = CliRunner().invoke(app, ["export", "decks/go.toml", "-o", str(single),
                                       "--timestamp", str(T0 + 120)])
     assert result.exit_code == 0
-    assert ("srs: warning: all.apkg.srs-mod.json is unreadable: not JSON; every note is "
-            "stamped as changed now, so Anki updates each one it already has") in result.stderr
+    assert ("srs: warning: all.apkg.srs-mod.json is unreadable: not JSON; a note no other "
+            "package's record in this folder knows is stamped as changed now, so Anki updates "
+            "each one it already has") in result.stderr
+    assert "no earlier export" not in result.stdout
 
 
 def test_cli_reports_a_bad_image_with_its_location(
@@ -468,6 +471,31 @@ def test_re_export_keeps_mod_times_from_the_sidecar_alone(tmp_path: Path) -> Non
         assert a.read("media") == b.read("media")
 
 
+def test_a_new_package_beside_another_keeps_the_times_its_record_has(tmp_path: Path) -> None:
+    # A deck renamed writes a package of another name; a lesson moved to another deck, into
+    # that deck's package. Their notes keep their times, so Anki leaves them (and the tags
+    # its user added to them) alone.
+    root = copy_fixtures(tmp_path / "src")
+    lessons, decks = _lessons(root)
+    export_lessons(lessons, tmp_path / "Old name.apkg", manifest_decks=decks, timestamp=T0)
+    lesson = root / "rust" / "03. Ownership.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace("**Answer: B**",
+                                                                 "**Answer: B** - plainly,"),
+                      encoding="utf-8")
+    lessons, decks = _lessons(root)
+    renamed = export_lessons(lessons, tmp_path / "New name.apkg", manifest_decks=decks,
+                             timestamp=T0 + 60)
+    mods = _note_mods(tmp_path / "New name.apkg", tmp_path)
+    assert sorted(set(mods.values())) == [int(T0), int(T0) + 60]
+    assert sum(mod == int(T0) + 60 for mod in mods.values()) == 1  # the edited note only
+    assert renamed.last_export == "none" and renamed.gone == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    export_lessons(lessons, elsewhere / "New name.apkg", manifest_decks=decks,
+                   timestamp=T0 + 60)
+    assert set(_note_mods(elsewhere / "New name.apkg", tmp_path).values()) == {int(T0) + 60}
+
+
 def test_notes_gone_since_the_last_export_are_counted_and_told(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_fixtures(tmp_path / "src")
@@ -489,7 +517,9 @@ def test_notes_gone_since_the_last_export_are_counted_and_told(
     assert f", {gone} gone" in result.stdout
     noun = "note" if gone == 1 else "notes"
     assert (f"on import Anki keeps the {gone} {noun} of the last export to this file that this "
-            "one lacks: delete in Anki what left the lessons") in result.stdout
+            "one lacks: they left the lessons, or moved to another deck's package; delete in "
+            "Anki only what left the lessons, or its review history goes with it"
+            ) in result.stdout
     again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 60)
     assert again.gone == 0  # told once: the sidecar now holds the notes of this export
 
@@ -627,3 +657,13 @@ def test_cli_warns_of_deck_names_that_differ_only_in_case(
     assert result.exit_code == 0, result.output
     assert ("warning: decks 'srs::Alpha' and 'srs::alpha' differ only in case"
             in result.stderr)
+    # Parents too, and across the packages of one run.
+    (tmp_path / "decks").mkdir()
+    for deck, lesson in (("Go::One", "a.md"), ("go::Two", "b.md")):
+        (tmp_path / "decks" / f"{lesson}.toml").write_text(
+            f'name = "{deck}"\nlessons = ["../{lesson}"]\n')
+    result = CliRunner().invoke(app, ["export"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "Go - One.apkg").is_file() and (tmp_path / "go - Two.apkg").is_file()
+    assert result.stderr.count("differ only in case") == 1
+    assert "warning: decks 'Go' and 'go' differ only in case" in result.stderr
