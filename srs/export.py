@@ -39,6 +39,7 @@ import json
 import marshal
 import math
 import os
+import posixpath
 import re
 import secrets
 import sqlite3
@@ -300,6 +301,18 @@ def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
 _COLONS = re.compile(":{2,}")
 
 
+def _is_image(data: bytes) -> bool:
+    """Whether `data` opens as one of the image formats Anki shows (by its first bytes)."""
+    head = data[:4096]
+    return (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM"))
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or (head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"))
+            or b"<svg" in head)
+
+
+_IMAGE_KINDS = ("PNG", "JPEG", "GIF", "WebP", "AVIF", "BMP", "SVG")
+
+
 def case_twins(decks: Iterable[str]) -> list[list[str]]:
     """Deck names, parents included (`Go` of `Go::One`), that differ only in case: Anki
     takes them for one name (`srs::Alpha` and `srs::alpha` become `srs::Alpha` and
@@ -419,7 +432,7 @@ class _Builder:
             return "empty image path"
         if raw.startswith(("/", "\\")) or Path(raw).is_absolute() or re.match(r"^[A-Za-z]:", raw):
             return "absolute paths are not allowed; use a path relative to the lesson"
-        if ".." in re.split(r"[\\/]", raw):
+        if posixpath.normpath(raw.replace("\\", "/")).split("/")[0] == "..":
             return "the path leaves the lesson's folder"
         base = lesson.path.parent.resolve()
         target = lesson.path.parent / raw
@@ -438,9 +451,12 @@ class _Builder:
         if known is not None:
             return known
         try:
-            digest = hashlib.sha256(resolved.read_bytes()).hexdigest()[:24]
+            data = resolved.read_bytes()
         except OSError as exc:
             return f"cannot read: {exc.strerror}"
+        if not _is_image(data):
+            return "not an image: its content is none of " + ", ".join(_IMAGE_KINDS)
+        digest = hashlib.sha256(data).hexdigest()[:24]
         media = MediaFile(name=f"srs-{digest}{suffix}", path=resolved)
         self.media[resolved] = media
         return media

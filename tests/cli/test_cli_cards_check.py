@@ -81,12 +81,15 @@ def test_check_reports_and_exits(tmp_path: Path) -> None:
 
 
 def test_check_reports_the_images_an_export_would_refuse(tmp_path: Path) -> None:
-    (tmp_path / "ok.png").write_bytes(b"\x89PNG")
+    (tmp_path / "ok.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "fake.png").write_text("<script>alert(1)</script>")
+    (tmp_path / "img").mkdir()
     lesson = tmp_path / "pics.md"
     lesson.write_text("---\ntitle: Pics\ncanonical_id: pics\n---\n# Pics\n\n## Cards\n\n"
-                      "Q: Shown? {#a}\nA: ![ok](ok.png)\n\n"
+                      "Q: Shown? {#a}\nA: ![ok](ok.png) ![again](img/../ok.png)\n\n"
                       "Q: Missing? {#b}\nA: ![gone](gone.png)\n\n"
-                      "Q: Outside? {#c}\nA: ![up](../up.png)\n\nQ: No answer? {#d}\n",
+                      "Q: Outside? {#c}\nA: ![up](../up.png)\n\nQ: No answer? {#d}\n\n"
+                      "Q: Fake? {#e}\nA: ![fake](fake.png)\n",
                       encoding="utf-8")
     result = runner.invoke(app, ["check", str(lesson)])
     assert result.exit_code == 1
@@ -94,6 +97,8 @@ def test_check_reports_the_images_an_export_would_refuse(tmp_path: Path) -> None
         f"{lesson}:13: error: image `gone.png`: no such file",
         f"{lesson}:16: error: image `../up.png`: the path leaves the lesson's folder",
         f"{lesson}:18: error: `Q:` card needs a question and an `A:` answer",
+        f"{lesson}:21: error: image `fake.png`: not an image: its content is none of PNG, "
+        "JPEG, GIF, WebP, AVIF, BMP, SVG",
     ]
 
 

@@ -410,7 +410,7 @@ def test_image_leaving_the_lesson_folder_or_missing_is_an_error_and_nothing_is_w
     tmp_path: Path, kind: str
 ) -> None:
     outside = tmp_path / "secret.png"
-    outside.write_bytes(b"\x89PNG secret")
+    outside.write_bytes(b"\x89PNG\r\n\x1a\n secret")
     folder = tmp_path / "lesson"
     folder.mkdir()
     if kind == "symlink":
@@ -447,7 +447,7 @@ def test_an_image_that_cannot_be_packed_is_named_as_written(
         tmp_path: Path, ref: str, message: str) -> None:
     lesson = _image_lesson(tmp_path / "lesson", ref)
     (tmp_path / "lesson" / "img").mkdir()
-    (tmp_path / "lesson" / "img" / "a#1.png").write_bytes(b"\x89PNG")
+    (tmp_path / "lesson" / "img" / "a#1.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     with pytest.raises(ExportError) as caught:
         export_lessons(load_corpus([lesson]).lessons, tmp_path / "x.apkg", timestamp=T0)
     assert (caught.value.line, caught.value.message[:len(message)]) == (13, message)

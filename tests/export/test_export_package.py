@@ -138,7 +138,7 @@ def test_a_note_left_out_as_a_duplicate_takes_its_images_with_it(tmp_path: Path)
     for name, answer in (("a", "A: Plain."), ("b", "A: ![pic](pic.png)")):
         folder = tmp_path / name
         folder.mkdir()
-        (folder / "pic.png").write_bytes(b"\x89PNG " + name.encode())
+        (folder / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n " + name.encode())
         # One canonical id and one explicit id: both lessons make the same card id.
         (folder / "lesson.md").write_text(
             f"---\ntitle: {name}\ncanonical_id: same\n---\n\n# {name}\n\n## Cards\n\n"
@@ -157,7 +157,7 @@ def test_a_note_left_out_as_a_duplicate_takes_its_images_with_it(tmp_path: Path)
 def test_two_image_files_with_the_same_bytes_are_packed_once(tmp_path: Path) -> None:
     (tmp_path / "img").mkdir()
     for name in ("a.png", "copy.png"):
-        (tmp_path / "img" / name).write_bytes(b"\x89PNG the same picture")
+        (tmp_path / "img" / name).write_bytes(b"\x89PNG\r\n\x1a\n the same picture")
     (tmp_path / "lesson.md").write_text(
         "---\ntitle: L\ncanonical_id: l\n---\n\n# L\n\n## Cards\n\n"
         "Q: One? {#one}\nA: ![x](img/a.png)\n\nQ: Two? {#two}\nA: ![y](img/copy.png)\n",
@@ -168,7 +168,7 @@ def test_two_image_files_with_the_same_bytes_are_packed_once(tmp_path: Path) -> 
     with zipfile.ZipFile(tmp_path / "deck.apkg") as zf:
         [name] = json.loads(zf.read("media")).values()
         assert name.startswith("srs-") and name.endswith(".png")
-        assert zf.read("0") == b"\x89PNG the same picture"
+        assert zf.read("0") == b"\x89PNG\r\n\x1a\n the same picture"
 
 
 def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:
@@ -424,7 +424,7 @@ def test_rendering_in_worker_processes_gives_the_same_bytes(tmp_path: Path) -> N
 def test_image_problem_found_in_a_worker_is_reported(tmp_path: Path) -> None:
     folder = tmp_path / "lesson"
     folder.mkdir()
-    (folder / "ok.png").write_bytes(b"\x89PNG ok")
+    (folder / "ok.png").write_bytes(b"\x89PNG\r\n\x1a\n ok")
     lesson = folder / "lesson.md"
     lesson.write_text("---\ntitle: W\ncanonical_id: w\n---\n\n# W\n\n## Cards\n\n"
                       "Q: Which? {#a}\nA: ![ok](ok.png)\n", encoding="utf-8")
