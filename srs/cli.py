@@ -82,10 +82,17 @@ def cards(
 def check(paths: PathsArg = None) -> None:
     """Lint lessons: one `path:line: error|warning: message` per finding."""
     from srs.corpus import load_corpus
+    from srs.errors import ManifestError, ManifestWarning
     from srs.export import image_diagnostics
 
     try:
         corpus = load_corpus(paths or [])
+    except ManifestError as exc:  # every finding in the lint's own form, then stop
+        for error in sorted((exc, *exc.others), key=lambda e: (str(e.path), e.line or 1)):
+            severity = "warning" if isinstance(error, ManifestWarning) else "error"
+            where = f"{error.path}:{error.line or 1}" if error.path else "srs"
+            typer.echo(f"{where}: {severity}: {error.message}")
+        raise typer.Exit(1) from None
     except SrsError as exc:
         raise _fail(exc) from None
     found = [*corpus.diagnostics, *image_diagnostics(corpus.lessons)]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from srs.errors import ManifestError
+from srs.errors import ManifestError, ManifestWarning
 from srs.model import Deck, DeckOptions, Diagnostic, Severity, SourcePos
 
 DEFAULT_DECK_NAME = "srs"
@@ -88,7 +88,7 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
     if problems:
         problems.sort(key=lambda problem: problem.line or 0)
         # A misspelt key often is the errors' cause (`nmae`: no `name`): told after them.
-        problems += [ManifestError(f"warning: {w.message}", path, w.pos.line) for w in warnings]
+        problems += [ManifestWarning(w.message, path, w.pos.line) for w in warnings]
         problems[0].others = tuple(problems[1:])
         raise problems[0]
     deck = Deck(name=name, path=path, lesson_globs=tuple(globs), options=options)

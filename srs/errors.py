@@ -40,6 +40,15 @@ class ManifestError(SrsError):
     """A deck manifest is unreadable or invalid."""
 
 
+class ManifestWarning(ManifestError):
+    """A finding told among a manifest's errors (an unknown key) that alone would not stop
+    it; its text says it is a warning."""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: warning: {self.message}"
+
+
 class StoreError(SrsError):
     """The review database cannot be used."""
 

@@ -274,3 +274,15 @@ def test_help_and_usage_errors_piped_are_plain_text() -> None:
     assert wrong.returncode == 2
     assert wrong.stderr.splitlines()[-1] == "Error: No such option: --db"
     assert not any(box in helped.stdout + wrong.stderr for box in "╭│╰")
+
+
+def test_check_lists_a_broken_manifests_findings_as_a_linter_does(tmp_path: Path) -> None:
+    manifest = tmp_path / "broken.toml"
+    manifest.write_text('nmae = "X"\n[options]\nnew_per_day = -3\n')
+    result = runner.invoke(app, ["check", str(manifest)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{manifest}:1: error: deck manifest needs a `name` string",
+        f"{manifest}:1: warning: unknown key `nmae`, ignored; the keys are name, lessons, options",
+        f"{manifest}:3: error: new_per_day must be a whole number from 0 to 1,000,000",
+    ]
