@@ -38,6 +38,23 @@ class _Draft:
     answer: list[str] | None = None
 
 
+def stray_card_line(ctx: LessonContext, section: Section) -> int | None:
+    """The body line of the first `Q:` line in a section that is not a `## Cards` one, when
+    an `A:` line follows it there: a card written under the wrong heading (`## Card`,
+    `### Cards`), which makes no card."""
+    question: int | None = None
+    for block in section.blocks:
+        if block.kind == "fence":
+            continue
+        for offset, line in enumerate(ctx.body_lines[block.start:block.end]):
+            start = _START.match(line)
+            if start and start.group(2) == "Q" and question is None:
+                question = block.start + offset
+            elif start and start.group(2) == "A" and question is not None:
+                return question
+    return None
+
+
 def extract_explicit(ctx: LessonContext, section: Section) -> None:
     drafts: list[_Draft] = []
     current: _Draft | None = None

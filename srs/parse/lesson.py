@@ -14,7 +14,7 @@ from srs.parse.code import extract_code
 from srs.parse.context import LessonContext, slugify
 from srs.parse.document import Section, blocks_of, sections_of, topic_path, walk
 from srs.parse.examples import extract_examples, extract_problem, is_use_case
-from srs.parse.explicit import extract_explicit
+from srs.parse.explicit import extract_explicit, stray_card_line
 from srs.parse.front import FrontMatter, split_front_matter
 from srs.parse.quiz import QUESTION_HEADING, extract_quiz
 
@@ -166,6 +166,12 @@ def _extract(ctx: LessonContext, root: Section) -> list[CodeBlock]:
             ctx.report(section.line, Severity.WARNING,
                        f"`{section.title}` is not under a quiz heading (`## Quiz`): it makes "
                        "no card")
+        elif all(section_role(a.title) != "cards" for a in ancestors if a.level == 2):
+            stray = stray_card_line(ctx, section)
+            if stray is not None:
+                ctx.report(stray, Severity.WARNING,
+                           "`Q:` and `A:` lines make a card only under a `## Cards` heading: "
+                           "this one makes none")
         if _in_explanation(path):
             for block in fences:
                 explanation_ordinals[path] = extract_code(

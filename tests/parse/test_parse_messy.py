@@ -258,6 +258,20 @@ def test_explicit_qa_and_cloze() -> None:
     assert c1.section == c2.section
 
 
+def test_cards_under_a_wrong_heading_are_a_warning_where_they_start() -> None:
+    text = ("# T\n\n## Card\n\nQ: One?\nA: Yes.\n\n## Notes\n\n### Cards\n\nQ: Two?\nA: No.\n\n"
+            "## Cards\n\nQ: Three?\nA: Maybe.\n\n### Sub\n\nQ: Four?\nA: Sure.\n\n"
+            "## FAQ\n\nQ: is not always a card: a lone question line is prose.\n")
+    lesson = parse_lesson_text(text, Path("t.md"))
+    assert [card.front for card in lesson.cards] == ["Three?", "Four?"]
+    assert [(d.pos.line, d.message) for d in lesson.diagnostics
+            if "make a card only" in d.message] == [
+        (5, "`Q:` and `A:` lines make a card only under a `## Cards` heading: this one makes "
+            "none"),
+        (12, "`Q:` and `A:` lines make a card only under a `## Cards` heading: this one makes "
+             "none")]
+
+
 def test_a_cloze_deletion_cut_short_by_braces_is_a_warning() -> None:
     body = ("# T\n\n## Cards\n\nC: An empty value: {{c1::struct{}{}}}.\n\n"
             "C: Spaced: {{c1::struct{}{} }}.\n\n"
