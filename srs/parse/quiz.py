@@ -156,13 +156,13 @@ def _emit(ctx: LessonContext, q: _Question, title: str, section: str) -> None:
     if not prompt:
         ctx.report(q.line, Severity.ERROR, f"{label} has no question text")
         return
+    if q.problem is not None:  # first: an option out of order leaves too few choices
+        ctx.report(q.problem[0], Severity.ERROR, f"{label} {q.problem[1]}; it is skipped")
+        return
     if len(q.choices) < 2:
         ctx.report(q.line, Severity.ERROR,
                    f"{label} has {'one choice' if q.choices else 'no choices'}; write "
                    "options as `**A)** text`, one a line")
-        return
-    if q.problem is not None:
-        ctx.report(q.problem[0], Severity.ERROR, f"{label} {q.problem[1]}; it is skipped")
         return
     if q.answer is None:
         ctx.report(q.line, Severity.ERROR,

@@ -378,6 +378,12 @@ def test_an_option_out_of_order_is_an_error_at_its_line() -> None:
     assert messages(lesson, Severity.ERROR) == [
         "15: question 1 has option D where C was expected; options are lettered A, B, C... in "
         "order; it is skipped"]
+    # With only one option before it, that is still what is told, not "one choice".
+    for second in ("**A)** again", "**C)** three"):
+        lesson = parse(quiz("**Answer: A** - one", f"**A)** one\n{second}"))
+        assert messages(lesson, Severity.ERROR) == [
+            f"14: question 1 has option {second[2]} where B was expected; options are lettered "
+            "A, B, C... in order; it is skipped"]
 
 
 @pytest.mark.parametrize("heading", [
