@@ -65,7 +65,7 @@ def cards(
         corpus = load_corpus(paths or [])
     except SrsError as exc:
         raise _fail(exc) from None
-    for diagnostic in corpus.diagnostics:
+    for diagnostic in sorted(corpus.diagnostics, key=lambda d: (str(d.pos.path), d.pos.line)):
         typer.echo(str(diagnostic), err=True)
     if as_json:
         cards_json = [card.to_json() for card in corpus.cards]

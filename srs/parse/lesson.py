@@ -32,8 +32,9 @@ _ROLES = (
 _DECORATION = re.compile(r"[*_`]+")
 _SECTION_NUMBER = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")
 _FILE_NUMBER = re.compile(r"^(\d+)[.\s_-]+")
-# C0 and C1 control characters but tab and newline: NUL, ESC, CSI and the like.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 control characters but tab and newline: NUL, ESC, CSI and the like; and the
+# bidirectional embeddings, overrides and isolates, which make code read other than it runs.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def parse_lesson_file(path: Path, deck: str = "") -> Lesson:

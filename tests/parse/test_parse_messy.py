@@ -210,6 +210,15 @@ def test_control_characters_are_replaced_with_a_warning_at_the_first() -> None:
     assert card.back == "\ufffd2J and \ufffd and\ttab"
 
 
+def test_bidirectional_overrides_are_replaced_as_control_characters_are() -> None:
+    # "Trojan source": an override makes the code read other than it runs.
+    body = ('# T\n\n## Cards\n\nQ: What runs?\nA: `if access != "user\u202e \u2066// admin'
+            '\u2069\u2066" {`\n')
+    lesson = parse(body)
+    assert messages(lesson) == ["11: control character U+202E in the text; shown as U+FFFD"]
+    assert "\u202e" not in lesson.cards[0].back and "\u2066" not in lesson.cards[0].back
+
+
 def test_a_code_card_drops_the_imports_but_keeps_a_const_group_whole() -> None:
     body = ("# T\n\n## Deep Explanation\n\n### Sizes\n\n```go\npackage main\n\nimport (\n"
             "\t\"fmt\"\n)\n\nconst (\n\tSize = 16\n)\n\nfunc main() { fmt.Println(Size) }\n```\n")
