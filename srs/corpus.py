@@ -86,6 +86,8 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
             paths = [_relative(base / "lessons")]
         else:
             raise UsageError("no PATH given and neither ./decks nor ./lessons exists")
+    # `srs review decks`: a folder of manifests and no lessons stands for its manifests.
+    paths = [manifest for given in paths for manifest in _manifests_of(given) or [given]]
     sources: dict[Path, LessonSource] = {}
     empty: list[Deck] = []
     claimed: list[Diagnostic] = []
@@ -207,6 +209,13 @@ class _ProjectDecks:
             for lesson in manifest_lessons(manifest):
                 claims.setdefault(lesson.resolve(), deck)
         return claims
+
+
+def _manifests_of(folder: Path) -> list[Path]:
+    """The deck manifests directly in `folder` when it holds no lesson file, else none."""
+    if not folder.is_dir() or next(folder.rglob("*.md"), None) is not None:
+        return []
+    return sorted(folder.glob(f"*{MANIFEST_SUFFIX}"))
 
 
 def _relative(path: Path) -> Path:

@@ -46,6 +46,21 @@ def test_directory_file_and_manifest(tmp_path: Path) -> None:
     assert not corpus.diagnostics
 
 
+def test_a_folder_of_manifests_without_lessons_stands_for_its_manifests(tmp_path: Path) -> None:
+    make(tmp_path, {
+        "lessons/01. A.md": lesson("a", 1, []),
+        "lessons/02. B.md": lesson("b", 2, []),
+        "decks/one.toml": 'name = "One"\nlessons = ["../lessons/01*.md"]\n',
+        "decks/two.toml": 'name = "Two"\nlessons = ["../lessons/02*.md"]\n',
+    })
+    by_folder = resolve_sources([tmp_path / "decks"])
+    assert [(s.path.name, s.deck.name) for s in by_folder] == [
+        ("01. A.md", "One"), ("02. B.md", "Two")]
+    by_default = resolve_sources([], cwd=tmp_path)  # paths relative to the current folder
+    assert [(s.path.resolve(), s.deck.name) for s in by_default] == [
+        (s.path.resolve(), s.deck.name) for s in by_folder]
+
+
 def test_a_manifest_glob_takes_only_the_markdown_files_it_matches(tmp_path: Path) -> None:
     # Images and notes sit beside the lessons; `*` names them too, but they are not lessons.
     make(tmp_path, {
