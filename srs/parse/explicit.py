@@ -47,6 +47,8 @@ def stray_card_line(ctx: LessonContext, section: Section) -> int | None:
         if block.kind == "fence":
             continue
         for offset, line in enumerate(ctx.body_lines[block.start:block.end]):
+            if line.lstrip(" \t-*+>_")[:1] not in ("Q", "A"):
+                continue  # most lines: no regular expression needed to tell
             start = _START.match(line)
             if start and start.group(2) == "Q" and question is None:
                 question = block.start + offset
