@@ -1054,18 +1054,15 @@ def recorded_elsewhere(out: Path) -> Callable[[str, str], Previous | None]:
     content digest): the entry with that digest, else the latest. A deck renamed (so its
     package is too) or a lesson moved to another deck keeps its notes' times, and Anki
     leaves them as they are. The sidecars are read at the first lookup."""
-    entries: dict[str, list[Previous]] | None = None
+    records: list[dict[str, Previous]] | None = None
 
     def lookup(guid: str, digest: str) -> Previous | None:
-        nonlocal entries
-        if entries is None:
-            entries = {}
+        nonlocal records
+        if records is None:
             own = sidecar_path(out)
-            for record in sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}")):
-                if record != own:
-                    for known, entry in _read_record(record).notes.items():
-                        entries.setdefault(known, []).append(entry)
-        seen = entries.get(guid, [])
+            records = [_read_record(path).notes for path in
+                       sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}")) if path != own]
+        seen = [entry for notes in records if (entry := notes.get(guid)) is not None]
         return next((entry for entry in seen if entry[0] == digest),
                     max(seen, key=lambda entry: entry[1], default=None))
 
