@@ -1062,9 +1062,15 @@ def recorded_elsewhere(out: Path) -> Callable[[str, str], Previous | None]:
             own = sidecar_path(out)
             records = [_read_record(path).notes for path in
                        sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}")) if path != own]
-        seen = [entry for notes in records if (entry := notes.get(guid)) is not None]
-        return next((entry for entry in seen if entry[0] == digest),
-                    max(seen, key=lambda entry: entry[1], default=None))
+        latest: Previous | None = None
+        for notes in records:
+            entry = notes.get(guid)
+            if entry is not None:
+                if entry[0] == digest:
+                    return entry
+                if latest is None or entry[1] > latest[1]:
+                    latest = entry
+        return latest
 
     return lookup
 
