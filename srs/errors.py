@@ -9,6 +9,7 @@ class SrsError(Exception):
     """An error a user can act on, optionally located at `path:line`."""
 
     exit_code = 1
+    label = ""  # what the message is, when not an error: "warning: "
 
     def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
         super().__init__(message)
@@ -21,7 +22,7 @@ class SrsError(Exception):
         if self.path is None:
             return self.message
         where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
-        return f"{where}: {self.message}"
+        return f"{where}: {self.label}{self.message}"
 
 
 class UsageError(SrsError):
@@ -42,11 +43,9 @@ class ManifestError(SrsError):
 
 class ManifestWarning(ManifestError):
     """A finding told among a manifest's errors (an unknown key) that alone would not stop
-    it; its text says it is a warning."""
+    it."""
 
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
-        return f"{where}: warning: {self.message}"
+    label = "warning: "
 
 
 class StoreError(SrsError):

@@ -301,18 +301,6 @@ def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
 _COLONS = re.compile(":{2,}")
 
 
-def _is_image(data: bytes) -> bool:
-    """Whether `data` opens as one of the image formats Anki shows (by its first bytes)."""
-    head = data[:4096]
-    return (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM"))
-            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-            or (head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"))
-            or b"<svg" in head)
-
-
-_IMAGE_KINDS = ("PNG", "JPEG", "GIF", "WebP", "AVIF", "BMP", "SVG")
-
-
 def case_twins(decks: Iterable[str]) -> list[list[str]]:
     """Deck names, parents included (`Go` of `Go::One`), that differ only in case: Anki
     takes them for one name (`srs::Alpha` and `srs::alpha` become `srs::Alpha` and
@@ -348,6 +336,18 @@ def _line_of(lines: Sequence[str], block: Sequence[int], *written: str) -> int:
     first, last = block
     return next((i + 1 for i in range(first, min(last, len(lines)))
                  if any(text in lines[i] for text in written)), first + 1)
+
+
+def _is_image(data: bytes) -> bool:
+    """Whether `data` opens as one of the image formats Anki shows (by its first bytes)."""
+    head = data[:4096]
+    return (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM"))
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or (head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"))
+            or b"<svg" in head)
+
+
+_IMAGE_KINDS = ("PNG", "JPEG", "GIF", "WebP", "AVIF", "BMP", "SVG")
 
 
 def _image_message(src: str, parts: SplitResult, problem: str) -> str:

@@ -1004,13 +1004,12 @@ def _reworded_from(conn: sqlite3.Connection, reworded: Sequence[Card],
         for card_id, content in conn.execute(
                 "SELECT card, content FROM card_content WHERE card IN "
                 f"({', '.join('?' * len(chunk))})", chunk):
-            kind, text = _past_text(content)
-            old[card_id] = kind, _words(text)
+            old[card_id] = _past_words(content)
     own: dict[str, float] = {}
     pairs: list[tuple[float, str, str]] = []
     matcher = difflib.SequenceMatcher[str](autojunk=False)
     for card in reworded:
-        matcher.set_seq2(_words(f"{card.front}\n{card.back}"))
+        matcher.set_seq2(_words(card.front, card.back))
         for card_id, (kind, words) in old.items():
             if kind != card.kind.value:
                 continue
@@ -1072,24 +1071,24 @@ def _likeness(conn: sqlite3.Connection, card: Card, past: str) -> float:
     import difflib
 
     row = conn.execute("SELECT content FROM card_content WHERE card = ?", (past,)).fetchone()
-    _kind, before = _past_text(row[0] if row else "{}")
-    return difflib.SequenceMatcher(None, _words(before), _words(f"{card.front}\n{card.back}"),
+    _kind, before = _past_words(row[0] if row else "{}")
+    return difflib.SequenceMatcher(None, before, _words(card.front, card.back),
                                    autojunk=False).ratio()
 
 
-def _words(text: str) -> list[str]:
+def _words(front: str, back: str) -> list[str]:
     """A card's words, as likeness compares them: what the author wrote, without the
     Markdown and the choice letters (`**A)**`) every card of a kind shares, which would
     make two unrelated short questions look alike."""
     import re  # only when a lesson's cards are compared with what they were
 
-    return re.findall(r"\w{2,}", text.casefold())
+    return re.findall(r"\w{2,}", f"{front}\n{back}".casefold())
 
 
-def _past_text(content: str) -> tuple[str, str]:
-    """(kind, front and back) of a card as its stored content showed it."""
+def _past_words(content: str) -> tuple[str, list[str]]:
+    """(kind, words) of a card as its stored content showed it."""
     data = json.loads(content)
-    return str(data.get("kind")), f"{data.get('front', '')}\n{data.get('back', '')}"
+    return str(data.get("kind")), _words(str(data.get("front", "")), str(data.get("back", "")))
 
 
 def _move_histories(conn: sqlite3.Connection, takes: dict[str, str]) -> None:
