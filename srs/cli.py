@@ -82,16 +82,15 @@ def cards(
 def check(paths: PathsArg = None) -> None:
     """Lint lessons: one `path:line: error|warning: message` per finding."""
     from srs.corpus import load_corpus
-    from srs.errors import ManifestError, ManifestWarning
+    from srs.errors import ManifestError
     from srs.export import image_diagnostics
 
     try:
         corpus = load_corpus(paths or [])
     except ManifestError as exc:  # every finding in the lint's own form, then stop
         for error in sorted((exc, *exc.others), key=lambda e: (str(e.path), e.line or 1)):
-            severity = "warning" if isinstance(error, ManifestWarning) else "error"
             where = f"{error.path}:{error.line or 1}" if error.path else "srs"
-            typer.echo(f"{where}: {severity}: {error.message}")
+            typer.echo(f"{where}: {error.label or 'error: '}{error.message}")
         raise typer.Exit(1) from None
     except SrsError as exc:
         raise _fail(exc) from None

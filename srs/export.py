@@ -1225,7 +1225,7 @@ def _write_collection(
     db_path: Path,
     timestamp: float,
     previous: dict[str, Previous],
-    elsewhere: Callable[[str, str], Previous | None] = lambda guid, digest: None,
+    elsewhere: Callable[[str, str], Previous | None],
 ) -> _Tally:
     """Stream the notes into genanki's collection (its schema, `col` row, note type and
     deck JSON) in a fresh SQLite file, each note with the time its content last changed:
