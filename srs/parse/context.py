@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -77,6 +78,17 @@ def fenced(code: str, lang: str = "go") -> str:
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{code}\n{fence}"
+
+
+# What a rendered text can hold and still show nothing: spaces of any kind (the no-break one
+# too) and zero-width characters.
+_INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]*")
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether Markdown shows no visible character: `&nbsp;`, `&#8203;` or only spaces. Such a
+    card side would read as blank in review and Anki would call its note empty."""
+    return _INVISIBLE.fullmatch(html.unescape(text)) is not None
 
 
 _INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<>!&~]")

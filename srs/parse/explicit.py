@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from srs.model import CLOZE, CardKind, Severity, cloze_numbers, cloze_side
-from srs.parse.context import LessonContext
+from srs.parse.context import LessonContext, shows_nothing
 from srs.parse.document import Section
 
 # `Q:` as written by hand: in either case, in bold (`**Q:**`), as a list item or in a quote.
@@ -122,7 +122,7 @@ def _join(lines: list[str]) -> str:
 def _emit(ctx: LessonContext, draft: _Draft, key: str, section: str) -> None:
     question = _join(draft.question)
     if draft.kind == "Q":
-        if not question or draft.answer is None or not _join(draft.answer):
+        if shows_nothing(question) or draft.answer is None or shows_nothing(_join(draft.answer)):
             ctx.report(draft.line, Severity.ERROR, "`Q:` card needs a question and an `A:` answer")
             return
         ctx.add(CardKind.QA, f"qa/{key}", question, _join(draft.answer), draft.line,

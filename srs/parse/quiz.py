@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from srs.model import LETTERS, CardKind, Severity
-from srs.parse.context import LessonContext, slugify
+from srs.parse.context import LessonContext, shows_nothing, slugify
 from srs.parse.document import Section
 
 _BOLD = r"(?:\*\*|__)?"
@@ -153,7 +153,7 @@ def _flush(question: _Question, paragraph: list[str]) -> None:
 def _emit(ctx: LessonContext, q: _Question, title: str, section: str) -> None:
     label = f"question {q.number}" if not q.number.startswith("#") else f"`{title}`"
     prompt = "\n\n".join(q.prompt).strip()
-    if not prompt:
+    if shows_nothing(prompt):
         ctx.report(q.line, Severity.ERROR, f"{label} has no question text")
         return
     if q.problem is not None:  # first: an option out of order leaves too few choices

@@ -320,6 +320,20 @@ def test_explicit_card_errors() -> None:
     ]
 
 
+def test_a_card_side_that_shows_nothing_is_an_empty_one() -> None:
+    body = ("# T\n\n## Cards\n\nQ: &nbsp;\nA: an answer to nothing\n\n"
+            "Q: A question\nA: &#8203; \u00a0\n\nQ: &amp;nbsp;\nA: shown as written\n")
+    lesson = parse(body)
+    assert [card.front for card in lesson.cards] == ["&amp;nbsp;"]
+    assert messages(lesson, Severity.ERROR) == [
+        "10: `Q:` card needs a question and an `A:` answer",
+        "13: `Q:` card needs a question and an `A:` answer",
+    ]
+    blank_quiz = parse(quiz("**Answer: B** - x").replace("Pick one.", "&#x200B;&nbsp;"))
+    assert blank_quiz.cards == ()
+    assert messages(blank_quiz, Severity.ERROR) == ["10: question 1 has no question text"]
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
 def test_a_utf16_or_utf32_lesson_with_its_mark_is_read_with_a_warning(
         encoding: str, seed_text: str, write_lesson: Callable[..., Path]) -> None:
