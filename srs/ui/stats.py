@@ -11,6 +11,8 @@ from srs.stats import DayCount, Retention, Stats
 
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 _SHADES = ("grey23", "dark_green", "green4", "green3", "bright_green")
+# Without colour (piped, NO_COLOR, a dumb terminal) the shade is drawn by the glyph instead.
+_GLYPHS = ("·", "░", "▒", "▓", "█")
 
 
 def _percent(value: float | None) -> str:
@@ -64,8 +66,9 @@ def forecast_chart(forecast: list[DayCount], height: int = 6) -> Text:
     return text
 
 
-def heatmap(days: list[DayCount]) -> Text:
-    """Weeks as columns, weekdays as rows (Monday on top), shaded by answers per day."""
+def heatmap(days: list[DayCount], *, colour: bool = True) -> Text:
+    """Weeks as columns, weekdays as rows (Monday on top), shaded by answers per day: in colour,
+    or, where no colour is drawn, in glyphs from `·` (none) to `█` (the busiest days)."""
     text = Text()
     text.append(f"answers per day, last {len(days)} days\n", style="bold")
     if not days:
@@ -84,7 +87,10 @@ def heatmap(days: list[DayCount]) -> Text:
                 text.append("  ")
                 continue
             shade = 0 if not cell.count else 1 + min(3, (cell.count * 4 - 1) // max(1, peak))
-            text.append("■ ", style=_SHADES[shade])
+            if colour:
+                text.append("■ ", style=_SHADES[shade])
+            else:
+                text.append(_GLYPHS[shade] + " ")
         text.append("\n")
     text.append(f"{days[0].day:%b %d} – {days[-1].day:%b %d}, busiest day {peak}", style="dim")
     return text
@@ -121,7 +127,8 @@ def print_stats(stats: Stats, console: Console | None = None) -> None:
     console = console or Console()
     console.print(Panel(summary_table(stats), title=f"srs · {stats.today:%a %d %b %Y}",
                         expand=False))
-    console.print(Group(forecast_chart(stats.forecast), Text(""), heatmap(stats.reviews_per_day)))
+    console.print(Group(forecast_chart(stats.forecast), Text(""),
+                        heatmap(stats.reviews_per_day, colour=console.color_system is not None)))
     if stats.mastery:
         console.print(mastery_table(stats))
     if stats.leeches:

@@ -198,6 +198,14 @@ def test_days_follow_local_time_across_dst(tmp_path: Path) -> None:
         stats = compute_stats(store, now, ny)
     heat = {d.day: d.count for d in stats.reviews_per_day if d.count}
     assert heat == {date(2026, 3, 7): 1, date(2026, 3, 8): 2, date(2026, 3, 9): 1}
+    # Without colour the shades are glyphs: Saturday and Monday half as busy as Sunday.
+    out = StringIO()
+    print_stats(stats, Console(file=out, width=100, color_system=None))
+    lines = out.getvalue().splitlines()
+    top = lines.index(next(line for line in lines if line.startswith("answers per day"))) + 1
+    monday, saturday, sunday = (lines[top + row].split() for row in (0, 5, 6))
+    assert [monday[-1], saturday[-1], sunday[-1]] == ["▒", "▒", "█"]
+    assert {*monday[1:-1], *saturday[1:-1], *sunday[1:-1]} == {"·"}
     assert stats.streak == 3
     # Due March 12 04:00 EDT + 0:00 -> the forecast bucket of March 12.
     assert [(d.day, d.count) for d in stats.forecast if d.count] == [(date(2026, 3, 12), 1)]
