@@ -539,8 +539,7 @@ class Store:
                 "rank = excluded.rank, title = excluded.title, deck = excluded.deck, "
                 "errors = excluded.errors",
                 (path, size, mtime_ns, file_hash, lesson.slug, lesson.number,
-                 json.dumps(list(lesson.prerequisites)), rank, lesson.title,
-                 lesson.cards[0].deck if lesson.cards else "",
+                 json.dumps(list(lesson.prerequisites)), rank, lesson.title, lesson.deck,
                  json.dumps([list(error) for error in errors], ensure_ascii=False)),
             )
             incoming = {card.id: card for card in lesson.cards}

@@ -490,6 +490,19 @@ def test_sync_over_real_files(tmp_path: Path, counted: dict[str, list[Path]]) ->
         assert store.rows("PRAGMA foreign_key_check") == []
 
 
+def test_a_lesson_without_cards_keeps_its_deck_and_a_second_sync_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "empty.md").write_text("---\ntitle: Empty\nslug: empty\n---\n# Empty\n",
+                                       encoding="utf-8")
+    moves: list[tuple[str, str]] = []
+    with Store.open(tmp_path / "db", now=T0) as store:
+        assert sync_lessons(store, resolve_sources([tmp_path]), T0).parsed == 1
+        assert [row.deck for row in store.lessons()] == ["srs"]
+        monkeypatch.setattr(store, "set_lesson_deck", lambda *move: moves.append(move))
+        assert sync_lessons(store, resolve_sources([tmp_path]), T0).unchanged == 1
+    assert moves == []
+
+
 def test_broken_lesson_is_reported_and_skipped(tmp_path: Path) -> None:
     good = _write(tmp_path / "good.md")
     missing = tmp_path / "missing.md"
