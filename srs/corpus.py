@@ -238,13 +238,20 @@ def lesson_key(path: Path) -> str | None:
     return key
 
 
+def checked_lesson_key(path: Path) -> str:
+    """`lesson_key`, or a `LessonError` for a name a database cannot hold."""
+    key = lesson_key(path)
+    if key is None:
+        raise LessonError("the file name is not valid UTF-8; rename the file", path, 1)
+    return key
+
+
 def load_lesson(source: LessonSource) -> Lesson:
     """Parse one lesson and add its fact cards; every card carries the deck's name."""
     from srs.facts import fact_cards
     from srs.parse import parse_lesson_file
 
-    if lesson_key(source.path) is None:
-        raise LessonError("the file name is not valid UTF-8; rename the file", source.path, 1)
+    checked_lesson_key(source.path)
     lesson = parse_lesson_file(source.path, deck=source.deck.name)
     facts, fact_diagnostics = fact_cards(lesson)
     return dataclasses.replace(

@@ -62,7 +62,11 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
     claimed: dict[str, str] = {}  # card id -> the lesson parsed first in this sync holding it
     for source in sources:
         decks.setdefault(source.deck.name, source.deck.options)
-        key = str(source.path.resolve())
+        try:
+            key = corpus.checked_lesson_key(source.path)
+        except SrsError as exc:
+            report.errors.append(exc)
+            continue
         present.add(key)
         try:
             info = os.stat(key)
