@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -22,16 +23,19 @@ def _one_line(text: str, width: int = 70) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def print_cards(cards: Sequence[Card], console: Console | None = None) -> None:
+def print_cards(cards: Sequence[Card], console: Console | None = None,
+                count_to: TextIO | None = None) -> None:
     """A table on a terminal; elsewhere (a pipe, a file) one line per card, `id`, `kind`,
     `source` and the whole prompt separated by tabs, for grep and cut, and the count on
-    standard error."""
+    `count_to` (standard error) where it stays out of the lines."""
     console = console or Console()
     count = f"{len(cards)} card" if len(cards) == 1 else f"{len(cards)} cards"
     if not console.is_terminal:
         for card in cards:
-            print(f"{card.id}\t{card.kind.value}\t{card.source}\t{_one_line(card.front, 10**6)}")
-        print(count, file=sys.stderr)
+            # Written as is: rich would wrap the long lines and read `[...]` as markup.
+            console.file.write(f"{card.id}\t{card.kind.value}\t{card.source}\t"
+                               f"{_one_line(card.front, 10**6)}\n")
+        print(count, file=count_to or sys.stderr)
         return
     table = Table(header_style="bold", expand=True)
     table.add_column("id", no_wrap=True, style="dim", min_width=16)

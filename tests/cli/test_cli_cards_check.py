@@ -50,6 +50,14 @@ def test_cards_table_on_a_terminal() -> None:
     assert out.getvalue().rstrip().endswith("cards")
 
 
+def test_cards_not_on_a_terminal_go_to_the_console_given() -> None:
+    out, count = io.StringIO(), io.StringIO()
+    cards = parse_lesson_file(SEED).cards
+    print_cards(cards, Console(file=out, width=20), count_to=count)
+    assert [line.split("\t")[0] for line in out.getvalue().splitlines()] == [c.id for c in cards]
+    assert count.getvalue() == f"{len(cards)} cards\n"
+
+
 def test_cards_piped_are_one_whole_line_each() -> None:
     result = runner.invoke(app, ["cards", str(SEED)])
     assert result.exit_code == 0
