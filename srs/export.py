@@ -47,7 +47,7 @@ import time
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -907,7 +907,7 @@ def iter_notes(
     progress: ProgressFn | None = None,
     workers: int | None = 1,
     cache: RenderCache | None = None,
-) -> Iterator[NoteData]:
+) -> Generator[NoteData, None, None]:
     """The notes of the lessons, in lesson order, one lesson at a time: taken from the
     render `cache` when it has them, else rendered -- in forked processes when `workers` > 1
     (same notes, same order) -- and then kept in the cache. Image problems are collected
@@ -1423,8 +1423,10 @@ def export_lessons(
     try:
         db_path = _scratch(directory, out.name, ".anki2")
         zip_path = _scratch(directory, out.name, ".zip")
-        notes = iter_notes(lessons, builder, manifest_decks, progress, workers, render_cache)
-        tally = _write_collection(notes, db_path, when, last.notes, recorded_elsewhere(out))
+        # Closed here, not when a failure's traceback is let go: that stops the workers.
+        with contextlib.closing(iter_notes(lessons, builder, manifest_decks, progress, workers,
+                                           render_cache)) as notes:
+            tally = _write_collection(notes, db_path, when, last.notes, recorded_elsewhere(out))
         _raise_collected(builder)
         media = _shown_media(builder, tally.images)
         written = [NOTE_TYPES[kind] for kind in tally.per_kind]

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,28 @@ def test_a_failing_worker_is_an_error_and_leaves_no_process_or_file(
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # every worker was reaped
+
+
+def test_a_failure_writing_the_collection_stops_the_workers_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    import srs.export
+    from srs.corpus import load_corpus
+    from srs.errors import ExportError
+
+    def failing(notes: Iterator[object], *args: Any) -> Any:
+        next(notes)  # the workers are rendering
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(srs.export, "_write_collection", failing)
+    with pytest.raises(ExportError, match="disk is full") as raised:
+        srs.export.export_lessons(load_corpus([REPO / "lessons"]).lessons, tmp_path / "d.apkg",
+                                  timestamp=1750000000, workers=2, cache=False)
+    # Reaped before the error (which still holds the export's frames) is let go.
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert raised.value.__cause__ is not None
 
 
 def test_a_full_disk_is_an_error_naming_the_package_and_leaves_the_old_one(
