@@ -386,12 +386,15 @@ class Store:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
-        dest = sqlite3.connect(partial)
         try:
-            self._conn.backup(dest)
-        finally:
-            dest.close()
-        os.replace(partial, target)
+            dest = sqlite3.connect(partial)
+            try:
+                self._conn.backup(dest)
+            finally:
+                dest.close()
+            os.replace(partial, target)
+        finally:  # a copy cut short (a full disk) is not left to take the room
+            partial.unlink(missing_ok=True)
         return target
 
     def _daily_backup(self, now: datetime) -> None:

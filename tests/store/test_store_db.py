@@ -508,6 +508,35 @@ def test_a_full_disk_is_a_store_error_and_the_database_stays_as_it_was(tmp_path:
         assert store.integrity_check() == "ok"
 
 
+def test_a_daily_copy_that_does_not_fit_leaves_no_partial_file(tmp_path: Path) -> None:
+    path = tmp_path / "srs.sqlite3"
+    with Store.open(path, now=T0) as store:
+        store.apply_lesson("/l/a.md", 1, 1, "h",
+                           lesson("a", questions("a", [f"q{i} " + "x" * 400 for i in range(400)])),
+                           0, T0)
+    script = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))\n"
+        "from datetime import timedelta\n"
+        "from store_support import T0\n"
+        "from srs.errors import StoreError\n"
+        "from srs.store import Store\n"
+        "try:\n"
+        "    Store.open(sys.argv[1], now=T0 + timedelta(days=1))\n"
+        "except StoreError as error:\n"
+        "    print(error)\n"
+    )
+    env = _env()
+    env["PYTHONPATH"] = str(Path(__file__).parent) + os.pathsep + env["PYTHONPATH"]
+    done = subprocess.run([sys.executable, "-c", script, str(path)], env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{path}: cannot use the review database: "), done.stdout
+    assert [p.name for p in (tmp_path / "srs.sqlite3.backups").iterdir()] == [
+        "daily-2026-03-02.sqlite3"]
+
+
 def test_a_database_sqlite_can_only_read_is_refused_when_opened_for_review(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "srs.sqlite3"
