@@ -1153,21 +1153,37 @@ def _lock(real: Path, path: Path) -> tuple[int, Path | None]:
     """Lock the database at `real` (the resolved form of `path`, the name the user gave);
     returns the lock file's descriptor and its path if this call created it."""
     lock_path = real.with_name(real.name + ".lock")
-    created: Path | None = None
-    try:
+    while True:
+        created: Path | None = None
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-            created = lock_path
-        except FileExistsError:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CLOEXEC)
-    except OSError as exc:
-        raise StoreError(f"cannot create the lock file: {exc.strerror}", lock_path) from exc
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+            try:
+                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+                created = lock_path
+            except FileExistsError:
+                fd = os.open(lock_path, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue  # removed between the two opens by an srs that was refused the file
+        except OSError as exc:
+            raise StoreError(f"cannot create the lock file: {exc.strerror}", lock_path) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise StoreLockedError(f"another srs is using {path}") from None
+        # An srs refused the file removes the lock file it made before letting it go: a lock
+        # taken on that removed file would not keep out the next srs, which makes a new one.
+        if _same_file(fd, lock_path):
+            return fd, created
         os.close(fd)
-        raise StoreLockedError(f"another srs is using {path}") from None
-    return fd, created
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
 
 
 def _refuse_hard_links(real: Path, path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -70,6 +71,30 @@ def test_a_symlink_to_the_database_takes_the_same_lock(tmp_path: Path) -> None:
     assert len(list((tmp_path / "srs.sqlite3.backups").iterdir())) == 2
     with Store.open(path, now=later) as direct:
         assert direct.scalar("SELECT count(*) FROM sessions") == 1
+
+
+def test_a_lock_file_removed_just_before_it_was_locked_is_not_held(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An srs refused the database removes its lock file, then lets go of it. One that opened
+    the file just before must not take a lock on the removed file: the next srs would make a
+    new one and two would write. The removal is made to fall between open and lock."""
+    path = tmp_path / "srs.sqlite3"
+    lock_file = tmp_path / "srs.sqlite3.lock"
+    lock_file.write_bytes(b"")
+    real_flock = fcntl.flock
+    removed: list[bool] = []
+
+    def removed_first(fd: int, operation: int) -> None:
+        if not removed:
+            removed.append(True)
+            lock_file.unlink()
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", removed_first)
+    with Store.open(path, now=T0):
+        monkeypatch.setattr(fcntl, "flock", real_flock)
+        with pytest.raises(StoreLockedError):
+            Store.open(path, now=T0)
 
 
 def test_a_hard_linked_database_is_refused_before_anything_is_written(tmp_path: Path) -> None:
