@@ -71,7 +71,7 @@ from srs.model import (
 ProgressFn = Callable[[int, int], None]
 
 SIDECAR_SUFFIX = ".srs-mod.json"
-SIDECAR_VERSION = 3
+SIDECAR_VERSION = 4
 DEFAULT_DECK = "srs"
 ANKI_ID_LOW = 1 << 30
 ANKI_ID_SPAN = 1 << 30
@@ -1040,6 +1040,9 @@ class LastExport:
     note_types: dict[str, int]  # family -> version of the note types it wrote
     # "none": no sidecar; "unreadable: <why>": one that cannot be used; "" when read
     record: str = ""
+    # Notes the package held once and no longer does, as they were when they left: a lesson
+    # moved to another deck's package finds its notes' times here, whichever is written first.
+    left: dict[str, Previous] = field(default_factory=dict)
 
 
 def read_sidecar(out: Path) -> LastExport:
@@ -1049,19 +1052,22 @@ def read_sidecar(out: Path) -> LastExport:
     return _read_record(sidecar_path(out))
 
 
-def recorded_elsewhere(out: Path) -> Callable[[str, str], Previous | None]:
+def recorded_elsewhere(out: Path, left: dict[str, Previous]) -> Callable[[str, str],
+                                                                        Previous | None]:
     """What the other packages' sidecars in `out`'s folder recorded of a note (by GUID and
-    content digest): the entry with that digest, else the latest. A deck renamed (so its
-    package is too) or a lesson moved to another deck keeps its notes' times, and Anki
-    leaves them as they are. The sidecars are read at the first lookup."""
+    content digest), or the notes that `left` this package: the entry with that digest,
+    else the latest. A deck renamed (so its package is too), a lesson moved to another deck
+    or a card deleted and written again keeps its notes' times, and Anki leaves them as they
+    are. The other sidecars are read at the first lookup."""
     records: list[dict[str, Previous]] | None = None
 
     def lookup(guid: str, digest: str) -> Previous | None:
         nonlocal records
         if records is None:
             own = sidecar_path(out)
-            records = [_read_record(path).notes for path in
-                       sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}")) if path != own]
+            others = [_read_record(path) for path in
+                      sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}")) if path != own]
+            records = [left, *(r.notes for r in others), *(r.left for r in others)]
         latest: Previous | None = None
         for notes in records:
             entry = notes.get(guid)
@@ -1086,16 +1092,20 @@ def _read_record(path: Path) -> LastExport:
         return LastExport({}, {}, "unreadable: not JSON")
     if not isinstance(data, dict) or not isinstance(data.get("notes"), dict):
         return LastExport({}, {}, "unreadable: not a record of notes")
-    found: dict[str, Previous] = {}
-    for guid, entry in data["notes"].items():
-        if (isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str)
-                and isinstance(entry[1], int)):
-            found[guid] = (entry[0], entry[1])
     types = data.get("note_types")
     versions = {family: version for family, version in
                 (types.items() if isinstance(types, dict) else ())
                 if isinstance(version, int) and not isinstance(version, bool)}
-    return LastExport(found, versions)
+    return LastExport(_entries(data["notes"]), versions, left=_entries(data.get("left")))
+
+
+def _entries(notes: object) -> dict[str, Previous]:
+    found: dict[str, Previous] = {}
+    for guid, entry in (notes.items() if isinstance(notes, dict) else ()):
+        if (isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str)
+                and isinstance(entry[1], int)):
+            found[guid] = (entry[0], entry[1])
+    return found
 
 
 def retyped(before: dict[str, int], written: Iterable[NoteType]) -> list[tuple[str, str]]:
@@ -1121,11 +1131,16 @@ def note_mod(digest: str, before: Previous | None, now: int) -> int:
     return max(now, before[1] + 1)
 
 
-def _sidecar_bytes(mods: dict[str, Previous], note_types: Iterable[NoteType]) -> bytes:
+def _sidecar_bytes(mods: dict[str, Previous], note_types: Iterable[NoteType],
+                   last: LastExport) -> bytes:
     # Notes in export order (the same input gives the same bytes); keys in a fixed order.
+    gone = {guid: entry for guid, entry in last.notes.items() if guid not in mods}
+    left = {guid: entry for guid, entry in last.left.items() if guid not in mods}
     data = {
         "about": "srs export: when each note's content last changed "
-                 "(guid: [content digest, mod]), and the note types written",
+                 "(guid: [content digest, mod]), the note types written, and the notes "
+                 "that left the package",
+        "left": dict(sorted({**left, **gone}.items())),
         "notes": mods,
         "note_types": {t.family: t.version for t in sorted(note_types, key=lambda t: t.family)},
         "version": SIDECAR_VERSION,
@@ -1426,14 +1441,15 @@ def export_lessons(
         # Closed here, not when a failure's traceback is let go: that stops the workers.
         with contextlib.closing(iter_notes(lessons, builder, manifest_decks, progress, workers,
                                            render_cache)) as notes:
-            tally = _write_collection(notes, db_path, when, last.notes, recorded_elsewhere(out))
+            tally = _write_collection(notes, db_path, when, last.notes,
+                                      recorded_elsewhere(out, last.left))
         _raise_collected(builder)
         media = _shown_media(builder, tally.images)
         written = [NOTE_TYPES[kind] for kind in tally.per_kind]
         _zip_package(zip_path, db_path, media)
         # The sidecar first: if it cannot be written, the old package is left as it was.
         try:
-            _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods, written))
+            _atomic_write_bytes(sidecar, _sidecar_bytes(tally.mods, written, last))
         except OSError as exc:
             raise ExportError(f"cannot write {sidecar.name}: {exc.strerror or exc}",
                               out) from exc

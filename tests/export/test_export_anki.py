@@ -27,6 +27,7 @@ from srs.export import NOTE_TYPES, build_notes, export_lessons
 from srs.model import CardKind, card_id, choice_order
 
 REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
 
 
 def _export(root: Path, out: Path, when: float) -> tuple[list, dict]:
@@ -224,6 +225,39 @@ def test_a_package_under_a_new_name_leaves_the_imported_notes_and_their_tags_alo
         assert sorted(col.find_notes("tag:marked")) == sorted(marked)
 
 
+@pytest.mark.parametrize("moved_to", ["One", "Two"])
+def test_a_lesson_moved_to_another_decks_package_is_left_alone_in_anki(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moved_to: str) -> None:
+    """Whichever package is written first, the one the lesson leaves or the one it joins,
+    its notes keep their times: Anki updates none (which would drop the tags added there)."""
+    for name in "abc":
+        (tmp_path / "lessons").mkdir(exist_ok=True)
+        (tmp_path / "lessons" / f"{name}.md").write_text(
+            f"---\ntitle: Lesson {name}\ncanonical_id: l-{name}\n---\n\n## Cards\n\n"
+            f"Q: Question {name}? {{#q}}\nA: Answer {name}.\n", encoding="utf-8")
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    stay, move = ("One", "Two") if moved_to == "Two" else ("Two", "One")
+
+    def manifests(members: dict[str, str]) -> None:
+        for deck in ("One", "Two"):
+            lessons = ", ".join(f'"../lessons/{n}.md"' for n in "abc" if members[n] == deck)
+            (decks / f"{deck}.toml").write_text(f'name = "{deck}"\nlessons = [{lessons}]\n')
+
+    monkeypatch.chdir(tmp_path)
+    manifests({"a": stay, "b": stay, "c": move})
+    assert runner.invoke(app, ["export", "--timestamp", str(int(T0))]).exit_code == 0
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        for deck in ("One", "Two"):
+            import_package(col, tmp_path / f"{deck}.apkg")
+        manifests({"a": stay, "b": move, "c": move})
+        done = runner.invoke(app, ["export", "--timestamp", str(int(T0) + 86_400)])
+        assert done.exit_code == 0, done.output
+        for deck in ("One", "Two"):
+            again = import_package(col, tmp_path / f"{deck}.apkg")
+            assert again.new == [] and again.updated == [], deck
+
+
 def test_edited_question_and_code_line_update_exactly_those_notes_keeping_history(
     tmp_path: Path,
 ) -> None:
@@ -293,7 +327,7 @@ def test_a_new_note_type_version_is_told_and_merging_it_in_anki_keeps_history(
         code = NOTE_TYPES[CardKind.CODE]
         monkeypatch.setitem(NOTE_TYPES, CardKind.CODE, dataclasses.replace(
             code, version=2, afmt=code.afmt + "<hr>"))
-        result = CliRunner().invoke(app, [
+        result = runner.invoke(app, [
             "export", str(root / "decks" / "go.toml"), str(root / "decks" / "rust.toml"),
             "-o", str(out), "--timestamp", str(T0 + 60)])
         assert result.exit_code == 0, result.output
