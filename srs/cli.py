@@ -459,6 +459,7 @@ def export(
     except SrsError as exc:
         raise _fail(exc) from None
     status = 1 if corpus.has_errors else 0
+    unread_decks = {corpus.deck_of[diagnostic.pos.path].name for diagnostic in corpus.unread}
     written: list[str] = []
     for target, lessons in jobs:
         try:
@@ -494,6 +495,10 @@ def export(
                        "export to this file that this one lacks: they left the lessons, or "
                        "moved to another deck's package; delete in Anki only what left the "
                        "lessons, or its review history goes with it")
+            held = {lesson.deck for lesson in lessons} if output is None else unread_decks
+            if unread_decks & held:
+                typer.echo("  among them are the notes of the lessons that could not be read "
+                           "(see above): they come back as they were once those lessons read")
         if summary.retyped:
             changes = ", ".join(f"{old} -> {new}" for old, new in summary.retyped)
             typer.echo(f"  note types changed since the last export: {changes}. In Anki's "

@@ -35,9 +35,18 @@ def split_front_matter(lines: list[str], path: Path) -> FrontMatter:
     end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i]) or lines[i] == "..."),
                None)
     if end is None:
-        return FrontMatter({}, 0, diagnostics=[Diagnostic(
+        # The keys it seems to hold (up to the first line that is neither a key nor indented
+        # under one, such as a mistyped `--`) say which of them the lesson has lost.
+        unread = FrontMatter({}, 0, diagnostics=[Diagnostic(
             SourcePos(path, 1), Severity.ERROR,
             "front matter starts with `---` but never ends; read as Markdown")])
+        for number, line in enumerate(lines[1:], start=2):
+            key = _TOP_LEVEL_KEY.match(line)
+            if key is None and not line[:1].isspace():
+                break
+            if key is not None:
+                unread.key_lines.setdefault(key.group(1), number)
+        return unread
     raw_lines = lines[1:end]
     raw = "\n".join(raw_lines)
     front = FrontMatter({}, end + 1)

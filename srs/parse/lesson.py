@@ -79,7 +79,8 @@ def _with_diagnostics(lesson: Lesson, extra: list[Diagnostic]) -> Lesson:
 
 
 def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
-    """Parse lesson text; never raises for bad content: problems become diagnostics."""
+    """Parse lesson text. Problems become diagnostics, with one exception: a `LessonError`
+    when the front matter holds the lesson's identity but it cannot be read."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     control = _CONTROL.search(text)
     if control:
@@ -101,6 +102,7 @@ def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
                    "code fence is never closed; the rest of the lesson is read as its code")
         for block in blocks if not block.closed)
     fields = _fields(meta, front, path, diagnostics)
+    _check_identity(fields, front, path, diagnostics)
     title = fields["title"] or _first_h1(root_section) or _title_from_name(path)
     # A line break, tab or control character a YAML escape put in the title: deck names and
     # card headers are one line (Anki drops them, joining the words).
@@ -195,6 +197,33 @@ def _in_explanation(path: tuple[str, ...]) -> bool:
     if not path:
         return False  # the lesson's preamble and `# Title` itself hold no statements
     return section_role(path[0]) is None and all(section_role(t) != "quiz" for t in path)
+
+
+# The keys every card id derives from, the first one present winning (else the file name).
+_IDENTITY_KEYS = ("canonical_id", "slug")
+
+
+def _check_identity(fields: dict[str, Any], front: FrontMatter, path: Path,
+                    diagnostics: list[Diagnostic]) -> None:
+    """A lesson whose `canonical_id` or `slug` is written but cannot be read would have every
+    card under a new id: as new cards in review, as new notes beside the old ones in Anki.
+    It is left out (a `LessonError`) until the front matter is fixed."""
+    for key in _IDENTITY_KEYS:
+        if fields[key] is not None:
+            return
+        line = front.key_lines.get(key)
+        value = front.data.get(key, key)  # itself when it was not read
+        if line is None or value is None or (isinstance(value, str) and not value.strip()):
+            continue  # not written, or written empty (`slug:`): no identity was meant
+        # The error of the key's own lines, else one of the whole front matter before it.
+        ends = min((at for at in front.key_lines.values() if at > line), default=line + 1)
+        errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+        cause = next((d for d in errors if line <= d.pos.line < ends),
+                     next((d for d in errors if d.pos.line <= line), None))
+        detail = f"{cause.message}; " if cause is not None else ""
+        raise LessonError(f"{detail}every card id of the lesson derives from `{key}` (line "
+                          f"{line}): the lesson is left out until it reads",
+                          path, cause.pos.line if cause is not None else line)
 
 
 def _first_h1(root: Section) -> str | None:

@@ -18,7 +18,7 @@ from anki_helpers import (
     unsafe_html,
     visible_text,
 )
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from srs.cli import app
 from srs.corpus import load_corpus
@@ -256,6 +256,40 @@ def test_a_lesson_moved_to_another_decks_package_is_left_alone_in_anki(
         for deck in ("One", "Two"):
             again = import_package(col, tmp_path / f"{deck}.apkg")
             assert again.new == [] and again.updated == [], deck
+
+
+def test_a_lesson_whose_canonical_id_breaks_is_left_out_and_comes_back_unchanged(
+        tmp_path: Path) -> None:
+    lesson = tmp_path / "lessons" / "a.md"
+    lesson.parent.mkdir()
+    text = ('---\ntitle: Atomics\ncanonical_id: "go-atomics"\n---\n\n## Cards\n\n'
+            "Q: What does a failed CAS return? {#cas}\nA: false\n\n"
+            "C: Loads are {{c1::acquire}} {#acq}\n")
+    lesson.write_text(text, encoding="utf-8")
+    (tmp_path / "lessons" / "b.md").write_text(
+        "---\ntitle: Other\ncanonical_id: other\n---\n\n## Cards\n\nQ: Why? {#w}\nA: So.\n",
+        encoding="utf-8")
+    out = tmp_path / "a.apkg"
+
+    def export(when: float) -> Result:
+        return runner.invoke(app, ["export", str(lesson.parent), "-o", str(out),
+                                   "--timestamp", str(int(when))])
+
+    assert export(T0).exit_code == 0
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        import_package(col, out)
+        lesson.write_text(text.replace('"go-atomics"', '"go-atomics'), encoding="utf-8")
+        broken = export(T0 + 86_400)
+        assert broken.exit_code == 1
+        assert f"{lesson}:3: error: invalid front matter: " in broken.stderr
+        assert "left out until it reads" in broken.stderr
+        assert "among them are the notes of the lessons that could not be read" in broken.stdout
+        assert import_package(col, out).new == []
+        lesson.write_text(text, encoding="utf-8")
+        assert export(T0 + 2 * 86_400).exit_code == 0
+        again = import_package(col, out)
+        assert again.new == [] and again.updated == []
+        assert len(col.find_notes("")) == 3
 
 
 def test_edited_question_and_code_line_update_exactly_those_notes_keeping_history(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from srs.errors import LessonError
 from srs.facts import fact_cards
 from srs.model import CardKind, Lesson, Severity
 from srs.parse import parse_lesson_file, parse_lesson_text
@@ -142,6 +143,33 @@ def test_one_broken_key_leaves_the_others_and_every_card_id() -> None:
     assert stray.canonical_id == "c-1"
     assert messages(stray, Severity.ERROR) == [
         "2: invalid front matter: expected `key: value` lines; ignored"]
+
+
+@pytest.mark.parametrize(("front", "line", "cause"), [
+    ('---\ntitle: T\ncanonical_id: "c-1\n---\n', 3, "invalid front matter: "),
+    ("---\ntitle: T\nslug: [s\n---\n", 3, "invalid front matter: "),
+    ("---\ntitle: T\ncanonical_id: [c, 1]\n---\n", 3,
+     "invalid front matter: `canonical_id` must be a string"),
+    # The closing `---` mistyped: nothing of the front matter is read.
+    ("---\ntitle: T\ncanonical_id: c-1\n--\n", 1,
+     "front matter starts with `---` but never ends"),
+])
+def test_a_lesson_whose_identity_cannot_be_read_is_left_out(
+        front: str, line: int, cause: str) -> None:
+    with pytest.raises(LessonError) as raised:
+        parse("# T\n\n## Cards\n\nQ: why?\nA: because\n", front=front)
+    assert raised.value.line == line
+    assert raised.value.message.startswith(cause)
+    assert raised.value.message.endswith("(line 3): the lesson is left out until it reads")
+
+
+def test_a_lesson_whose_identity_is_read_keeps_its_cards_despite_other_errors() -> None:
+    body = "# T\n\n## Cards\n\nQ: why?\nA: because\n"
+    for front in ("---\ntitle: T\ncanonical_id: c-1\nslug: [s\n---\n",  # slug not needed
+                  "---\ntitle: T\nslug:\nnumber: six\n---\n",  # written empty
+                  "---\ntitle: [T\n--\n"):  # never ends, but named no identity
+        lesson = parse(body, front=front)
+        assert len(lesson.cards) == 1 and messages(lesson, Severity.ERROR), front
 
 
 def test_wrong_types_in_front_matter() -> None:

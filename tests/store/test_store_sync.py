@@ -503,6 +503,24 @@ def test_a_lesson_without_cards_keeps_its_deck_and_a_second_sync_writes_nothing(
     assert moves == []
 
 
+def test_a_lesson_whose_canonical_id_breaks_keeps_its_cards_as_they_were(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    text = ('---\ntitle: A\ncanonical_id: "c-1"\n---\n\n## Cards\n\n'
+            "Q: One? {#one}\nA: 1\n\nQ: Two? {#two}\nA: 2\n")
+    path.write_text(text, encoding="utf-8")
+    with Store.open(tmp_path / "db", now=T0) as store:
+        assert sync_lessons(store, resolve_sources([path]), T0).added == 2
+        before = store.rows("SELECT id, orphaned FROM cards ORDER BY id")
+        path.write_text(text.replace('"c-1"', '"c-1'), encoding="utf-8")
+        report = sync_lessons(store, resolve_sources([path]), T0)
+        assert [str(error) for error in report.errors] == [
+            f"{path}:3: invalid front matter: found unexpected end of stream; `canonical_id` "
+            "ignored; every card id of the lesson derives from `canonical_id` (line 3): the "
+            "lesson is left out until it reads"]
+        assert (report.added, report.orphaned) == (0, 0)
+        assert store.rows("SELECT id, orphaned FROM cards ORDER BY id") == before
+
+
 def test_broken_lesson_is_reported_and_skipped(tmp_path: Path) -> None:
     good = _write(tmp_path / "good.md")
     missing = tmp_path / "missing.md"
