@@ -97,10 +97,13 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
         lesson = _unique_cards(lesson)
         owners = store.card_lessons([card.id for card in lesson.cards])
         owners.update((card.id, claimed[card.id]) for card in lesson.cards if card.id in claimed)
-        lesson = _without_others_cards(key, lesson, owners)
-        claimed.update((card.id, key) for card in lesson.cards)
-        report.diagnostics.extend(lesson.diagnostics)
-        changed.append((key, info.st_size, info.st_mtime_ns, digest, lesson))
+        kept = _without_others_cards(key, lesson, owners)
+        claimed.update((card.id, key) for card in kept.cards)
+        report.diagnostics.extend(kept.diagnostics)
+        if kept is lesson:
+            changed.append((key, info.st_size, info.st_mtime_ns, digest, kept))
+        else:  # not remembered as read: the other file may be gone at the next start
+            changed.append((key, -1, -1, "", kept))
     stored_options = store.deck_options()
     stale = {name: o for name, o in decks.items() if stored_options.get(name) != o}
     if stale:

@@ -591,9 +591,20 @@ def test_a_lesson_copied_without_a_new_canonical_id_leaves_the_first_lessons_car
         report = sync_lessons(store, resolve_sources([copy]), T0)
         assert len(_errors(report)) == 2
         assert {row[0] for row in store.rows("SELECT DISTINCT lesson FROM cards")} == owners
+        # The first file deleted, the copy unchanged: the copy takes the cards at once.
+        kept = first.read_text(encoding="utf-8")
+        first.unlink()
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert _errors(report) == []
+        assert {row[0] for row in store.rows("SELECT DISTINCT lesson FROM cards")} == {
+            str(copy.resolve())}
+        assert sync_lessons(store, resolve_sources([lessons]), T0).unchanged == 1
+        first.write_text(kept, encoding="utf-8")
+        copy.unlink()
+        sync_lessons(store, resolve_sources([lessons]), T0)
+        assert {row[0] for row in store.rows("SELECT DISTINCT lesson FROM cards")} == owners
         # A lesson renamed (its old file gone) still takes its cards with it.
         renamed = first.rename(lessons / "01-renamed.md")
-        copy.unlink()
         report = sync_lessons(store, resolve_sources([lessons]), T0)
         assert (_errors(report), report.orphaned) == ([], 0)
         assert {row[0] for row in store.rows("SELECT DISTINCT lesson FROM cards")} == {
