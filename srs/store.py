@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from srs.errors import StoreError, StoreLockedError, StoreVersionError
-from srs.model import Card, DeckOptions, Lesson, stable_digest
+from srs.model import LETTERS, Card, DeckOptions, Lesson, stable_digest
 from srs.schedule import LEARN_AHEAD, CardSchedule, Rating, State, elapsed_study_days
 
 APP_NAME = "srs"
@@ -1000,7 +1000,7 @@ def _reworded_from(conn: sqlite3.Connection, reworded: Sequence[Card],
         return {}
     import difflib  # only when a lesson changed in more than one place at once
 
-    old: dict[str, tuple[str, list[str]]] = {}
+    old: dict[str, _PastText] = {}
     for at in range(0, len(unclaimed), 500):
         chunk = unclaimed[at:at + 500]
         for card_id, content in conn.execute(
@@ -1012,8 +1012,9 @@ def _reworded_from(conn: sqlite3.Connection, reworded: Sequence[Card],
     matcher = difflib.SequenceMatcher[str](autojunk=False)
     for card in reworded:
         matcher.set_seq2(_words(card.front, card.back))
-        for card_id, (kind, words) in old.items():
-            if kind != card.kind.value:
+        answer = _right_answer(card.choices, card.answer)
+        for card_id, (kind, words, past_answer) in old.items():
+            if kind != card.kind.value or past_answer != answer:
                 continue
             matcher.set_seq1(words)
             if card_id != card.id and matcher.quick_ratio() < _ALIKE:
@@ -1073,7 +1074,9 @@ def _likeness(conn: sqlite3.Connection, card: Card, past: str) -> float:
     import difflib
 
     row = conn.execute("SELECT content FROM card_content WHERE card = ?", (past,)).fetchone()
-    _kind, before = _past_words(row[0] if row else "{}")
+    _kind, before, answer = _past_words(row[0] if row else "{}")
+    if answer != _right_answer(card.choices, card.answer):
+        return 0.0
     return difflib.SequenceMatcher(None, before, _words(card.front, card.back),
                                    autojunk=False).ratio()
 
@@ -1087,10 +1090,30 @@ def _words(front: str, back: str) -> list[str]:
     return re.findall(r"\w{2,}", f"{front}\n{back}".casefold())
 
 
-def _past_words(content: str) -> tuple[str, list[str]]:
-    """(kind, words) of a card as its stored content showed it."""
+def _right_answer(choices: Sequence[str], answer: str | None) -> str:
+    """A quiz question's right choice, as likeness compares it: the same question asking for
+    another answer (`int32` become `int64`, 4 become 8) is another fact, however alike its
+    words. Empty for other cards."""
+    if answer is None or answer not in LETTERS or LETTERS.index(answer) >= len(choices):
+        return ""
+    return " ".join(choices[LETTERS.index(answer)].split()).casefold()
+
+
+class _PastText(NamedTuple):
+    kind: str
+    words: list[str]
+    answer: str  # as `_right_answer`
+
+
+def _past_words(content: str) -> _PastText:
+    """What likeness compares of a card as its stored content showed it."""
     data = json.loads(content)
-    return str(data.get("kind")), _words(str(data.get("front", "")), str(data.get("back", "")))
+    choices = data.get("choices")
+    answer = data.get("answer")
+    return _PastText(str(data.get("kind")),
+                     _words(str(data.get("front", "")), str(data.get("back", ""))),
+                     _right_answer([str(c) for c in choices] if isinstance(choices, list) else [],
+                                   answer if isinstance(answer, str) else None))
 
 
 def _move_histories(conn: sqlite3.Connection, takes: dict[str, str]) -> None:

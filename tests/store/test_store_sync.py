@@ -344,6 +344,36 @@ def test_a_short_question_appended_after_the_first_was_deleted_starts_new(
         assert [row[0] for row in _history(store, back.cards[0].id)] == [logs[0]]
 
 
+def _size_quiz(*types: tuple[str, str]) -> Lesson:
+    """Questions from one template, "What does `unsafe.Sizeof(<value>)` return on amd64?",
+    over the same four choices; each asks for its own one."""
+    from srs.parse import parse_lesson_text
+
+    body = "".join(f"### Question {n}\nWhat does `unsafe.Sizeof({value})` return on amd64?\n\n"
+                   "**A)** 1  \n**B)** 4  \n**C)** 8  \n**D)** 16\n\n"
+                   f"**Answer: {letter}** - that is the size of the value on amd64.\n\n"
+                   for n, (value, letter) in enumerate(types, 1))
+    text = f'---\ntitle: "Sizes"\nslug: "sizes"\ncanonical_id: "sizes"\n---\n\n## Quiz\n\n{body}'
+    return parse_lesson_text(text, Path(PATH))
+
+
+def test_a_question_asking_for_another_answer_is_not_a_rewording(tmp_path: Path) -> None:
+    int32, text, flag, int64 = ("int32(0)", "B"), ('""', "D"), ("true", "A"), ("int64(0)", "C")
+    with Store.open(tmp_path / "db", now=T0) as store:
+        first = _size_quiz(int32, text, flag)
+        store.apply_lesson(PATH, 1, 1, "h1", first, 0, T0)
+        logs = [_answer(store, card.id) for card in first.cards]
+        # The first deleted and one appended that differs in a word and in its answer.
+        after = _size_quiz(text, flag, int64)
+        store.apply_lesson(PATH, 1, 2, "h2", after, 0, T0 + timedelta(hours=1))
+        assert [[row[0] for row in _history(store, card.id)] for card in after.cards] == [
+            [logs[1]], [logs[2]], []]
+        assert store.card(after.cards[2].id).schedule.state is State.NEW
+        back = _size_quiz(int32, text, flag, int64)
+        store.apply_lesson(PATH, 1, 3, "h3", back, 0, T0 + timedelta(hours=2))
+        assert [row[0] for row in _history(store, back.cards[0].id)] == [logs[0]]
+
+
 def test_takeover_only_within_the_same_lesson(tmp_path: Path) -> None:
     with Store.open(tmp_path / "db", now=T0) as store:
         a = lesson("a", questions("a", ["shared text"]))
