@@ -151,12 +151,20 @@ def _emit(ctx: LessonContext, draft: _Draft, key: str, section: str) -> None:
         return
     for match in CLOZE.finditer(question):
         hidden = match.group(2)
-        if question.startswith("}", match.end()) and hidden.count("{") > hidden.count("}"):
-            # As in Anki, a deletion ends at the first `}}`: `{{c1::struct{}{}}}` hides
-            # `struct{}{` and shows the last `}` outside it.
+        if hidden.count("{") <= hidden.count("}"):
+            continue
+        # As in Anki, a deletion ends at the first `}}`: `{{c1::struct{}{}}}` hides
+        # `struct{}{` and shows the last `}` outside it; `{{c1::[][]int{{1, 2}}}}` hides
+        # `[][]int{{1, 2`.
+        if question.startswith("}", match.end()):
             ctx.report(draft.line, Severity.WARNING,
                        f"cloze deletion {match.group()!r} ends at the first '}}}}', before the "
                        "'}' that follows it; put a space before the closing '}}'")
+        else:
+            ctx.report(draft.line, Severity.WARNING,
+                       f"cloze deletion {match.group()!r} ends at the first '}}}}', inside "
+                       "braces it opens; Anki cuts it there too: write those braces apart "
+                       "('} }') or keep them out of the deletion")
     for number in numbers:
         ctx.add(CardKind.CLOZE, f"cloze/{key}.c{number}", question,
                 cloze_side(question, number, reveal=True), draft.line, f"cards/{key}",
