@@ -330,12 +330,21 @@ _INSIDE_ONLY = "only images inside the lesson's folder (or http/https URLs) can 
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*:[^)\s>]*)")
 
 
-def _line_of(lines: Sequence[str], block: Sequence[int], *written: str) -> int:
-    """The 1-based line of the `block` (markdown-it's [first, last) map) holding one of the
-    `written` texts, else the block's first line."""
+def _line_of(lines: Sequence[str], block: Sequence[int], *written: str, skip: int = 0) -> int:
+    """The 1-based line of the `block` (markdown-it's [first, last) map) holding the first of
+    the `written` texts found there, its `skip` earlier times passed over; else the block's
+    first line."""
     first, last = block
-    return next((i + 1 for i in range(first, min(last, len(lines)))
-                 if any(text in lines[i] for text in written)), first + 1)
+    span = range(first, min(last, len(lines)))
+    for text in written:
+        if not any(text in lines[i] for i in span):
+            continue
+        for i in span:
+            skip -= lines[i].count(text)
+            if skip < 0:
+                return i + 1
+        break
+    return first + 1
 
 
 def _is_image(data: bytes) -> bool:
@@ -368,7 +377,7 @@ class _Builder:
         self.media: dict[Path, MediaFile] = {}
         self.used: set[Path] = set()  # images rendered since cleared: a worker sends them
         self.errors: list[ExportError] = []
-        self._reported: set[tuple[str, Path]] = set()
+        self._reported: set[tuple[str, Path, int]] = set()
         self._lesson_text: dict[Path, list[str]] = {}
         self._tags: dict[tuple[str, ...], tuple[str, ...]] = {}  # a lesson's cards share theirs
 
@@ -391,9 +400,10 @@ class _Builder:
         return resolve
 
     def _error(self, message: str, path: Path, line: int) -> None:
-        # The same reference is met by the lesson-wide check and by the card rendering it.
-        if (message, path) not in self._reported:
-            self._reported.add((message, path))
+        # The same reference is met by the lesson-wide check and by the card rendering it;
+        # each line that makes it is told.
+        if (message, path, line) not in self._reported:
+            self._reported.add((message, path, line))
             self.errors.append(ExportError(message, path, line))
 
     def check_lesson_images(self, lesson: Lesson) -> None:
@@ -406,6 +416,7 @@ class _Builder:
         for token in tokens:
             if token.type != "inline" or not token.children or token.map is None:
                 continue
+            met: dict[tuple[str, ...], int] = {}  # times an image was written in the block
             for child in token.children:
                 if child.type == "text" and "](" in child.content:
                     # markdown-it leaves an image whose URL it refuses (`file:`, `data:`)
@@ -420,7 +431,10 @@ class _Builder:
                 if parts.scheme in ("http", "https"):
                     continue
                 raw = unquote(parts.path)
-                line = _line_of(lines, token.map, raw, src)
+                # `![alt]` finds an image by reference (`![alt][ref]`), whose path is not there.
+                written = (f"![{child.content}]", raw, src)
+                met[written] = met.get(written, 0) + 1
+                line = _line_of(lines, token.map, *written, skip=met[written] - 1)
                 problem = self._check_image(lesson, raw, parts.scheme, parts.netloc)
                 if isinstance(problem, str):
                     self._error(_image_message(src, parts, problem), lesson.path, line)

@@ -533,6 +533,20 @@ def test_image_error_line_counts_lines_as_the_parser_does(tmp_path: Path) -> Non
     assert caught.value.line == 13
 
 
+def test_an_image_error_met_on_several_lines_is_told_at_each(tmp_path: Path) -> None:
+    lesson = tmp_path / "lesson.md"
+    lesson.write_text(
+        "---\ntitle: Images\ncanonical_id: images\n---\n\n## Cards\n\n"
+        "Q: Twice? ![a](../x.png) {#twice}\nA: And again: ![b](../x.png)\n\n"
+        "Q: By reference? ![c][r] {#ref}\nA: And again: ![d][r]\n\n[r]: /etc/x.png\n",
+        encoding="utf-8")
+    with pytest.raises(ExportError) as caught:
+        export_lessons(load_corpus([lesson]).lessons, tmp_path / "x.apkg", timestamp=T0)
+    found = [caught.value, *caught.value.others]
+    assert [error.line for error in found] == [8, 9, 11, 12]
+    assert not (tmp_path / "x.apkg").exists()
+
+
 def test_bundled_lessons_export_and_import_completely(tmp_path: Path) -> None:
     lessons_dir = REPO / "lessons"
     bundled = sorted(lessons_dir.glob("*.md"))
