@@ -54,6 +54,7 @@ def load_manifest(path: Path) -> tuple[Deck, list[Diagnostic]]:
         fail("deck manifest needs a `name` string", "name")
         name = ""
     # Control characters and line breaks in a deck name: Anki drops them, joining words.
+    # srs makes them spaces.
     name = " ".join(_CONTROL.sub(" ", name).split())
     if name and any(not part.strip() for part in name.split("::")):
         # Anki would name the missing level "blank".
@@ -138,7 +139,8 @@ def _key_line(text: str, key: str, table: str) -> int:
     return table_line or 1
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# With the bidirectional overrides and isolates, which would show a deck name reversed.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _TABLE = re.compile(r"\s*\[([^\[\]]+)\]\s*(?:#.*)?$")
 _KEY = re.compile(r"\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
 

@@ -220,6 +220,13 @@ def test_every_manifest_problem_is_told_at_once_in_line_order(
         assert told[4:] == ["decks/c.toml:2: invalid TOML: Invalid value (at end of document)"]
 
 
+def test_control_characters_in_a_deck_name_are_spaces(tmp_path: Path) -> None:
+    path = tmp_path / "d.toml"
+    path.write_text('name = "Go\\u202eSys::\\tMemory\\u2028Model\\u2066"\nlessons = []\n',
+                    encoding="utf-8")
+    assert load_manifest(path)[0].name == "Go Sys::Memory Model"
+
+
 def test_unknown_manifest_keys_are_warnings_with_their_lines(tmp_path: Path) -> None:
     path = tmp_path / "d.toml"
     path.write_text('name = "D"\nlesson = ["x/*.md"]\n[options]\nnew_per_dya = 5\n'
