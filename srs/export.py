@@ -43,6 +43,7 @@ import posixpath
 import re
 import secrets
 import sqlite3
+import stat
 import time
 import zipfile
 import zlib
@@ -1398,9 +1399,18 @@ def _atomic_write_bytes(target: Path, data: bytes) -> None:
     tmp = _scratch(target.parent, target.name, ".tmp")
     try:
         tmp.write_bytes(data)
-        os.replace(tmp, target)
+        _replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _replace(scratch: Path, target: Path) -> None:
+    """Move `scratch` into place; a file replaced keeps its permissions (`chmod 600` stays)."""
+    try:
+        os.chmod(scratch, stat.S_IMODE(os.stat(target).st_mode))
+    except FileNotFoundError:
+        pass
+    os.replace(scratch, target)
 
 
 def export_lessons(
@@ -1467,7 +1477,7 @@ def export_lessons(
         except OSError as exc:
             raise ExportError(f"cannot write {sidecar.name}: {exc.strerror or exc}",
                               out) from exc
-        os.replace(zip_path, out)
+        _replace(zip_path, out)
     except OSError as exc:
         raise ExportError(f"cannot write the package: {exc.strerror or exc}", out) from exc
     except sqlite3.Error as exc:  # the scratch collection beside it: a full disk

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -101,6 +102,22 @@ def test_package_is_deflated_and_leaves_no_scratch_files(
         assert list(media) == ["0"] and media["0"].startswith("srs-")
     assert sorted(p.name for p in out_dir.iterdir()) == ["deck.apkg", "deck.apkg.srs-mod.json"]
     assert list(scratch.iterdir()) == []
+
+
+def test_a_package_written_again_keeps_the_permissions_it_was_given(tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "deck.apkg"
+    old_umask = os.umask(0o022)
+    try:
+        _export(root, out)
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644  # new: as the umask makes files
+        out.chmod(0o600)
+        sidecar_path(out).chmod(0o640)
+        _export(root, out, T0 + 10)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(sidecar_path(out).stat().st_mode) == 0o640
 
 
 def test_failure_mid_export_keeps_the_old_package_and_cleans_up(tmp_path: Path) -> None:
