@@ -286,10 +286,20 @@ class ReviewSession:
             elapsed=max(now - self._started, timedelta(0)),
             buried=self._buried,
             suspended=self._suspended,
-            learning_left=len(self._learning) + sum(
+            learning_left=len(self._learning) + self._current_learning() + sum(
                 1 for _, s in self._queue if s.state in _LEARNING),
             leeches=self._leeches,
         )
+
+    def _current_learning(self) -> int:
+        """1 if the card on screen is left learning: as it stood, or as its grade (a picked
+        choice) made it."""
+        showing = self._current
+        if showing is None:
+            return 0
+        last = self._done[-1] if showing.graded is not None and self._done else None
+        state = last.after.state if isinstance(last, _Answer) else showing.schedule.state
+        return 1 if state in _LEARNING else 0
 
     @property
     def last_leech(self) -> tuple[str, int] | None:

@@ -106,6 +106,21 @@ def test_learning_card_due_beyond_learn_ahead_ends_the_session() -> None:
     assert fresh.current() is not None
 
 
+def test_the_card_on_screen_at_the_end_counts_as_still_learning() -> None:
+    session, _, _ = make(new_cards(QA[:2]))
+    session.answer(Rating.AGAIN)
+    session.answer(Rating.AGAIN)
+    showing = session.current()  # the first again, its front on screen: the session is left
+    assert showing is not None and showing.schedule.state is State.LEARNING
+    assert session.summary().learning_left == 2
+    quiz, _, _ = make(new_cards(MCQ[:1]))
+    showing = quiz.current()
+    assert showing is not None and quiz.summary().learning_left == 0  # new, not learning
+    wrong = next(choice for choice in showing.choices if not choice.correct)
+    quiz.choose(wrong.letter)  # graded Again, the back on screen
+    assert quiz.summary().learning_left == 1
+
+
 def test_mcq_shuffle_is_deterministic_per_showing_and_keeps_the_answer() -> None:
     card = MCQ[0]
     content = card.to_json()
