@@ -321,6 +321,13 @@ def _review(paths: list[Path], db: Path | None) -> None:
                            f"{_count(suspended, 'card is', 'cards are')} suspended in these "
                            "lessons (srs stats lists the leeches; srs unsuspend CARD_ID brings "
                            "one back).")
+            elif waiting := store.count_new(lessons):
+                # Nothing else holds every new card back day after day.
+                paused = ", ".join(repr(name) for name, options in sorted(limits.items())
+                                   if options.new_per_day == 0)
+                wait = _count(waiting, "new card waits", "new cards wait")
+                typer.echo(f"Nothing to review: {wait}"
+                           + (f", as new_per_day is 0 in deck {paused}." if paused else "."))
             elif not sources:
                 where = f" in {', '.join(map(str, paths))}" if paths else ""
                 typer.echo(f"Nothing to review: no lesson files{where}.")

@@ -849,6 +849,15 @@ class Store:
             f"SELECT count(*) FROM cards WHERE suspended = 1 AND orphaned = 0{among}", paths,
         ).fetchone()[0])
 
+    def count_new(self, lessons: Collection[str] | None = None) -> int:
+        """The new cards of `lessons` (when given) that a review could introduce: neither
+        suspended nor left by their lessons."""
+        among, paths = _lesson_filter("lesson", lessons)
+        return int(self._conn.execute(
+            f"SELECT count(*) FROM cards WHERE state = 0 AND suspended = 0 AND orphaned = 0"
+            f"{among}", paths,
+        ).fetchone()[0])
+
     # -- queries for stats and tests -----------------------------------------------------------
 
     def leeches(self) -> list[tuple[str, str, int]]:

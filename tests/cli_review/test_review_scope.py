@@ -42,6 +42,16 @@ def test_reviewing_through_a_manifest_then_the_folder_again(tmp_path: Path) -> N
     assert "· 6 more" in again
 
 
+def test_new_cards_held_back_by_new_per_day_0_are_told_so(tmp_path: Path) -> None:
+    lessons = _tree(tmp_path)
+    (tmp_path / "decks" / "go.toml").write_text(
+        'name = "Go"\nlessons = ["../lessons/*.md"]\n[options]\nnew_per_day = 0\n',
+        encoding="utf-8")
+    output = _review(tmp_path, str(tmp_path / "decks" / "go.toml"))
+    assert output == (f"Nothing to review: {len(_ids(lessons))} new cards wait, as new_per_day "
+                      "is 0 in deck 'Go'.\n")
+
+
 def test_only_the_named_lesson_is_reviewed(tmp_path: Path) -> None:
     lessons = _tree(tmp_path)
     for name, title in (("01. Slices.md", "Slices in Go"), ("02. Maps.md", "Maps in Go")):
