@@ -319,7 +319,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
             elif suspended := store.count_suspended(lessons):
                 typer.echo(f"Nothing to review, and nothing comes up as things stand; "
                            f"{_count(suspended, 'card is', 'cards are')} suspended in these "
-                           "lessons (srs stats lists the leeches; srs unsuspend CARD_ID brings "
+                           "lessons (srs unsuspend lists them; srs unsuspend CARD_ID brings "
                            "one back).")
             elif waiting := store.count_new(lessons):
                 # Nothing else holds every new card back day after day.
@@ -379,17 +379,24 @@ def _exit_on_termination() -> None:
 
 @app.command()
 def unsuspend(
-    card_ids: Annotated[list[str], typer.Argument(
-        metavar="CARD_ID", help="Card ids, as `srs cards` shows them.")],
+    card_ids: Annotated[list[str] | None, typer.Argument(
+        metavar="[CARD_ID]...",
+        help="Card ids, as `srs cards` shows them; none: list the suspended cards.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Bring suspended cards back into reviews."""
+    """Bring suspended cards back into reviews; without CARD_ID, list the suspended cards."""
     from datetime import UTC
 
     from srs.store import Store, default_db_path
 
     try:
         now = _review_now() or datetime.now(UTC)
+        if not card_ids:
+            from srs.ui.tables import print_suspended
+
+            with Store.open(db or default_db_path(), now=now, read_only=True) as store:
+                print_suspended(store.suspended_cards())
+            return
         # ids are lower-case hex: one copied in capitals still names its card
         wanted = [card_id.lower() for card_id in card_ids]
         with Store.open(db or default_db_path(), now=now, create=False) as store:

@@ -849,6 +849,14 @@ class Store:
             f"SELECT count(*) FROM cards WHERE suspended = 1 AND orphaned = 0{among}", paths,
         ).fetchone()[0])
 
+    def suspended_cards(self) -> list[tuple[str, str, str]]:
+        """The suspended cards still in their lessons, as (card id, lesson path, front), in
+        lesson order."""
+        return [(card, lesson, str(front or "")) for card, lesson, front in self._conn.execute(
+            "SELECT c.id, c.lesson, json_extract(t.content, '$.front') FROM cards c "
+            "JOIN card_content t ON t.card = c.id JOIN lessons l ON l.path = c.lesson "
+            "WHERE c.suspended = 1 AND c.orphaned = 0 ORDER BY l.rank, c.lesson, c.ordinal, c.id")]
+
     def count_new(self, lessons: Collection[str] | None = None) -> int:
         """The new cards of `lessons` (when given) that a review could introduce: neither
         suspended nor left by their lessons."""

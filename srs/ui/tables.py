@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
@@ -46,3 +47,18 @@ def print_cards(cards: Sequence[Card], console: Console | None = None,
         table.add_row(card.id, card.kind.value, _one_line(card.front, 200), str(card.source))
     console.print(table)
     console.print(count)
+
+
+def print_suspended(cards: Sequence[tuple[str, str, str]], console: Console | None = None) -> None:
+    """The suspended cards, as (id, lesson path, front): one line each, id first, for
+    `srs unsuspend ID` to take."""
+    console = console or Console()
+    if not cards:
+        console.print("No card is suspended.")
+        return
+    for card_id, lesson, front in cards:
+        console.print(f"{card_id}  {Path(lesson).name}  {_one_line(front)}", markup=False,
+                      highlight=False, overflow="ellipsis", no_wrap=True)
+    count = f"{len(cards)} suspended card" + ("" if len(cards) == 1 else "s")
+    console.print(f"{count}; srs unsuspend CARD_ID... brings them back", style="dim",
+                  markup=False, highlight=False)

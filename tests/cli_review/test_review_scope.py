@@ -75,6 +75,12 @@ def test_unsuspend(tmp_path: Path) -> None:
                                 env={"SRS_NOW": NOW})
     assert result.exit_code == 1 and "no card ffffffffffffffff" in result.output
     assert front not in _review(tmp_path, str(first))  # all or none: still suspended
+    listed = CliRunner().invoke(app, ["unsuspend", "--db", db],
+                                env={"SRS_NOW": NOW, "COLUMNS": "100"})
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines() == [
+        f"{card}  01. Slices.md  What does `len(s)` return for a nil slice `s`?",
+        "1 suspended card; srs unsuspend CARD_ID... brings them back"]
     result = CliRunner().invoke(app, ["unsuspend", card.upper(), "--db", db],
                                 env={"SRS_NOW": NOW})
     assert result.exit_code == 0, result.output
@@ -82,6 +88,8 @@ def test_unsuspend(tmp_path: Path) -> None:
     assert front in _review(tmp_path, str(first))
     result = CliRunner().invoke(app, ["unsuspend", card, "--db", db], env={"SRS_NOW": NOW})
     assert result.output == f"{card}: was not suspended\n"
+    result = CliRunner().invoke(app, ["unsuspend", "--db", db], env={"SRS_NOW": NOW})
+    assert result.output == "No card is suspended.\n"
     result = CliRunner().invoke(app, ["unsuspend", "ffffffffffffffff", "--db", db],
                                 env={"SRS_NOW": NOW})
     assert result.exit_code == 1
