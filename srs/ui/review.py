@@ -472,13 +472,15 @@ class TtyKeys:
     outside a `with`, each call sets that mode for its own read. The previous settings
     are restored in a `finally`. An escape sequence (arrow keys) comes back whole; EOF
     comes back as "". A change of the terminal's size, during the read (SIGWINCH) or since
-    the last one, comes back as `RESIZE`, so the screen is drawn again at once.
+    the last one, comes back as `RESIZE`, so the screen is drawn again at once. Stopped by a
+    signal (`kill -TSTP`), it gives the terminal its settings back for the shell; continued,
+    it takes key-at-a-time mode again, and the next read is a `RESIZE` that redraws.
     """
 
     def __init__(self, fd: int | None = None) -> None:
         self.fd = sys.stdin.fileno() if fd is None else fd
         self._size = self._terminal_size()
-        self._entered: tuple[list[Any], int, int, object] | None = None
+        self._entered: tuple[list[Any], int, int, dict[int, object]] | None = None
         self._held = b""  # a byte read to see whether an ESC began a sequence: the next key
 
     def __enter__(self) -> TtyKeys:
@@ -498,12 +500,26 @@ class TtyKeys:
             with contextlib.suppress(OSError):  # a full pipe already holds a wake-up
                 os.write(poke, b"\0")
 
+        def on_stop(signum: int, frame: object) -> None:
+            with contextlib.suppress(termios.error):
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, saved)
+            os.kill(os.getpid(), signal.SIGSTOP)  # stopped here until continued
+
+        def on_continue(signum: int, frame: object) -> None:
+            with contextlib.suppress(termios.error):
+                termios.tcsetattr(self.fd, termios.TCSANOW, mode)
+            on_resize(signum, frame)
+
         # Signal handlers can only be set from the main thread.
-        previous: object = None
+        previous: dict[int, object] = {}
         if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGWINCH, on_resize)
-            if previous is None:  # a handler set outside Python: the default stands in
-                previous = signal.SIG_DFL
+            for signum, handler in ((signal.SIGWINCH, on_resize), (signal.SIGTSTP, on_stop),
+                                    (signal.SIGCONT, on_continue)):
+                if signal.getsignal(signum) is signal.SIG_IGN:
+                    continue  # a stop ignored (an orphaned process group) stays ignored
+                before = signal.signal(signum, handler)
+                # A handler set outside Python: the default stands in.
+                previous[signum] = signal.SIG_DFL if before is None else before
         self._entered = (saved, wake, poke, previous)
         try:
             termios.tcsetattr(self.fd, termios.TCSANOW, mode)  # TCSAFLUSH would drop keys
@@ -526,8 +542,8 @@ class TtyKeys:
             with contextlib.suppress(termios.error):
                 termios.tcsetattr(self.fd, termios.TCSADRAIN, saved)
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGWINCH, previous)  # type: ignore[arg-type]
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)  # type: ignore[arg-type]
             os.close(wake)
             os.close(poke)
 

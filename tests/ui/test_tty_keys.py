@@ -161,3 +161,37 @@ def test_keys_that_arrive_together_with_an_escape_sequence_each_come_back(pty_pa
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_stop_gives_the_terminal_back_and_a_continue_takes_it_again(pty_pair) -> None:  # type: ignore[no-untyped-def]
+    """As `kill -TSTP` then `fg` would: the shell gets its terminal settings while srs is
+    stopped; continued, srs reads keys one at a time again and redraws (a RESIZE)."""
+    import subprocess
+    import sys
+
+    master, slave = pty_pair
+    script = ("from srs.ui.review import TtyKeys\n"
+              "with TtyKeys(0) as keys:\n"
+              "    print('ready', flush=True)\n"
+              "    while (key := keys()) != 'q':\n"
+              "        print(repr(key), flush=True)\n")
+    with subprocess.Popen([sys.executable, "-c", script], stdin=slave,
+                          stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        try:
+            assert child.stdout.readline() == "ready\n"
+            assert not termios.tcgetattr(slave)[3] & termios.ECHO
+            os.kill(child.pid, signal.SIGTSTP)
+            _, status = os.waitpid(child.pid, os.WUNTRACED)
+            assert os.WIFSTOPPED(status)
+            assert termios.tcgetattr(slave)[3] & termios.ECHO  # the shell's settings
+            os.kill(child.pid, signal.SIGCONT)
+            assert child.stdout.readline() == repr(RESIZE) + "\n"
+            assert not termios.tcgetattr(slave)[3] & termios.ECHO
+            os.write(master, b"x")
+            assert child.stdout.readline() == "'x'\n"
+            os.write(master, b"q")
+            assert child.wait(timeout=10) == 0
+        finally:
+            if child.poll() is None:
+                child.kill()
