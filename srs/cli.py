@@ -456,7 +456,7 @@ def export(
     else:
         grouped: dict[str, list[Lesson]] = {}
         for lesson in corpus.lessons:
-            name = manifest_decks.get(lesson.path, "srs")
+            name = manifest_decks[lesson.path]
             grouped.setdefault(name, []).append(lesson)
         jobs = [(Path(package_file_name(name)), lessons) for name, lessons in grouped.items()]
         for deck in corpus.decks:

@@ -9,10 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from srs.errors import ManifestError, ManifestWarning
-from srs.model import Deck, DeckOptions, Diagnostic, Severity, SourcePos
-
-DEFAULT_DECK_NAME = "srs"
-
+from srs.model import DEFAULT_DECK, Deck, DeckOptions, Diagnostic, Severity, SourcePos
 
 TOP_KEYS = ("name", "lessons", "options")
 OPTION_KEYS = ("desired_retention", "new_per_day", "reviews_per_day", "maximum_interval",
@@ -171,4 +168,4 @@ def manifest_lessons(deck: Deck) -> list[Path]:
 
 
 def default_deck() -> Deck:
-    return Deck(name=DEFAULT_DECK_NAME, path=None, lesson_globs=())
+    return Deck(name=DEFAULT_DECK, path=None, lesson_globs=())

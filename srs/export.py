@@ -56,6 +56,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from srs.errors import ExportError, UsageError
 from srs.model import (
+    DEFAULT_DECK,
     LETTERS,
     Card,
     CardKind,
@@ -73,7 +74,6 @@ ProgressFn = Callable[[int, int], None]
 
 SIDECAR_SUFFIX = ".srs-mod.json"
 SIDECAR_VERSION = 4
-DEFAULT_DECK = "srs"
 ANKI_ID_LOW = 1 << 30
 ANKI_ID_SPAN = 1 << 30
 # Note types carry a fixed modification time, so a re-import never sees them as "newer".

@@ -256,6 +256,10 @@ class DeckOptions:
     leech_threshold: int = 8
 
 
+# The deck of lessons no manifest names.
+DEFAULT_DECK = "srs"
+
+
 @dataclass(frozen=True, slots=True)
 class Deck:
     """A deck manifest: an Anki deck path, the lessons it holds, its scheduling options."""

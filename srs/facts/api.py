@@ -152,10 +152,6 @@ def _atomic_method(kind: str, op: str) -> Callable[[Call], str]:
     return describe
 
 
-def _fixed(text: str) -> Callable[[Call], str]:
-    return lambda call: text
-
-
 def _unsafe_pointer(call: Call) -> str:
     a = _arg(call, 0, "p")
     return (f"Converts {a} into an unsafe.Pointer, an untyped pointer the compiler no longer "

@@ -248,7 +248,7 @@ def _unsafe_calls(toks: list[Token]) -> list[tuple[str, list[Token], int, int]]:
                 and (i == 0 or toks[i - 1].text != ".")):
             try:
                 args, end = _call_args(toks, i + 3)
-            except Exception:
+            except SyntaxIssue:  # a call left unclosed
                 continue
             found.append((toks[i + 2].text, args, toks[i].line, toks[end - 1].line))
     return found
@@ -299,7 +299,7 @@ def _api_calls(blk: BlockDecls, env: Env) -> list[tuple[api.Call, int, int]]:
             continue
         try:
             arg_toks, end = _call_args(toks, i + 3)
-        except Exception:
+        except SyntaxIssue:  # a call left unclosed
             continue
         args = _split_args(arg_toks)
         last = toks[end - 1].line

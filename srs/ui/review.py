@@ -73,7 +73,7 @@ RESIZE = "\x00resize"
 
 
 def default_title(card: QueuedCardLike) -> str:
-    title = getattr(card, "lesson_title", "") or card.content.get("lesson_title", "")
+    title = getattr(card, "lesson_title", "")
     return str(title or card.lesson or card.deck)
 
 
