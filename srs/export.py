@@ -1082,7 +1082,8 @@ def recorded_elsewhere(out: Path, left: dict[str, Previous]) -> Callable[[str, s
             own = sidecar_path(out)
             others = [_read_record(path) for path in
                       sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}")) if path != own]
-            records = [left, *(r.notes for r in others), *(r.left for r in others)]
+            records = [notes for notes in (left, *(r.notes for r in others),
+                                           *(r.left for r in others)) if notes]
         latest: Previous | None = None
         for notes in records:
             entry = notes.get(guid)
