@@ -502,32 +502,38 @@ def test_default_db_path_honours_srs_db(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert default_db_path() == tmp_path / "data" / "srs" / "srs.sqlite3"
 
 
+def _with_little_disk(path: Path, script: str) -> str:
+    """What `script` prints, run on the database at `path` (`sys.argv[1]`) in a process whose
+    files cannot grow past 60 kB, as on a full disk."""
+    limited = ("import resource, signal, sys\n"
+               "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+               "resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))\n"
+               "from srs.errors import StoreError\n"
+               "from srs.store import Store\n") + script
+    env = _env()
+    env["PYTHONPATH"] = str(Path(__file__).parent) + os.pathsep + env["PYTHONPATH"]
+    done = subprocess.run([sys.executable, "-c", limited, str(path)], env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_a_full_disk_is_a_store_error_and_the_database_stays_as_it_was(tmp_path: Path) -> None:
     """The write-ahead log cannot grow past a file size limit, as on a full disk: the failed
     commit (which SQLite has already rolled back) is one clear error, nothing half-written."""
     path = tmp_path / "srs.sqlite3"
     with Store.open(path, now=T0):
         pass
-    script = (
-        "import resource, signal, sys\n"
-        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))\n"
+    printed = _with_little_disk(
+        path,
         "from store_support import T0, lesson, questions\n"
-        "from srs.errors import StoreError\n"
-        "from srs.store import Store\n"
         "big = lesson('a', questions('a', [f'question {i} ' + 'x' * 400 for i in range(400)]))\n"
         "with Store.open(sys.argv[1], now=T0) as store:\n"
         "    try:\n"
         "        store.apply_lesson('/l/a.md', 1, 1, 'h', big, 0, T0)\n"
         "    except StoreError as error:\n"
-        "        print(error)\n"
-    )
-    env = _env()
-    env["PYTHONPATH"] = str(Path(__file__).parent) + os.pathsep + env["PYTHONPATH"]
-    done = subprocess.run([sys.executable, "-c", script, str(path)], env=env,
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"{path}: cannot write the review database: "), done.stdout
+        "        print(error)\n")
+    assert printed.startswith(f"{path}: cannot write the review database: "), printed
     with Store.open(path, now=T0) as store:
         assert store.scalar("SELECT count(*) FROM cards") == 0
         assert store.integrity_check() == "ok"
@@ -539,25 +545,15 @@ def test_a_daily_copy_that_does_not_fit_leaves_no_partial_file(tmp_path: Path) -
         store.apply_lesson("/l/a.md", 1, 1, "h",
                            lesson("a", questions("a", [f"q{i} " + "x" * 400 for i in range(400)])),
                            0, T0)
-    script = (
-        "import resource, signal, sys\n"
-        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))\n"
+    printed = _with_little_disk(
+        path,
         "from datetime import timedelta\n"
         "from store_support import T0\n"
-        "from srs.errors import StoreError\n"
-        "from srs.store import Store\n"
         "try:\n"
         "    Store.open(sys.argv[1], now=T0 + timedelta(days=1))\n"
         "except StoreError as error:\n"
-        "    print(error)\n"
-    )
-    env = _env()
-    env["PYTHONPATH"] = str(Path(__file__).parent) + os.pathsep + env["PYTHONPATH"]
-    done = subprocess.run([sys.executable, "-c", script, str(path)], env=env,
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"{path}: cannot use the review database: "), done.stdout
+        "    print(error)\n")
+    assert printed.startswith(f"{path}: cannot use the review database: "), printed
     assert [p.name for p in (tmp_path / "srs.sqlite3.backups").iterdir()] == [
         "daily-2026-03-02.sqlite3"]
 
