@@ -1407,10 +1407,8 @@ def _atomic_write_bytes(target: Path, data: bytes) -> None:
 
 def _replace(scratch: Path, target: Path) -> None:
     """Move `scratch` into place; a file replaced keeps its permissions (`chmod 600` stays)."""
-    try:
+    with contextlib.suppress(FileNotFoundError):  # a new file: as the umask makes it
         os.chmod(scratch, stat.S_IMODE(os.stat(target).st_mode))
-    except FileNotFoundError:
-        pass
     os.replace(scratch, target)
 
 
