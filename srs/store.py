@@ -844,10 +844,7 @@ class Store:
 
     def count_suspended(self, lessons: Collection[str] | None = None) -> int:
         """The suspended cards of `lessons` (when given) still in them."""
-        among, paths = _lesson_filter("lesson", lessons)
-        return int(self._conn.execute(
-            f"SELECT count(*) FROM cards WHERE suspended = 1 AND orphaned = 0{among}", paths,
-        ).fetchone()[0])
+        return self._count_cards("suspended = 1", lessons)
 
     def suspended_cards(self) -> list[tuple[str, str, str]]:
         """The suspended cards still in their lessons, as (card id, lesson path, front), in
@@ -860,10 +857,13 @@ class Store:
     def count_new(self, lessons: Collection[str] | None = None) -> int:
         """The new cards of `lessons` (when given) that a review could introduce: neither
         suspended nor left by their lessons."""
+        return self._count_cards("state = 0 AND suspended = 0", lessons)
+
+    def _count_cards(self, condition: str, lessons: Collection[str] | None) -> int:
+        """The cards still in their lessons (of `lessons`, when given) meeting `condition`."""
         among, paths = _lesson_filter("lesson", lessons)
         return int(self._conn.execute(
-            f"SELECT count(*) FROM cards WHERE state = 0 AND suspended = 0 AND orphaned = 0"
-            f"{among}", paths,
+            f"SELECT count(*) FROM cards WHERE {condition} AND orphaned = 0{among}", paths,
         ).fetchone()[0])
 
     # -- queries for stats and tests -----------------------------------------------------------
@@ -1111,9 +1111,10 @@ def _right_answer(choices: Sequence[str], answer: str | None) -> str:
     """A quiz question's right choice, as likeness compares it: the same question asking for
     another answer (`int32` become `int64`, 4 become 8) is another fact, however alike its
     words. Empty for other cards."""
-    if answer is None or answer not in LETTERS or LETTERS.index(answer) >= len(choices):
+    at = LETTERS.find(answer) if answer else -1
+    if not 0 <= at < len(choices):
         return ""
-    return " ".join(choices[LETTERS.index(answer)].split()).casefold()
+    return " ".join(choices[at].split()).casefold()
 
 
 class _PastText(NamedTuple):
