@@ -9,15 +9,11 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import Annotated, TextIO
 
 import typer
 
 from srs.errors import SrsError, UsageError
-
-if TYPE_CHECKING:
-    from srs.corpus import Corpus
-    from srs.model import Lesson
 
 app = typer.Typer(
     add_completion=False,
@@ -266,11 +262,11 @@ def _review(paths: list[Path], db: Path | None) -> None:
     from rich.console import Console
 
     from srs.corpus import lesson_key, resolve_sources
-    from srs.review import ReviewSession, next_card_time
-    from srs.schedule import Scheduler, State, day_start, day_start_after
-    from srs.store import QueuedCard, Store, default_db_path
+    from srs.review import DailyQueue, ReviewSession
+    from srs.schedule import Scheduler
+    from srs.store import Store, default_db_path
     from srs.sync import sync_lessons
-    from srs.ui.review import TtyKeys, format_when, print_summary, run_review, stream_keys
+    from srs.ui.review import TtyKeys, idle_message, print_summary, run_review, stream_keys
 
     fixed = _review_now()
 
@@ -298,52 +294,19 @@ def _review(paths: list[Path], db: Path | None) -> None:
 
         limits = {source.deck.name: source.deck.options for source in sources}
         lessons = {key for source in sources if (key := lesson_key(source.path)) is not None}
-        cards = store.queue(now, day_start(now), limits, day_end=day_start_after(now),
-                            lessons=lessons)
-        console = Console()
-        tomorrow = day_start_after(now)
-
-        def queued_tomorrow() -> tuple[int, int]:
-            """(cards seen before, new cards) in the queue the next day starts with."""
-            queue = store.queue(tomorrow, tomorrow, limits, day_end=day_start_after(tomorrow),
-                                lessons=lessons)
-            new = sum(1 for card in queue if card.schedule.state == State.NEW)
-            return len(queue) - new, new
-
+        daily = DailyQueue(store, limits, lessons)
+        cards = daily.cards(now)
         if not cards:
-            upcoming = next_card_time(*store.next_due(now, limits, lessons), now)
-            if any(queued_tomorrow()) and (upcoming is None or tomorrow < upcoming):
-                upcoming = tomorrow
-            if upcoming is not None:
-                typer.echo(f"Nothing due. The next card comes up {format_when(upcoming, now)}.")
-            elif suspended := store.count_suspended(lessons):
-                typer.echo(f"Nothing to review, and nothing comes up as things stand; "
-                           f"{_count(suspended, 'card is', 'cards are')} suspended in these "
-                           "lessons (srs unsuspend lists them; srs unsuspend CARD_ID brings "
-                           "one back).")
-            elif waiting := store.count_new(lessons):
-                # Nothing else holds every new card back day after day.
-                paused = ", ".join(repr(name) for name, options in sorted(limits.items())
-                                   if options.new_per_day == 0)
-                wait = _count(waiting, "new card waits", "new cards wait")
-                typer.echo(f"Nothing to review: {wait}"
-                           + (f", as new_per_day is 0 in deck {paused}." if paused else "."))
-            elif not sources:
-                where = f" in {', '.join(map(str, paths))}" if paths else ""
-                typer.echo(f"Nothing to review: no lesson files{where}.")
-            else:
-                typer.echo("Nothing to review: no cards in these lessons.")
+            where = f" in {', '.join(map(str, paths))}" if paths else ""
+            typer.echo(idle_message(daily.idle(now), now, lesson_files=bool(sources),
+                                    where=where))
             exit_on_problems()
             return
         schedulers = {name: Scheduler(options) for name, options in limits.items()}
-
-        def refill() -> list[QueuedCard]:
-            at = clock()
-            return store.queue(at, day_start(at), limits, day_end=day_start_after(at),
-                               lessons=lessons)
-
+        console = Console()
         session = ReviewSession(cards, schedulers, store, clock,
-                                begin=lambda: store.start_session(now), refill=refill)
+                                begin=lambda: store.start_session(now),
+                                refill=lambda: daily.cards(clock()))
         # A closed standard input (`<&-`) is one with no keys in it.
         stdin = sys.stdin if sys.stdin is not None else io.StringIO()
         keys = TtyKeys() if stdin.isatty() else None
@@ -357,7 +320,7 @@ def _review(paths: list[Path], db: Path | None) -> None:
         finally:
             if session.session_id is not None:
                 store.end_session(session.session_id, clock())
-        print_summary(console, ended.summary, tomorrow=queued_tomorrow())
+        print_summary(console, ended.summary, tomorrow=daily.next_day(now))
         if ended.interrupted:
             raise typer.Exit(130)
         exit_on_problems()
@@ -437,6 +400,7 @@ def export(
         export_lessons,
         export_time,
         package_file_name,
+        plan_packages,
     )
     from srs.ui.progress import progress_bar
 
@@ -450,15 +414,7 @@ def export(
         typer.echo(str(diagnostic), err=True)
     if not corpus.lessons:
         raise _fail(SrsError("no lessons to export"))
-    manifest_decks = {path: deck.name for path, deck in corpus.deck_of.items()}
-    if output is not None:
-        jobs = [(output, corpus.lessons)]
-    else:
-        grouped: dict[str, list[Lesson]] = {}
-        for lesson in corpus.lessons:
-            name = manifest_decks[lesson.path]
-            grouped.setdefault(name, []).append(lesson)
-        jobs = [(Path(package_file_name(name)), lessons) for name, lessons in grouped.items()]
+    if output is None:
         for deck in corpus.decks:
             # A deck's package, and the note history beside it, are for the whole deck.
             unnamed = corpus.unnamed_lessons(deck)
@@ -469,18 +425,17 @@ def export(
                     f"{package_file_name(deck.name)} holds the whole deck; export the deck "
                     f"({deck.path}, or no PATH), or give this part a file of its own with -o"))
     try:
-        _check_targets(jobs, corpus)
+        packages = plan_packages(corpus.lessons, output, corpus.input_paths)
     except SrsError as exc:
         raise _fail(exc) from None
     status = 1 if corpus.has_errors else 0
     unread_decks = {corpus.deck_of[diagnostic.pos.path].name for diagnostic in corpus.unread}
     written: list[str] = []
-    for target, lessons in jobs:
+    for target, lessons in packages:
         try:
             total = sum(len(lesson.cards) for lesson in lessons)
             with progress_bar("exporting", total) as progress:
-                summary = export_lessons(lessons, target, manifest_decks=manifest_decks,
-                                         timestamp=when, progress=progress)
+                summary = export_lessons(lessons, target, timestamp=when, progress=progress)
         except SrsError as exc:  # this package is not written; the next ones still are
             _report(exc)
             status = max(status, exc.exit_code)
@@ -528,32 +483,6 @@ def export(
                    "Anki takes them for one deck", err=True)
     if status:
         raise typer.Exit(status)
-
-
-def _check_targets(jobs: list[tuple[Path, list[Lesson]]], corpus: Corpus) -> None:
-    """Before anything is written: every package has a `.apkg` name, none would replace an
-    input, and no two decks share a file."""
-    inputs = {path.resolve() for path in corpus.deck_of}  # lessons that failed to load too
-    inputs |= {deck.path.resolve() for deck in corpus.decks if deck.path is not None}
-    # Keyed without case: macOS and Windows keep one file for `Same.apkg` and `same.apkg`,
-    # and Anki one deck for `Same` and `same`.
-    decks_of: dict[tuple[Path, str], tuple[Path, list[str]]] = {}
-    for target, lessons in jobs:
-        if target.suffix.lower() != ".apkg":
-            raise UsageError("the output must be a .apkg file", target)
-        try:
-            resolved = target.resolve()
-        except (OSError, RuntimeError):  # a symbolic link loop
-            raise UsageError("the output is a symbolic link that leads nowhere", target) from None
-        if resolved in inputs:
-            raise UsageError("the output would replace one of the lessons or manifests", target)
-        decks_of.setdefault((resolved.parent, resolved.name.casefold()),
-                            (resolved, []))[1].append(lessons[0].deck)
-    for target, decks in decks_of.values():
-        if len(decks) > 1:
-            names = " and ".join(repr(name) for name in decks)
-            raise SrsError(f"decks {names} would both be written to {target.name} (or to names "
-                           "that differ only in case); rename one of them, or give -o", target)
 
 
 def _count(n: int, word: str, words: str | None = None) -> str:

@@ -52,6 +52,11 @@ class Corpus:
         return [path for path in manifest_lessons(deck) if path.resolve() not in named]
 
     @property
+    def input_paths(self) -> list[Path]:
+        """Every lesson file named (those that failed to load too) and every manifest."""
+        return [*self.deck_of, *(deck.path for deck in self.decks if deck.path is not None)]
+
+    @property
     def unread(self) -> list[Diagnostic]:
         """The errors of the lesson files that could not be read at all, so none of their
         cards are in `lessons`."""

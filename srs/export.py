@@ -288,9 +288,9 @@ class ExportSummary:
     last_export: str = ""  # as `LastExport.record`: "", "none" or "unreadable: <why>"
 
 
-def deck_name(lesson: Lesson, manifest_deck: str | None = None) -> str:
-    """`<manifest deck>::<NN> <lesson title>` (just the title when the lesson has no number)."""
-    parent = manifest_deck or next((c.deck for c in lesson.cards if c.deck), "") or DEFAULT_DECK
+def deck_name(lesson: Lesson) -> str:
+    """`<lesson's deck>::<NN> <lesson title>` (just the title when the lesson has no number)."""
+    parent = lesson.deck or DEFAULT_DECK
     # `::` nests decks in Anki, and a `:` beside the `::` before the title reads as one more.
     names = (_COLONS.sub(":", name).strip(": ")
              for name in (lesson.title, lesson.slug, lesson.path.stem) if name)
@@ -622,9 +622,9 @@ def _lesson_items(lesson: Lesson) -> list[Card | list[Card]]:
 
 
 def _lesson_notes(
-    lesson: Lesson, builder: _Builder, manifest_decks: dict[Path, str] | None, first_due: int
+    lesson: Lesson, builder: _Builder, first_due: int
 ) -> list[NoteData]:
-    deck = deck_name(lesson, (manifest_decks or {}).get(lesson.path))
+    deck = deck_name(lesson)
     notes = []
     for due, item in enumerate(_lesson_items(lesson), start=first_due):
         if isinstance(item, list):
@@ -765,7 +765,7 @@ class RenderCache:
 # Rendering in worker processes. Workers are forked after `_FORKED` is set, so they read
 # the lessons from memory they share with the parent instead of receiving them pickled;
 # each returns its lesson's notes, the media they use and any image problems.
-_FORKED: tuple[Sequence[Lesson], dict[Path, str] | None, RenderCache | None] | None = None
+_FORKED: tuple[Sequence[Lesson], RenderCache | None] | None = None
 _WORKER_BUILDER: _Builder | None = None
 PARALLEL_MIN_CARDS = 4000
 
@@ -775,14 +775,14 @@ _LessonResult = tuple[list[NoteData], list[MediaFile], list[tuple[str, Path, int
 def _render_in_worker(task: tuple[int, int, str]) -> _LessonResult:
     global _WORKER_BUILDER
     assert _FORKED is not None
-    lessons, manifest_decks, cache = _FORKED
+    lessons, cache = _FORKED
     if _WORKER_BUILDER is None:
         _WORKER_BUILDER = _Builder()
     builder = _WORKER_BUILDER
     index, first_due, cache_key = task
     builder.used.clear()
     builder.errors.clear()
-    notes = _lesson_notes(lessons[index], builder, manifest_decks, first_due)
+    notes = _lesson_notes(lessons[index], builder, first_due)
     media = [builder.media[path] for path in sorted(builder.used)]
     errors = [(e.message, e.path or Path(), e.line or 0) for e in builder.errors]
     if cache is not None and cache_key and not errors:
@@ -918,7 +918,6 @@ def _has_image(lesson: Lesson) -> bool:
 def iter_notes(
     lessons: Sequence[Lesson],
     builder: _Builder,
-    manifest_decks: dict[Path, str] | None = None,
     progress: ProgressFn | None = None,
     workers: int | None = 1,
     cache: RenderCache | None = None,
@@ -932,7 +931,7 @@ def iter_notes(
     plans = []
     first_due = 1
     for lesson in lessons:
-        deck = deck_name(lesson, (manifest_decks or {}).get(lesson.path))
+        deck = deck_name(lesson)
         items = _lesson_items(lesson)
         guids = [_note_guid(lesson, item) for item in items]
         cache_key = ""
@@ -947,7 +946,7 @@ def iter_notes(
     rendered: Iterator[_LessonResult] | None = None
     workers_running: _Workers | None = None
     if count > 1:
-        _FORKED = (lessons, manifest_decks, cache)
+        _FORKED = (lessons, cache)
         workers_running = _Workers(count, [(i, plans[i][4], plans[i][5]) for i in to_render])
         rendered = workers_running.results(len(to_render))
     try:
@@ -965,7 +964,7 @@ def iter_notes(
                     builder._error(message, path, line)
             if notes is None:
                 errors_before = len(builder.errors)
-                notes = _lesson_notes(lesson, builder, manifest_decks, first)
+                notes = _lesson_notes(lesson, builder, first)
                 if cache is not None and cache_key and len(builder.errors) == errors_before:
                     cache.store(cache_key, notes)
             yield from notes
@@ -1019,7 +1018,6 @@ def _image_names(flds: bytes) -> Iterator[str]:
 
 def build_notes(
     lessons: Sequence[Lesson],
-    manifest_decks: dict[Path, str] | None = None,
     progress: ProgressFn | None = None,
 ) -> tuple[list[NoteData], list[MediaFile]]:
     """Every note of the lessons, rendered, in memory (the exporter itself streams them);
@@ -1030,7 +1028,7 @@ def build_notes(
         builder.check_lesson_images(lesson)
     _raise_collected(builder)
     unique: dict[str, NoteData] = {}
-    for note in iter_notes(lessons, builder, manifest_decks, progress):
+    for note in iter_notes(lessons, builder, progress):
         unique.setdefault(note.guid, note)
     _raise_collected(builder)
     shown = {name for note in unique.values() for name in _image_names(note.flds)}
@@ -1416,7 +1414,6 @@ def export_lessons(
     lessons: Sequence[Lesson],
     out: Path,
     *,
-    manifest_decks: dict[Path, str] | None = None,
     timestamp: float | None = None,
     progress: ProgressFn | None = None,
     workers: int | None = None,
@@ -1462,7 +1459,7 @@ def export_lessons(
         db_path = _scratch(directory, out.name, ".anki2")
         zip_path = _scratch(directory, out.name, ".zip")
         # Closed here, not when a failure's traceback is let go: that stops the workers.
-        with contextlib.closing(iter_notes(lessons, builder, manifest_decks, progress, workers,
+        with contextlib.closing(iter_notes(lessons, builder, progress, workers,
                                            render_cache)) as notes:
             tally = _write_collection(notes, db_path, when, last.notes,
                                       recorded_elsewhere(out, last.left))
@@ -1511,3 +1508,41 @@ def package_file_name(deck: str) -> str:
     flat = deck.replace("::", " - ")
     flat = re.sub(r"[^\w .,()+-]+", "_", flat).strip(" .") or DEFAULT_DECK
     return f"{flat}.apkg"
+
+
+def plan_packages(lessons: Sequence[Lesson], output: Path | None,
+                  inputs: Iterable[Path]) -> list[tuple[Path, list[Lesson]]]:
+    """The packages one export writes, each with its lessons: all of them to `output`, else
+    one per deck named after it (`package_file_name`) in the current folder.
+
+    Raises `UsageError` before anything is written if a package has no `.apkg` name or
+    would replace one of the `inputs` (lessons and manifests), and `ExportError` if two
+    decks would share a file."""
+    if output is not None:
+        packages = [(output, list(lessons))]
+    else:
+        by_deck: dict[str, list[Lesson]] = {}
+        for lesson in lessons:
+            by_deck.setdefault(lesson.deck, []).append(lesson)
+        packages = [(Path(package_file_name(deck)), of) for deck, of in by_deck.items()]
+    replaced = {path.resolve() for path in inputs}
+    # Keyed without case: macOS and Windows keep one file for `Same.apkg` and `same.apkg`,
+    # and Anki one deck for `Same` and `same`.
+    decks_of: dict[tuple[Path, str], tuple[Path, list[str]]] = {}
+    for target, of in packages:
+        if target.suffix.lower() != ".apkg":
+            raise UsageError("the output must be a .apkg file", target)
+        try:
+            resolved = target.resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop
+            raise UsageError("the output is a symbolic link that leads nowhere", target) from None
+        if resolved in replaced:
+            raise UsageError("the output would replace one of the lessons or manifests", target)
+        decks_of.setdefault((resolved.parent, resolved.name.casefold()),
+                            (resolved, []))[1].append(of[0].deck)
+    for target, decks in decks_of.values():
+        if len(decks) > 1:
+            names = " and ".join(repr(name) for name in decks)
+            raise ExportError(f"decks {names} would both be written to {target.name} (or to names "
+                           "that differ only in case); rename one of them, or give -o", target)
+    return packages

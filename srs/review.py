@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from srs.model import LETTERS, CardKind, choice_order
+from srs.model import LETTERS, CardKind, DeckOptions, choice_order
 from srs.schedule import (
     LEARN_AHEAD,
     CardSchedule,
@@ -82,6 +82,18 @@ if TYPE_CHECKING:
         def unbury(self, card_ids: Sequence[str]) -> None: ...
         def suspend(self, card_id: str) -> None: ...
         def unsuspend(self, card_ids: Sequence[str]) -> list[bool]: ...
+
+    class QueueSource(Protocol):
+        """Where today's queue is read from (the `Store` has these)."""
+
+        def queue(self, now: datetime, day_start: datetime, limits: dict[str, DeckOptions],
+                  *, day_end: datetime | None = None,
+                  lessons: Collection[str] | None = None) -> Sequence[QueuedCardLike]: ...
+        def next_due(self, now: datetime, decks: Collection[str] | None = None,
+                     lessons: Collection[str] | None = None
+                     ) -> tuple[datetime | None, datetime | None]: ...
+        def count_suspended(self, lessons: Collection[str] | None = None) -> int: ...
+        def count_new(self, lessons: Collection[str] | None = None) -> int: ...
 
     # A card waiting in the session, with the schedule it is waiting under.
     Waiting = tuple[QueuedCardLike, CardSchedule]
@@ -171,6 +183,60 @@ def next_card_time(learning: datetime | None, review: datetime | None, now: date
         return None
     first = min(times)
     return first if first > now else day_start_after(now, 1, tz)
+
+
+class Idle(NamedTuple):
+    """Why a review has nothing to show now: the first of these that holds (the others are
+    left at their zero)."""
+
+    upcoming: datetime | None = None  # when the next card comes up
+    suspended: int = 0  # else: nothing comes up, and this many cards are suspended
+    new_waiting: int = 0  # else: this many new cards wait, held back by the decks in
+    paused_decks: tuple[str, ...] = ()  # with `new_per_day` 0
+
+
+class DailyQueue:
+    """The queue of some lessons under their decks' options, as the store keeps it: the cards
+    a review shows at a given time, what the next day starts with, and why nothing shows."""
+
+    def __init__(self, source: QueueSource, options: Mapping[str, DeckOptions],
+                 lessons: Collection[str], tz: tzinfo | None = None) -> None:
+        self._source = source
+        self._options = dict(options)
+        self._lessons = lessons
+        self._tz = tz
+
+    def cards(self, at: datetime) -> list[QueuedCardLike]:
+        """Today's cards at `at`, in the order the store queues them."""
+        return self._on_day(at, day_start(at, self._tz))
+
+    def next_day(self, now: datetime) -> tuple[int, int]:
+        """(cards seen before, new cards) in the queue the day after `now`'s starts with."""
+        start = day_start_after(now, 1, self._tz)
+        queue = self._on_day(start, start)
+        new = sum(1 for card in queue if card.schedule.state == State.NEW)
+        return len(queue) - new, new
+
+    def idle(self, now: datetime) -> Idle:
+        """Why `cards(now)` is empty."""
+        upcoming = next_card_time(*self._source.next_due(now, self._options, self._lessons),
+                                  now, self._tz)
+        tomorrow = day_start_after(now, 1, self._tz)
+        if any(self.next_day(now)) and (upcoming is None or tomorrow < upcoming):
+            upcoming = tomorrow
+        if upcoming is not None:
+            return Idle(upcoming=upcoming)
+        if suspended := self._source.count_suspended(self._lessons):
+            return Idle(suspended=suspended)
+        # Nothing else holds every new card back day after day.
+        paused = tuple(sorted(name for name, options in self._options.items()
+                              if options.new_per_day == 0))
+        return Idle(new_waiting=self._source.count_new(self._lessons), paused_decks=paused)
+
+    def _on_day(self, at: datetime, start: datetime) -> list[QueuedCardLike]:
+        return list(self._source.queue(at, start, self._options,
+                                       day_end=day_start_after(start, 1, self._tz),
+                                       lessons=self._lessons))
 
 
 def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int,

@@ -33,7 +33,7 @@ from rich.segment import Segment, Segments
 from rich.text import Text
 
 from srs.model import CardKind, cloze_side
-from srs.review import ReviewSession, Showing, Summary
+from srs.review import Idle, ReviewSession, Showing, Summary
 from srs.schedule import Rating
 from srs.ui.markdown import inline, render_markdown
 
@@ -441,6 +441,27 @@ def print_summary(console: Console, summary: Summary, *,
         extra.append(f"tomorrow: {tomorrow[0]} to review, {tomorrow[1]} new")
     if extra:
         console.print(Text(" · ".join(extra)))
+
+
+def idle_message(idle: Idle, now: datetime, *, lesson_files: bool, where: str = "") -> str:
+    """What a review with nothing to show says; `lesson_files`: whether it read any, `where`:
+    the places it looked (" in lessons/")."""
+    if idle.upcoming is not None:
+        return f"Nothing due. The next card comes up {format_when(idle.upcoming, now)}."
+    if idle.suspended:
+        cards = "1 card is" if idle.suspended == 1 else f"{idle.suspended} cards are"
+        return (f"Nothing to review, and nothing comes up as things stand; {cards} suspended "
+                "in these lessons (srs unsuspend lists them; srs unsuspend CARD_ID brings one "
+                "back).")
+    if idle.new_waiting:
+        wait = ("1 new card waits" if idle.new_waiting == 1
+                else f"{idle.new_waiting} new cards wait")
+        paused = ", ".join(map(repr, idle.paused_decks))
+        return (f"Nothing to review: {wait}"
+                + (f", as new_per_day is 0 in deck {paused}." if paused else "."))
+    if not lesson_files:
+        return f"Nothing to review: no lesson files{where}."
+    return "Nothing to review: no cards in these lessons."
 
 
 def format_when(moment: datetime, now: datetime | None = None) -> str:

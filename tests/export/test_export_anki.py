@@ -24,17 +24,16 @@ from srs.cli import app
 from srs.corpus import load_corpus
 from srs.errors import ExportError
 from srs.export import NOTE_TYPES, build_notes, export_lessons
-from srs.model import CardKind, card_id, choice_order
+from srs.model import Card, CardKind, card_id, choice_order
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
-def _export(root: Path, out: Path, when: float) -> tuple[list, dict]:
+def _export(root: Path, out: Path, when: float) -> list[Card]:
     corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
-    decks = {path: deck.name for path, deck in corpus.deck_of.items()}
-    export_lessons(corpus.lessons, out, manifest_decks=decks, timestamp=when)
-    return corpus.cards, decks
+    export_lessons(corpus.lessons, out, timestamp=when)
+    return corpus.cards
 
 
 def _expected_guids(root: Path) -> set[str]:
@@ -53,7 +52,7 @@ def test_fixture_lessons_import_with_every_card_deck_field_and_tag(tmp_path: Pat
     root = copy_fixtures(tmp_path / "src")
     out = tmp_path / "out" / "all.apkg"
     out.parent.mkdir()
-    cards, _ = _export(root, out, T0)
+    cards = _export(root, out, T0)
     with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
         log = import_package(col, out)
         guids = _expected_guids(root)
@@ -106,7 +105,7 @@ def test_fixture_lessons_import_with_every_card_deck_field_and_tag(tmp_path: Pat
 def test_mcq_front_letters_choices_and_back_marks_the_right_one(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     out = tmp_path / "mcq.apkg"
-    cards, _ = _export(root, out, T0)
+    cards = _export(root, out, T0)
     q1 = next(c for c in cards if c.kind is CardKind.MCQ and c.deck == "Go Systems")
     with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
         import_package(col, out)
@@ -173,7 +172,7 @@ def test_package_does_not_depend_on_the_folder_or_how_the_path_was_typed(
 def test_cloze_note_uses_anki_cloze_semantics(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     out = tmp_path / "cloze.apkg"
-    cards, _ = _export(root, out, T0)
+    cards = _export(root, out, T0)
     clozes = [c for c in cards if c.kind is CardKind.CLOZE]
     assert len(clozes) == 2
     with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
@@ -297,7 +296,7 @@ def test_edited_question_and_code_line_update_exactly_those_notes_keeping_histor
 ) -> None:
     root = copy_fixtures(tmp_path / "src")
     out = tmp_path / "deck.apkg"
-    cards, _ = _export(root, out, T0)
+    cards = _export(root, out, T0)
     with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
         import_package(col, out)
         # Review every card once, so each has history to lose.
@@ -317,7 +316,7 @@ def test_edited_question_and_code_line_update_exactly_those_notes_keeping_histor
         # Lines inserted above every card move them all, and change none of their notes.
         text = text.replace("## Overview\n", "## Overview\n\nA new paragraph,\nthree\nlines.\n", 1)
         lesson.write_text(text, encoding="utf-8")
-        edited, _ = _export(root, out, T0 + 3600)
+        edited = _export(root, out, T0 + 3600)
         old = {c.id: c.content_hash for c in cards}
         changed = {c.id for c in edited if old.get(c.id) != c.content_hash}
         assert len(changed) == 2  # the go MCQ q1 and the channel code card; ids unchanged
@@ -384,15 +383,14 @@ def test_a_new_note_type_version_is_told_and_merging_it_in_anki_keeps_history(
                 assert len(merged_col.card_stats_data(cid).revlog) == 1
 
         corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
-        decks = {path: deck.name for path, deck in corpus.deck_of.items()}
-        again = export_lessons(corpus.lessons, out, manifest_decks=decks, timestamp=T0 + 120)
+        again = export_lessons(corpus.lessons, out, timestamp=T0 + 120)
         assert again.retyped == [] and again.updated == 0
 
 
 def test_identical_question_text_in_two_lessons_gives_two_notes(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     out = tmp_path / "deck.apkg"
-    cards, _ = _export(root, out, T0)
+    cards = _export(root, out, T0)
     same = [c for c in cards if c.kind is CardKind.MCQ and c.front.startswith("What may")]
     assert len(same) == 2 and same[0].front == same[1].front and same[0].id != same[1].id
     with fresh_collection(tmp_path / "col" / "collection.anki2") as col:

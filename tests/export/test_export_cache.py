@@ -14,9 +14,8 @@ from srs.export import RenderCache, build_notes, default_cache_dir, export_lesso
 from srs.model import Lesson
 
 
-def _lessons(root: Path) -> tuple[list[Lesson], dict[Path, str]]:
-    corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
-    return corpus.lessons, {p: d.name for p, d in corpus.deck_of.items()}
+def _lessons(root: Path) -> list[Lesson]:
+    return load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"]).lessons
 
 
 def _cached_cards(lessons: list[Lesson]) -> int:
@@ -31,13 +30,13 @@ def test_cache_dir_follows_the_environment() -> None:
 
 def test_a_second_export_to_another_file_comes_from_the_cache(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     cold_out, warm_out, plain_out = (tmp_path / n for n in ("a.apkg", "b.apkg", "c.apkg"))
-    cold = export_lessons(lessons, cold_out, manifest_decks=decks, timestamp=T0)
+    cold = export_lessons(lessons, cold_out, timestamp=T0)
     assert cold.cached == 0
-    warm = export_lessons(lessons, warm_out, manifest_decks=decks, timestamp=T0, workers=2)
+    warm = export_lessons(lessons, warm_out, timestamp=T0, workers=2)
     assert warm.cached == _cached_cards(lessons) > 0
-    plain = export_lessons(lessons, plain_out, manifest_decks=decks, timestamp=T0, cache=False)
+    plain = export_lessons(lessons, plain_out, timestamp=T0, cache=False)
     assert plain.cached == 0
     assert cold_out.read_bytes() == warm_out.read_bytes() == plain_out.read_bytes()
     assert any(default_cache_dir().glob("*.srsc"))
@@ -45,46 +44,44 @@ def test_a_second_export_to_another_file_comes_from_the_cache(tmp_path: Path) ->
 
 def test_an_edited_card_misses_the_cache(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
-    export_lessons(lessons, tmp_path / "a.apkg", manifest_decks=decks, timestamp=T0)
+    lessons = _lessons(root)
+    export_lessons(lessons, tmp_path / "a.apkg", timestamp=T0)
     lesson = root / "rust" / "03. Ownership.md"
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("let w = v;", "let w = v2;"),
                       encoding="utf-8")
-    lessons, decks = _lessons(root)
-    edited = export_lessons(lessons, tmp_path / "b.apkg", manifest_decks=decks, timestamp=T0)
+    lessons = _lessons(root)
+    edited = export_lessons(lessons, tmp_path / "b.apkg", timestamp=T0)
     assert edited.cached == 0
-    fresh = export_lessons(lessons, tmp_path / "c.apkg", manifest_decks=decks, timestamp=T0,
-                           cache=False)
+    fresh = export_lessons(lessons, tmp_path / "c.apkg", timestamp=T0, cache=False)
     assert fresh.cached == 0
     assert (tmp_path / "b.apkg").read_bytes() == (tmp_path / "c.apkg").read_bytes()
-    again = export_lessons(lessons, tmp_path / "d.apkg", manifest_decks=decks, timestamp=T0)
+    again = export_lessons(lessons, tmp_path / "d.apkg", timestamp=T0)
     assert again.cached == _cached_cards(lessons)
     assert (tmp_path / "d.apkg").read_bytes() == (tmp_path / "c.apkg").read_bytes()
 
 
 def test_moved_lines_and_another_folder_still_hit_the_cache(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
-    export_lessons(lessons, tmp_path / "a.apkg", manifest_decks=decks, timestamp=T0)
+    lessons = _lessons(root)
+    export_lessons(lessons, tmp_path / "a.apkg", timestamp=T0)
     lesson = root / "rust" / "03. Ownership.md"
     text = lesson.read_text(encoding="utf-8")
     lesson.write_text(text.replace("\n## ", "\nA new line.\n\n## ", 1), encoding="utf-8")
     moved = copy_fixtures(tmp_path / "elsewhere")
     (moved / "rust" / "03. Ownership.md").write_bytes(lesson.read_bytes())
-    lessons, decks = _lessons(moved)
-    again = export_lessons(lessons, tmp_path / "b.apkg", manifest_decks=decks, timestamp=T0)
+    lessons = _lessons(moved)
+    again = export_lessons(lessons, tmp_path / "b.apkg", timestamp=T0)
     assert again.cached == _cached_cards(lessons) > 0
-    export_lessons(lessons, tmp_path / "c.apkg", manifest_decks=decks, timestamp=T0,
-                   cache=False)
+    export_lessons(lessons, tmp_path / "c.apkg", timestamp=T0, cache=False)
     assert (tmp_path / "b.apkg").read_bytes() == (tmp_path / "c.apkg").read_bytes()
 
 
 def test_damaged_entries_are_ignored_and_rebuilt(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     good = tmp_path / "good.apkg"
-    export_lessons(lessons, good, manifest_decks=decks, timestamp=T0, cache=False)
-    export_lessons(lessons, tmp_path / "a.apkg", manifest_decks=decks, timestamp=T0)
+    export_lessons(lessons, good, timestamp=T0, cache=False)
+    export_lessons(lessons, tmp_path / "a.apkg", timestamp=T0)
     entries = sorted(default_cache_dir().glob("*.srsc"))
     assert entries
     for number, entry in enumerate(entries):
@@ -95,18 +92,18 @@ def test_damaged_entries_are_ignored_and_rebuilt(tmp_path: Path) -> None:
             entry.write_bytes(data[:-5] + bytes(b ^ 0x55 for b in data[-5:]))  # bit rot
         else:
             entry.write_bytes(b"not a cache file at all")
-    damaged = export_lessons(lessons, tmp_path / "b.apkg", manifest_decks=decks, timestamp=T0)
+    damaged = export_lessons(lessons, tmp_path / "b.apkg", timestamp=T0)
     assert damaged.cached == 0
     assert (tmp_path / "b.apkg").read_bytes() == good.read_bytes()
-    rebuilt = export_lessons(lessons, tmp_path / "c.apkg", manifest_decks=decks, timestamp=T0)
+    rebuilt = export_lessons(lessons, tmp_path / "c.apkg", timestamp=T0)
     assert rebuilt.cached == _cached_cards(lessons)
     assert (tmp_path / "c.apkg").read_bytes() == good.read_bytes()
 
 
 def test_an_entry_for_other_notes_is_refused(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
-    notes, _media = build_notes(lessons, decks)
+    lessons = _lessons(root)
+    notes, _media = build_notes(lessons)
     cache = RenderCache(tmp_path / "cache")
     cache.store("k", notes[:3])
     guids = [n.guid for n in notes[:3]]
@@ -141,23 +138,22 @@ def test_trim_keeps_the_cache_within_its_limit_least_recently_used_first(
 
 def test_an_unwritable_cache_only_costs_rendering(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     blocker = tmp_path / "file-not-folder"
     blocker.write_bytes(b"")
     cache = RenderCache(blocker / "export")
-    summary = export_lessons(lessons, tmp_path / "a.apkg", manifest_decks=decks, timestamp=T0,
-                             cache=cache)
+    summary = export_lessons(lessons, tmp_path / "a.apkg", timestamp=T0, cache=cache)
     assert summary.cached == 0 and cache.stored == 0
     assert (tmp_path / "a.apkg").is_file()
 
 
 def test_a_re_export_takes_every_lesson_without_images_from_the_cache(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     out = tmp_path / "deck.apkg"
-    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    export_lessons(lessons, out, timestamp=T0)
     before = out.read_bytes()
-    again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    again = export_lessons(lessons, out, timestamp=T0)
     assert again.cached == _cached_cards(lessons)
     assert again.unchanged == again.notes
     assert out.read_bytes() == before

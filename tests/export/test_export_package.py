@@ -27,6 +27,7 @@ from srs.export import (
     export_lessons,
     note_mod,
     package_file_name,
+    plan_packages,
     sidecar_path,
 )
 from srs.model import Lesson
@@ -44,14 +45,13 @@ PINNED = {
 }
 
 
-def _lessons(root: Path) -> tuple[list, dict[Path, str]]:
-    corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
-    return corpus.lessons, {p: d.name for p, d in corpus.deck_of.items()}
+def _lessons(root: Path) -> list[Lesson]:
+    return load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"]).lessons
 
 
 def _export(root: Path, out: Path, when: float | None = T0) -> None:
-    lessons, decks = _lessons(root)
-    export_lessons(lessons, out, manifest_decks=decks, timestamp=when)
+    lessons = _lessons(root)
+    export_lessons(lessons, out, timestamp=when)
 
 
 def _note_mods(package: Path, tmp: Path) -> dict[str, int]:
@@ -140,12 +140,11 @@ def test_failure_mid_export_keeps_the_old_package_and_cleans_up(tmp_path: Path) 
 def test_a_repeated_card_id_leaves_out_the_later_note_and_exports_the_rest(
         tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
-    once = export_lessons(lessons, tmp_path / "once.apkg", manifest_decks=decks, timestamp=T0)
+    lessons = _lessons(root)
+    once = export_lessons(lessons, tmp_path / "once.apkg", timestamp=T0)
     twice = export_lessons([*lessons, lessons[0]], tmp_path / "twice.apkg",
-                           manifest_decks=decks, timestamp=T0)
-    first = export_lessons(lessons[:1], tmp_path / "first.apkg", manifest_decks=decks,
                            timestamp=T0)
+    first = export_lessons(lessons[:1], tmp_path / "first.apkg", timestamp=T0)
     assert (twice.notes, twice.cards, twice.skipped, once.skipped) == (
         once.notes, once.cards, first.notes, 0)
     assert (tmp_path / "twice.apkg").read_bytes() == (tmp_path / "once.apkg").read_bytes()
@@ -278,6 +277,28 @@ def test_package_file_names_follow_the_deck() -> None:
     assert package_file_name("Go Systems") == "Go Systems.apkg"
     assert package_file_name("Go Systems::Memory") == "Go Systems - Memory.apkg"
     assert package_file_name("../etc/passwd") == "_etc_passwd.apkg"
+
+
+def test_packages_are_planned_per_deck_unless_one_output_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    monkeypatch.chdir(root)
+    lessons = _lessons(root)
+    planned = plan_packages(lessons, None, [])
+    assert [(path, [lesson.deck for lesson in of]) for path, of in planned] == [
+        (Path("Go Systems.apkg"), ["Go Systems"]),
+        (Path("Rust Basics.apkg"), ["Rust Basics"] * (len(lessons) - 1))]
+    assert sum((of for _, of in planned), []) == lessons
+    assert plan_packages(lessons, tmp_path / "all.apkg", []) == [(tmp_path / "all.apkg", lessons)]
+    with pytest.raises(UsageError, match="replace one of the lessons"):
+        plan_packages(lessons, Path("lesson.apkg"), [root / "lesson.apkg"])
+    with pytest.raises(UsageError, match="must be a .apkg file"):
+        plan_packages(lessons, tmp_path / "all.zip", [])
+    twins = [dataclasses.replace(lesson, deck=deck)
+             for lesson, deck in zip(lessons, ["Go", "go", "Go"], strict=False)]
+    with pytest.raises(ExportError, match="decks 'Go' and 'go' would both be written to Go.apkg"):
+        plan_packages(twins, None, [])
 
 
 def test_cli_writes_one_package_per_manifest_and_reports_it(
@@ -420,18 +441,18 @@ def test_deck_names_and_tags_have_no_empty_levels(tmp_path: Path) -> None:
         load_manifest(tmp_path / "d.toml")
     # A lesson's title is one level: runs of colons become one, none is left at its ends.
     titled = [Lesson(path=Path("plain.md"), title=title, slug="plain", number=None, level="",
-                     tags=(), prerequisites=(), canonical_id=None, cards=())
+                     tags=(), prerequisites=(), canonical_id=None, cards=(), deck="Go")
               for title in ("a::::b", ":: leading", "::")]
-    assert [deck_name(lesson, "Go") for lesson in titled] == [
+    assert [deck_name(lesson) for lesson in titled] == [
         "Go::a:b", "Go::leading", "Go::plain"]
 
 
 def test_rendering_in_worker_processes_gives_the_same_bytes(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     one, two = tmp_path / "one.apkg", tmp_path / "two.apkg"
-    export_lessons(lessons, one, manifest_decks=decks, timestamp=T0, workers=1)
-    summary = export_lessons(lessons, two, manifest_decks=decks, timestamp=T0, workers=2)
+    export_lessons(lessons, one, timestamp=T0, workers=1)
+    summary = export_lessons(lessons, two, timestamp=T0, workers=2)
     assert one.read_bytes() == two.read_bytes()
     cards = sum(len(lesson.cards) for lesson in lessons)
     assert summary.media == 1 and summary.cards == cards
@@ -457,24 +478,24 @@ def test_image_problem_found_in_a_worker_is_reported(tmp_path: Path) -> None:
 
 def test_re_export_keeps_mod_times_from_the_sidecar_alone(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     # Without the render cache: every note is rendered again, the sidecar keeps the times.
     out = tmp_path / "deck.apkg"
-    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, cache=False)
+    export_lessons(lessons, out, timestamp=T0, cache=False)
     before = out.read_bytes()
-    again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, workers=2,
+    again = export_lessons(lessons, out, timestamp=T0, workers=2,
                            cache=False)
     assert again.cached == 0 and again.unchanged == again.notes
     assert out.read_bytes() == before
-    later = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 5, cache=False)
+    later = export_lessons(lessons, out, timestamp=T0 + 5, cache=False)
     assert later.unchanged == later.notes
     assert set(_note_mods(out, tmp_path).values()) == {int(T0)}  # unchanged: old mod kept
 
     lesson = root / "rust" / "03. Ownership.md"
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("let w = v;", "let w = v2;"),
                       encoding="utf-8")
-    lessons, decks = _lessons(root)
-    edited = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 10, cache=False)
+    lessons = _lessons(root)
+    edited = export_lessons(lessons, out, timestamp=T0 + 10, cache=False)
     assert edited.updated == 1 and edited.unchanged == edited.notes - 1
     mods = _note_mods(out, tmp_path)
     assert sorted(set(mods.values())) == [int(T0), int(T0) + 10]
@@ -482,7 +503,7 @@ def test_re_export_keeps_mod_times_from_the_sidecar_alone(tmp_path: Path) -> Non
     cold = tmp_path / "cold" / "deck.apkg"
     cold.parent.mkdir()
     sidecar_path(cold).write_bytes(b"")  # no usable history: every note counts as new
-    export_lessons(lessons, cold, manifest_decks=decks, timestamp=T0 + 10, cache=False)
+    export_lessons(lessons, cold, timestamp=T0 + 10, cache=False)
     assert set(_note_mods(cold, tmp_path).values()) == {int(T0) + 10}
     with zipfile.ZipFile(cold) as a, zipfile.ZipFile(out) as b:
         assert a.read("media") == b.read("media")
@@ -493,23 +514,21 @@ def test_a_new_package_beside_another_keeps_the_times_its_record_has(tmp_path: P
     # that deck's package. Their notes keep their times, so Anki leaves them (and the tags
     # its user added to them) alone.
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
-    export_lessons(lessons, tmp_path / "Old name.apkg", manifest_decks=decks, timestamp=T0)
+    lessons = _lessons(root)
+    export_lessons(lessons, tmp_path / "Old name.apkg", timestamp=T0)
     lesson = root / "rust" / "03. Ownership.md"
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("**Answer: B**",
                                                                  "**Answer: B** - plainly,"),
                       encoding="utf-8")
-    lessons, decks = _lessons(root)
-    renamed = export_lessons(lessons, tmp_path / "New name.apkg", manifest_decks=decks,
-                             timestamp=T0 + 60)
+    lessons = _lessons(root)
+    renamed = export_lessons(lessons, tmp_path / "New name.apkg", timestamp=T0 + 60)
     mods = _note_mods(tmp_path / "New name.apkg", tmp_path)
     assert sorted(set(mods.values())) == [int(T0), int(T0) + 60]
     assert sum(mod == int(T0) + 60 for mod in mods.values()) == 1  # the edited note only
     assert renamed.last_export == "none" and renamed.gone == 0
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    export_lessons(lessons, elsewhere / "New name.apkg", manifest_decks=decks,
-                   timestamp=T0 + 60)
+    export_lessons(lessons, elsewhere / "New name.apkg", timestamp=T0 + 60)
     assert set(_note_mods(elsewhere / "New name.apkg", tmp_path).values()) == {int(T0) + 60}
 
 
@@ -518,8 +537,7 @@ def test_notes_gone_since_the_last_export_are_counted_and_told(
     root = copy_fixtures(tmp_path / "src")
     monkeypatch.chdir(root)
     out = tmp_path / "deck.apkg"
-    first = export_lessons(*_lessons(root)[:1], out, manifest_decks=_lessons(root)[1],
-                           timestamp=T0)
+    first = export_lessons(_lessons(root), out, timestamp=T0)
     assert first.gone == 0
     lesson = root / "rust" / "03. Ownership.md"
     text = lesson.read_text(encoding="utf-8")
@@ -528,7 +546,7 @@ def test_notes_gone_since_the_last_export_are_counted_and_told(
     result = CliRunner().invoke(app, ["export", "decks/go.toml", "decks/rust.toml", "-o",
                                       str(out), "--timestamp", str(T0 + 60)])
     assert result.exit_code == 0, result.output
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     gone = first.notes - sum(1 for _ in _note_mods(out, tmp_path))
     assert gone > 0
     assert f", {gone} gone" in result.stdout
@@ -537,7 +555,7 @@ def test_notes_gone_since_the_last_export_are_counted_and_told(
             "one lacks: they left the lessons, or moved to another deck's package; delete in "
             "Anki only what left the lessons, or its review history goes with it"
             ) in result.stdout
-    again = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 60)
+    again = export_lessons(lessons, out, timestamp=T0 + 60)
     assert again.gone == 0  # told once: the sidecar now holds the notes of this export
 
 
@@ -571,8 +589,7 @@ def test_an_output_that_is_a_symlink_is_written_through(tmp_path: Path) -> None:
     link = tmp_path / "link.apkg"
     link.symlink_to(real / "target.apkg")  # dangling at first
     for when in (T0, T0 + 60):
-        summary = export_lessons(*_lessons(root)[:1], link, manifest_decks=_lessons(root)[1],
-                                 timestamp=when)
+        summary = export_lessons(_lessons(root), link, timestamp=when)
         assert link.is_symlink() and (real / "target.apkg").is_file()
         assert summary.path == real / "target.apkg"
         assert sidecar_path(real / "target.apkg").is_file()
@@ -609,9 +626,9 @@ def test_cli_usage_errors_of_the_output_and_time_exit_2(
 
 def test_sidecar_of_an_older_version_is_still_read(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     out = tmp_path / "deck.apkg"
-    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, cache=False)
+    export_lessons(lessons, out, timestamp=T0, cache=False)
     before = out.read_bytes()
     data = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
     assert all(len(entry) == 2 for entry in data["notes"].values())
@@ -619,30 +636,30 @@ def test_sidecar_of_an_older_version_is_still_read(tmp_path: Path) -> None:
     data["version"], data["package"] = 2, "0" * 32
     data["notes"] = {guid: [*entry, "old render key"] for guid, entry in data["notes"].items()}
     sidecar_path(out).write_text(json.dumps(data), encoding="utf-8")
-    summary = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, cache=False)
+    summary = export_lessons(lessons, out, timestamp=T0, cache=False)
     assert summary.unchanged == summary.notes
     assert out.read_bytes() == before
-    later = export_lessons(lessons, out, manifest_decks=decks, timestamp=T0 + 60, cache=False)
+    later = export_lessons(lessons, out, timestamp=T0 + 60, cache=False)
     assert later.unchanged == later.notes
     assert set(_note_mods(out, tmp_path).values()) == {int(T0)}
 
 
 def test_a_replaced_old_package_changes_nothing(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     out = tmp_path / "deck.apkg"
-    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    export_lessons(lessons, out, timestamp=T0)
     reference = out.read_bytes()
     # Someone puts another package (other content) in its place; the sidecar stays.
     other = copy_fixtures(tmp_path / "other")
     lesson = other / "rust" / "03. Ownership.md"
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("Vec::new()", "vec![]"),
                       encoding="utf-8")
-    other_lessons, other_decks = _lessons(other)
+    other_lessons = _lessons(other)
     elsewhere = tmp_path / "elsewhere.apkg"
-    export_lessons(other_lessons, elsewhere, manifest_decks=other_decks, timestamp=T0)
+    export_lessons(other_lessons, elsewhere, timestamp=T0)
     out.write_bytes(elsewhere.read_bytes())
-    export_lessons(lessons, out, manifest_decks=decks, timestamp=T0)
+    export_lessons(lessons, out, timestamp=T0)
     assert out.read_bytes() == reference
 
 

@@ -14,13 +14,13 @@ from srs.cli import app
 from srs.corpus import load_corpus
 from srs.errors import ExportError, UsageError
 from srs.export import MAX_EXPORT_TIME, MIN_EXPORT_TIME, export_lessons, export_time
+from srs.model import Lesson
 
 BAD = ["nan", "inf", "-inf", "-1e20", "1e20", "-1", "0", "0.5", str(2**53 + 2**11)]
 
 
-def _lessons(root: Path) -> tuple[list, dict[Path, str]]:
-    corpus = load_corpus([root / "decks" / "go.toml"])
-    return corpus.lessons, {p: d.name for p, d in corpus.deck_of.items()}
+def _lessons(root: Path) -> list[Lesson]:
+    return load_corpus([root / "decks" / "go.toml"]).lessons
 
 
 @pytest.mark.parametrize("value", BAD)
@@ -58,9 +58,9 @@ def test_cli_rejects_an_environment_time_out_of_range(
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -1e20, 1e20, -0.5])
 def test_library_rejects_a_timestamp_out_of_range(value: float, tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     with pytest.raises(UsageError, match="finite number of seconds"):
-        export_lessons(lessons, tmp_path / "deck.apkg", manifest_decks=decks, timestamp=value)
+        export_lessons(lessons, tmp_path / "deck.apkg", timestamp=value)
     with pytest.raises(UsageError, match="finite number of seconds"):
         export_time(value)
     assert list(tmp_path.iterdir()) == [root]
@@ -104,10 +104,10 @@ def test_a_scratch_file_that_cannot_be_created_is_an_export_error(tmp_path: Path
     # The scratch names are longer than the target's: with a 240-character target name
     # creating them fails with ENAMETOOLONG, before anything is written.
     root = copy_fixtures(tmp_path / "src")
-    lessons, decks = _lessons(root)
+    lessons = _lessons(root)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     out = out_dir / ("d" * 235 + ".apkg")
     with pytest.raises(ExportError, match="cannot write the package"):
-        export_lessons(lessons, out, manifest_decks=decks, timestamp=T0, cache=False)
+        export_lessons(lessons, out, timestamp=T0, cache=False)
     assert list(out_dir.iterdir()) == []
