@@ -62,6 +62,7 @@ from srs.model import (
     CardKind,
     Diagnostic,
     Lesson,
+    ProgressFn,
     Severity,
     SourcePos,
     card_id,
@@ -69,8 +70,6 @@ from srs.model import (
     lesson_encoding,
     stable_digest,
 )
-
-ProgressFn = Callable[[int, int], None]
 
 SIDECAR_SUFFIX = ".srs-mod.json"
 SIDECAR_VERSION = 4
@@ -386,19 +385,27 @@ class _Builder:
 
     def _image_resolver(self, lesson: Lesson, card: Card) -> Callable[[str], str]:
         def resolve(src: str) -> str:
-            parts = urlsplit(src)
-            if parts.scheme in ("http", "https"):
-                return src
-            raw = unquote(parts.path)
-            line = self._line_of(lesson, card, src, raw)
-            problem = self._check_image(lesson, raw, parts.scheme, parts.netloc)
-            if isinstance(problem, str):
-                self._error(_image_message(src, parts, problem), lesson.path, line)
-                return ""
-            self.used.add(problem.path)
-            return problem.name
+            line = self._line_of(lesson, card, src, unquote(urlsplit(src).path))
+            found = self._image(lesson, src, line)
+            if not isinstance(found, MediaFile):
+                return found or ""
+            self.used.add(found.path)
+            return found.name
 
         return resolve
+
+    def _image(self, lesson: Lesson, src: str, line: int) -> str | MediaFile | None:
+        """What an image's `src` stands for: itself for a web image, else the lesson's file it
+        names; None once its problem is recorded (at `line`)."""
+        parts = urlsplit(src)
+        if parts.scheme in ("http", "https"):
+            return src
+        raw = unquote(parts.path)
+        found = self._check_image(lesson, raw, parts.scheme, parts.netloc)
+        if isinstance(found, str):
+            self._error(_image_message(src, parts, found), lesson.path, line)
+            return None
+        return found
 
     def _error(self, message: str, path: Path, line: int) -> None:
         # The same reference is met by the lesson-wide check and by the card rendering it;
@@ -428,17 +435,11 @@ class _Builder:
                 if child.type != "image":
                     continue
                 src = str(child.attrGet("src") or "")
-                parts = urlsplit(src)
-                if parts.scheme in ("http", "https"):
-                    continue
-                raw = unquote(parts.path)
                 # `![alt]` finds an image by reference (`![alt][ref]`), whose path is not there.
-                written = (f"![{child.content}]", raw, src)
+                written = (f"![{child.content}]", unquote(urlsplit(src).path), src)
                 met[written] = met.get(written, 0) + 1
-                line = _line_of(lines, token.map, *written, skip=met[written] - 1)
-                problem = self._check_image(lesson, raw, parts.scheme, parts.netloc)
-                if isinstance(problem, str):
-                    self._error(_image_message(src, parts, problem), lesson.path, line)
+                self._image(lesson, src,
+                            _line_of(lines, token.map, *written, skip=met[written] - 1))
 
     def _check_image(self, lesson: Lesson, raw: str, scheme: str, netloc: str) -> str | MediaFile:
         if scheme or netloc:
@@ -526,7 +527,7 @@ class _Builder:
         return _note_data(card.id, note_type, card.kind, fields, tags, deck, due)
 
     def cloze_note(self, lesson: Lesson, cards: Sequence[Card], deck: str, due: int) -> NoteData:
-        first = min(cards, key=lambda c: (c.cloze, c.ordinal))
+        first = _first_cloze(cards)
         note_type = NOTE_TYPES[CardKind.CLOZE]
         text = self.md(first.front, lesson, first)
         # A cloze card's `back` is its text with the deletion revealed: Anki draws that from
@@ -536,8 +537,8 @@ class _Builder:
         sort = _sort_key(lesson, first)
         fields = [text, extra, self.source_field(lesson, first), html.escape(sort)]
         tags = anki_tags(t for c in cards for t in c.tags)
-        guid = card_id(lesson.root, CardKind.CLOZE, first.note_key)
-        return _note_data(guid, note_type, CardKind.CLOZE, fields, tags, deck, due)
+        return _note_data(_note_guid(lesson, cards), note_type, CardKind.CLOZE, fields, tags,
+                          deck, due)
 
     def _mcq_fields(self, lesson: Lesson, card: Card) -> list[str]:
         question = self.md(mcq_prompt(card), lesson, card)
@@ -872,11 +873,18 @@ def _workers(total_cards: int, workers: int | None) -> int:
     return max(workers, 1)
 
 
-def _note_guid(lesson: Lesson, item: Card | list[Card]) -> str:
-    if isinstance(item, list):
-        first = min(item, key=lambda c: (c.cloze, c.ordinal))
-        return card_id(lesson.root, CardKind.CLOZE, first.note_key)
-    return item.id
+def _note_guid(lesson: Lesson, item: Card | Sequence[Card]) -> str:
+    """A note's GUID: its card's id, or for the cards of one cloze note, an id of the note's
+    own (the cards are told apart by their deletion number)."""
+    if isinstance(item, Card):
+        return item.id
+    first = _first_cloze(item)
+    return card_id(lesson.root, CardKind.CLOZE, first.note_key)
+
+
+def _first_cloze(cards: Sequence[Card]) -> Card:
+    """The cloze card a note's text, sort key and source come from."""
+    return min(cards, key=lambda c: (c.cloze, c.ordinal))
 
 
 def _lesson_render_key(lesson: Lesson, deck: str, items: list[Card | list[Card]],
@@ -1414,12 +1422,15 @@ def export_lessons(
     lessons: Sequence[Lesson],
     out: Path,
     *,
-    timestamp: float | None = None,
+    timestamp: float,
     progress: ProgressFn | None = None,
     workers: int | None = None,
     cache: RenderCache | bool = True,
 ) -> ExportSummary:
     """Render every card of `lessons` and write one package to `out` (plus its sidecar).
+
+    `timestamp`: the export time in Unix seconds (`export_time` gives the one to use), the
+    modification time of every note that changed since the last export to `out`.
 
     `workers`: rendering processes (None: one per core, up to 4, for large exports;
     the package is byte-identical whatever the number). `cache`: the render cache to use
@@ -1430,8 +1441,7 @@ def export_lessons(
     `ExportError` and leaves `out` as it was. Notes stream from the renderer into the
     scratch collection, so memory stays flat however many cards there are.
     """
-    # A given time is only checked (the CLI resolves it once for all its packages).
-    when = export_time() if timestamp is None else checked_time(timestamp, "the timestamp")
+    when = checked_time(timestamp, "the timestamp")
     # A link is written through, as `cp` would: the package and its sidecar go beside
     # the file the link names, and the link stays a link.
     out = Path(os.path.realpath(out)) if Path(out).is_symlink() else Path(out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -258,6 +258,9 @@ class DeckOptions:
 
 # The deck of lessons no manifest names.
 DEFAULT_DECK = "srs"
+
+# Told how far a long job has got: (items done, items in all).
+ProgressFn = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from srs.export import (
     anki_tags,
     deck_name,
     export_lessons,
+    export_time,
     note_mod,
     package_file_name,
     plan_packages,
@@ -49,7 +50,7 @@ def _lessons(root: Path) -> list[Lesson]:
     return load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"]).lessons
 
 
-def _export(root: Path, out: Path, when: float | None = T0) -> None:
+def _export(root: Path, out: Path, when: float = T0) -> None:
     lessons = _lessons(root)
     export_lessons(lessons, out, timestamp=when)
 
@@ -261,16 +262,16 @@ def test_environment_fixes_the_export_time(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.delenv("SRS_EXPORT_TIME", raising=False)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000123")
     out = tmp_path / "a.apkg"
-    _export(root, out, None)
+    _export(root, out, export_time())
     assert set(_note_mods(out, tmp_path).values()) == {1700000123}
     monkeypatch.setenv("SRS_EXPORT_TIME", "1700000999")
     (tmp_path / "b").mkdir()  # beside a.apkg, its notes would keep a.apkg's times
     out2 = tmp_path / "b" / "b.apkg"
-    _export(root, out2, None)
+    _export(root, out2, export_time())
     assert set(_note_mods(out2, tmp_path).values()) == {1700000999}
     monkeypatch.setenv("SRS_EXPORT_TIME", "yesterday")
     with pytest.raises(UsageError, match="SRS_EXPORT_TIME"):
-        _export(root, tmp_path / "c.apkg", None)
+        export_time()
 
 
 def test_package_file_names_follow_the_deck() -> None:
