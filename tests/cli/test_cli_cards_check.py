@@ -245,6 +245,17 @@ def test_output_that_cannot_be_written_is_one_message_and_exit_1(tmp_path: Path)
     assert done.stderr.strip() == "srs: cannot write the output: No space left on device"
 
 
+def test_a_reader_that_leaves_ends_the_output_silently_with_status_1() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    read, write = os.pipe()
+    os.close(read)  # `srs cards | head -0`: nobody reads
+    with os.fdopen(write, "w") as nobody:
+        done = subprocess.run([sys.executable, "-m", "srs", "cards", str(REPO / "lessons")],
+                              stdout=nobody, stderr=subprocess.PIPE, text=True, env=env,
+                              check=False)
+    assert (done.returncode, done.stderr) == (1, "")
+
+
 def test_review_with_standard_input_closed_ends_as_at_the_end_of_input(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "SRS_NOW": "2026-03-02T09:00:00+00:00"}
     done = subprocess.run([sys.executable, "-c", "import os, sys; os.close(0); sys.stdin = None; "
