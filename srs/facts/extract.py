@@ -110,6 +110,9 @@ def analyze(lesson: Lesson) -> Analysis:
             snippet = _snippet(lines, line, last)
             here = env.with_locals(blk.params_at(arg_toks[0].start)) if arg_toks else env
             try:
+                if arg_toks and blk.generic_at(arg_toks[0].start):
+                    raise Unresolved("it is in a generic function, where sizes depend on the "
+                                     "type arguments")
                 expr, values = _numeric(name, arg_toks, here, blk.index, lesson, out, add,
                                         lesson_line, snippet, blk.headings)
                 for n in sorted({line, last}):  # where a comment may say the value

@@ -46,6 +46,17 @@ _TOKEN = re.compile(
     r"|(?P<end>\Z))",
     re.DOTALL,
 )
+
+
+def go_int(text: str) -> int:
+    """The value of a Go integer literal: decimal, `0x`, `0b`, `0o` or a leading-zero octal
+    (`0644`), with `_` separators. Raises ValueError for one Go rejects (`089`)."""
+    digits = text.replace("_", "")
+    if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
+        return int(digits, 8)
+    return int(digits, 0)
+
+
 _ENDS_STATEMENT = {IDENT, INT, FLOAT, IMAG, CHAR, STRING}
 _ENDING_OPS = {")", "]", "}", "++", "--"}
 _ENDING_WORDS = {"break", "continue", "fallthrough", "return"}

@@ -13,7 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from srs.facts.golex import CHAR, FLOAT, IDENT, IMAG, INT, STRING, Token, go_text, tokenize
+from srs.facts.golex import (
+    CHAR,
+    FLOAT,
+    IDENT,
+    IMAG,
+    INT,
+    STRING,
+    Token,
+    go_int,
+    go_text,
+    tokenize,
+)
 from srs.facts.layout import (
     BASIC_NAMES,
     Array,
@@ -347,6 +358,7 @@ class TypeDecl:
     source: str  # the spec as written (`Name struct {...}`)
     problem: str = ""
     local: bool = False  # declared inside a function body
+    at: int = -1  # a local's offset in the block text
 
     @property
     def signature(self) -> str:
@@ -381,6 +393,7 @@ class FuncScope:
     start: int
     end: int
     lines: range
+    generic: bool = False  # has type parameters, or is a method of a generic type
 
 
 @dataclass
@@ -427,6 +440,11 @@ class BlockDecls:
                 found[name] = (decls[0] if len({_decl_sig(v) for v in decls}) == 1 else
                                f"{name} is declared more than once in its function")
         return found
+
+    def generic_at(self, offset: int) -> bool:
+        """True inside the body of a generic function (closures in it too): there a size
+        can depend on the type arguments, whatever the names around say."""
+        return any(scope.generic and scope.start <= offset < scope.end for scope in self.funcs)
 
     def _local_scope(self, v: VarDecl) -> tuple[int, int]:
         """The offsets between which the local `v` is in scope: from the end of the
@@ -531,7 +549,7 @@ def scan_block(index: int, text: str, line: int, headings: tuple[str, ...]) -> B
                 if not grouped:
                     break
             if depth[i]:  # inside a function: visible there only
-                blk.types[types_before:] = [replace(d, local=True)
+                blk.types[types_before:] = [replace(d, local=True, at=t.start)
                                             for d in blk.types[types_before:]]
                 blk.vars[vars_before:] = [replace(d, local=True, at=t.start)
                                           for d in blk.vars[vars_before:]]
@@ -556,6 +574,9 @@ def scan_block(index: int, text: str, line: int, headings: tuple[str, ...]) -> B
             scope = _func_scope(blk, i)
             if scope is not None:
                 blk.funcs.append(scope)
+    blk.types = [replace(d, texpr=None, problem=f"{d.name} is declared in a generic function: "
+                         "its layout depends on the type arguments")
+                 if d.local and blk.generic_at(d.at) else d for d in blk.types]
     return blk
 
 
@@ -637,7 +658,7 @@ def _func_scope(blk: BlockDecls, func_index: int) -> FuncScope | None:
                    for name, texpr in named if name != "_")
     last = toks[p.pos - 1]
     return FuncScope(params, toks[body].start, last.end,
-                     range(blk.lesson_line(toks[body]), blk.lesson_line(last) + 1))
+                     range(blk.lesson_line(toks[body]), blk.lesson_line(last) + 1), generic)
 
 
 def _imports(blk: BlockDecls, toks: list[Token], i: int) -> int:
@@ -838,7 +859,7 @@ class Env:
                 self.check_ref(part)
             return Words(texpr.text, "interface", 2)
         if kind == "array":
-            return Array(self.resolve(texpr.parts[0]), self.const_value(texpr.length))
+            return Array(self.resolve(texpr.parts[0]), self.array_length(texpr.length))
         if kind == "struct":
             fields: list[Field] = []
             for names, ftexpr, embedded in texpr.fields:
@@ -869,7 +890,11 @@ class Env:
         return Opaque(texpr.text, on64, on32, note)
 
     def const_value(self, toks: tuple[Token, ...]) -> int:
-        value = _ConstEval(self, list(toks)).run()
+        """The value of an integer constant expression (an array length, a constant)."""
+        return _ConstEval(self, list(toks)).run()
+
+    def array_length(self, toks: tuple[Token, ...]) -> int:
+        value = self.const_value(toks)
         if value < 0:
             raise Unresolved("negative array length")
         return value
@@ -936,7 +961,10 @@ class _ConstEval:
         t = self.toks[self.pos]
         self.pos += 1
         if t.kind == INT:
-            return int(t.text.replace("_", ""), 0)
+            try:
+                return go_int(t.text)
+            except ValueError:
+                raise Unresolved(f"{t.text} is not an integer Go reads") from None
         if t.text == "(" and t.kind == "op":
             v = self.expr(0)
             if self.pos >= len(self.toks) or self.toks[self.pos].text != ")":

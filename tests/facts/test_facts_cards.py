@@ -405,3 +405,17 @@ def test_complex_real_and_imag_have_their_types() -> None:
             ("complex(1,2)", "complex(f,2)", "real(c64)", "imag(1i)")] == [
         "**16** (the same on arm64 and 386)", "**8** (the same on arm64 and 386)",
         "**4** (the same on arm64 and 386)", "**8** (the same on arm64 and 386)"]
+
+
+def test_array_lengths_read_every_go_integer_literal_and_signed_constants() -> None:
+    keys = by_key(lesson_of(
+        "const perm = 0644\n"
+        "const Neg = -7 / 2\n"
+        "type Oct struct {\n    buf [017]byte\n    n   int64\n}\n"
+        "type Signed struct {\n    v [Neg + 5]int32\n    w [0o7 + 0b1 + 0x1_0]byte\n}\n"))
+    assert keys["layout:Oct"].startswith("**24**")  # [15]byte, padded to 16, then 8
+    assert keys["layout:Signed"].startswith("**32**")  # -7/2 is -3 in Go: [2]int32, [24]byte
+    cards, diagnostics = fact_cards(lesson_of("type Bad struct {\n    b [089]byte\n}\n"))
+    assert not cards
+    assert [d.message for d in diagnostics] == [
+        "no layout card for Bad: 089 is not an integer Go reads"]
