@@ -293,7 +293,8 @@ def _review(paths: list[Path], db: Path | None) -> None:
                 raise typer.Exit(1)
 
         limits = {source.deck.name: source.deck.options for source in sources}
-        lessons = {key for source in sources if (key := lesson_key(source.path)) is not None}
+        lessons = {key for source in sources
+                   if (key := lesson_key(source.path)) is not None} - report.unread
         daily = DailyQueue(store, limits, lessons)
         cards = daily.cards(now)
         if not cards:

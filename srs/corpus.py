@@ -45,10 +45,10 @@ class Corpus:
 
     def unnamed_lessons(self, deck: Deck) -> list[Path]:
         """The lessons of `deck`'s manifest that the PATHs did not name (none for a deck
-        without a manifest)."""
+        without a manifest). A lesson named through another manifest is that deck's."""
         if deck.path is None:
             return []
-        named = {path.resolve() for path, of in self.deck_of.items() if of is deck}
+        named = {path.resolve() for path in self.deck_of}
         return [path for path in manifest_lessons(deck) if path.resolve() not in named]
 
     @property

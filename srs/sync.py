@@ -40,6 +40,8 @@ class SyncReport:
     taken_over: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[SrsError] = field(default_factory=list)  # lessons that could not be read
+    # Those lessons' files: their cards stay as they were, and out of review, until they read.
+    unread: set[str] = field(default_factory=set)
 
 
 def file_digest(path: Path) -> str:
@@ -80,6 +82,7 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
             digest = file_digest(Path(key))
         except OSError as exc:
             report.errors.append(SrsError(f"cannot read lesson: {exc.strerror}", source.path))
+            report.unread.add(key)
             continue
         if row is not None and row.hash == digest:
             store.touch_lesson_file(key, info.st_size, info.st_mtime_ns)
@@ -92,6 +95,7 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
             lesson = corpus.load_lesson(source)
         except SrsError as exc:
             report.errors.append(exc)
+            report.unread.add(key)
             continue
         report.parsed += 1
         lesson = _unique_cards(lesson)

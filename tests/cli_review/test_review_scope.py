@@ -138,3 +138,17 @@ def test_burying_lets_the_days_new_cards_fill_up_again_in_the_same_session(
     output = _review(tmp_path, str(tmp_path / "d.toml"), keys=" 3 3b 3q")
     assert "First?" in output and "Second?" in output and "Third?" in output
     assert "Reviewed 3 cards" in output
+
+
+def test_a_lesson_whose_identity_cannot_be_read_is_left_out_of_review(tmp_path: Path) -> None:
+    lessons = _tree(tmp_path)
+    first = lessons / "01. Slices.md"
+    assert "Slices in Go" in _review(tmp_path, str(first), keys="2")
+    text = first.read_text(encoding="utf-8")
+    first.write_text(text.replace('canonical_id: "test-go-01"', 'canonical_id: "test-go-01'),
+                     encoding="utf-8")
+    result = CliRunner().invoke(app, ["review", str(first), "--db", str(tmp_path / "db")],
+                                input="3333q", env={"SRS_NOW": NOW, "COLUMNS": "100"})
+    assert result.exit_code == 1, result.output
+    assert "the lesson was left out" in result.stderr
+    assert result.stdout == "Nothing to review: no cards in these lessons.\n"

@@ -583,6 +583,22 @@ def test_part_of_a_deck_is_not_written_over_the_decks_package(
     assert "deck: Go Systems::" in " ".join(part.output.split()).replace("decks: 1 ", "deck: ")
 
 
+def test_a_lesson_two_manifests_name_is_exported_once_in_the_first_ones_deck(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    (root / "decks" / "more.toml").write_text(
+        'name = "More"\nlessons = ["../go/*.md", "../more/*.md"]\n', encoding="utf-8")
+    (root / "more").mkdir()
+    (root / "more" / "x.md").write_text("---\ntitle: X\n---\n# X\n\n## Cards\n\nQ: X?\nA: Y.\n",
+                                        encoding="utf-8")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(app, ["export", "--timestamp", str(T0)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in root.glob("*.apkg")) == [
+        "Go Systems.apkg", "More.apkg", "Rust Basics.apkg"]
+    assert "notes: 1 (" in result.output  # More.apkg: only the lesson no earlier one names
+
+
 def test_an_output_that_is_a_symlink_is_written_through(tmp_path: Path) -> None:
     root = copy_fixtures(tmp_path / "src")
     real = tmp_path / "real"
