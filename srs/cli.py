@@ -287,8 +287,8 @@ def _review(paths: list[Path], db: Path | None) -> None:
             for diagnostic in problems:
                 typer.echo(str(diagnostic), err=True)
             if problems:
-                typer.echo(f"srs: {_count(len(problems), 'lesson error')}: their parts were "
-                           "left out; `srs check` lists them all", err=True)
+                typer.echo(f"srs: {_count(len(problems), 'lesson error')} (above): their parts "
+                           "were left out", err=True)
             if problems or report.errors:
                 raise typer.Exit(1)
 

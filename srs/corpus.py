@@ -90,7 +90,8 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
         elif (base / "lessons").is_dir():
             paths = [_relative(base / "lessons")]
         else:
-            raise UsageError("no PATH given and neither ./decks nor ./lessons exists")
+            raise UsageError("no PATH given, and no deck manifest (*.toml) in ./decks and no "
+                             "./lessons folder here")
     # `srs review decks`: a folder of manifests and no lessons stands for its manifests.
     paths = [manifest for given in paths for manifest in _manifests_of(given) or [given]]
     sources: dict[Path, LessonSource] = {}

@@ -305,3 +305,13 @@ def test_check_lists_a_broken_manifests_findings_as_a_linter_does(tmp_path: Path
         f"{manifest}:1: warning: unknown key `nmae`, ignored; the keys are name, lessons, options",
         f"{manifest}:3: error: new_per_day must be a whole number from 0 to 1,000,000",
     ]
+
+
+def test_no_path_and_nothing_to_stand_for_it_is_a_usage_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "decks").mkdir()  # there, but with no manifest in it
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 2
+    assert ("no PATH given, and no deck manifest (*.toml) in ./decks and no ./lessons folder "
+            "here") in result.stderr

@@ -114,7 +114,7 @@ def test_lesson_errors_are_told_with_their_place_after_the_review_and_exit_1(
     assert "· 7 more" in result.stdout  # the rest of the lessons, and the bad one's card
     errors = [line for line in result.stderr.splitlines() if "bad.md:" in line]
     assert errors and all(": error: " in line for line in errors), result.stderr
-    assert "srs: 1 lesson error: their parts were left out" in result.stderr
+    assert "srs: 1 lesson error (above): their parts were left out" in result.stderr
     # The next review does not parse the unchanged lesson again, and tells the same.
     again = CliRunner().invoke(app, ["review", str(lessons), "--db", str(tmp_path / "db")],
                                input="q", env={"SRS_NOW": NOW, "COLUMNS": "100"})
