@@ -1073,16 +1073,17 @@ def read_sidecar(out: Path) -> LastExport:
     return _read_record(sidecar_path(out))
 
 
-def recorded_elsewhere(out: Path, left: dict[str, Previous]) -> Callable[[str, str],
-                                                                        Previous | None]:
-    """What the other packages' sidecars in `out`'s folder recorded of a note (by GUID and
-    content digest), or the notes that `left` this package: the entry with that digest,
-    else the latest. A deck renamed (so its package is too), a lesson moved to another deck
-    or a card deleted and written again keeps its notes' times, and Anki leaves them as they
-    are. The other sidecars are read at the first lookup."""
+def recorded_elsewhere(out: Path, left: dict[str, Previous]) -> Callable[[str],
+                                                                        list[Previous]]:
+    """What the other packages' sidecars in `out`'s folder recorded of a note (by GUID),
+    and what this package recorded of the notes that `left` it: every entry, in a fixed
+    order. A deck renamed (so its package is too), a lesson moved to another deck or a card
+    deleted and written again keeps its notes' times, and Anki leaves them as they are; a
+    note another package gave Anki later, in other words, is given again. The other sidecars
+    are read at the first lookup."""
     records: list[dict[str, Previous]] | None = None
 
-    def lookup(guid: str, digest: str) -> Previous | None:
+    def lookup(guid: str) -> list[Previous]:
         nonlocal records
         if records is None:
             own = sidecar_path(out)
@@ -1090,15 +1091,7 @@ def recorded_elsewhere(out: Path, left: dict[str, Previous]) -> Callable[[str, s
                       sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}")) if path != own]
             records = [notes for notes in (left, *(r.notes for r in others),
                                            *(r.left for r in others)) if notes]
-        latest: Previous | None = None
-        for notes in records:
-            entry = notes.get(guid)
-            if entry is not None:
-                if entry[0] == digest:
-                    return entry
-                if latest is None or entry[1] > latest[1]:
-                    latest = entry
-        return latest
+        return [entry for notes in records if (entry := notes.get(guid)) is not None]
 
     return lookup
 
@@ -1143,14 +1136,17 @@ def retyped(before: dict[str, int], written: Iterable[NoteType]) -> list[tuple[s
     return changed
 
 
-def note_mod(digest: str, before: Previous | None, now: int) -> int:
-    """When a note last changed: its old time if the digest is the same, else `now` (and
-    always later than the old time, so Anki sees the change as newer)."""
-    if before is None:
-        return now
-    if before[0] == digest:
-        return before[1]
-    return max(now, before[1] + 1)
+def note_mod(digest: str, records: Sequence[Previous], now: int) -> int:
+    """When a note last changed, from what the packages' records hold of it (this file's
+    last export first): the time of the first record of the same content, unless a record
+    of other content is as late (Anki may hold that one: the note changed back since);
+    else `now`, and always later than every recorded time, so Anki sees the change as
+    newer."""
+    same = next((mod for held, mod in records if held == digest), None)
+    other = max((mod for held, mod in records if held != digest), default=None)
+    if same is not None and (other is None or same > other):
+        return same
+    return max([now, *(mod + 1 for _, mod in records)])
 
 
 def _sidecar_bytes(mods: dict[str, Previous], note_types: Iterable[NoteType],
@@ -1262,11 +1258,11 @@ def _write_collection(
     db_path: Path,
     timestamp: float,
     previous: dict[str, Previous],
-    elsewhere: Callable[[str, str], Previous | None],
+    elsewhere: Callable[[str], list[Previous]],
 ) -> _Tally:
     """Stream the notes into genanki's collection (its schema, `col` row, note type and
-    deck JSON) in a fresh SQLite file, each note with the time its content last changed:
-    as `previous` (this file's last export) has it, else as `elsewhere` does.
+    deck JSON) in a fresh SQLite file, each note with the time its content last changed
+    (`note_mod`, from `previous`, this file's last export, and what `elsewhere` holds).
     Rows go in as genanki's `Note.write_to_db` writes them, in batches; only small
     per-note facts stay in memory."""
     import genanki
@@ -1301,10 +1297,13 @@ def _write_collection(
                 tally.skipped += 1
                 continue
             before = previous.get(data.guid)
-            mod = note_mod(data.digest, before or elsewhere(data.guid, data.digest), now)
+            records = elsewhere(data.guid)
+            if before is not None:
+                records.insert(0, before)
+            mod = note_mod(data.digest, records, now)
             tally.mods[data.guid] = (data.digest, mod)
             if before is not None:
-                if before[0] == data.digest:
+                if before == (data.digest, mod):
                     tally.unchanged += 1
                 else:
                     tally.changed += 1

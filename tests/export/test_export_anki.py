@@ -21,7 +21,7 @@ from anki_helpers import (
 from typer.testing import CliRunner, Result
 
 from srs.cli import app
-from srs.corpus import load_corpus
+from srs.corpus import Corpus, load_corpus
 from srs.errors import ExportError
 from srs.export import NOTE_TYPES, build_notes, export_lessons
 from srs.model import Card, CardKind, card_id, choice_order
@@ -30,14 +30,18 @@ REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
+def _corpus(root: Path) -> Corpus:
+    return load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
+
+
 def _export(root: Path, out: Path, when: float) -> list[Card]:
-    corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
+    corpus = _corpus(root)
     export_lessons(corpus.lessons, out, timestamp=when)
     return corpus.cards
 
 
 def _expected_guids(root: Path) -> set[str]:
-    corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
+    corpus = _corpus(root)
     guids = set()
     for lesson in corpus.lessons:
         for card in lesson.cards:
@@ -224,6 +228,26 @@ def test_a_package_under_a_new_name_leaves_the_imported_notes_and_their_tags_alo
         assert sorted(col.find_notes("tag:marked")) == sorted(marked)
 
 
+def test_a_note_changed_back_after_another_package_gave_anki_the_change_is_updated(
+        tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    lesson = root / "rust" / "03. Ownership.md"
+    text = lesson.read_text(encoding="utf-8")
+    _export(root, tmp_path / "deck.apkg", T0)
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        import_package(col, tmp_path / "deck.apkg")
+        lesson.write_text(text.replace("let w = v;", "let w = v.clone();"), encoding="utf-8")
+        _export(root, tmp_path / "all.apkg", T0 + 60)  # the same folder, another package
+        assert len(import_package(col, tmp_path / "all.apkg").updated) == 1
+        lesson.write_text(text, encoding="utf-8")  # the edit undone
+        _export(root, tmp_path / "deck.apkg", T0 + 120)
+        back = import_package(col, tmp_path / "deck.apkg")
+        assert len(back.updated) == 1 and back.new == []
+        assert not col.find_notes('"v.clone()"')
+        again = export_lessons(_corpus(root).lessons, tmp_path / "deck.apkg", timestamp=T0 + 180)
+        assert (again.updated, again.unchanged) == (0, again.notes)  # stamped once
+
+
 @pytest.mark.parametrize("moved_to", ["One", "Two"])
 def test_a_lesson_moved_to_another_decks_package_is_left_alone_in_anki(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moved_to: str) -> None:
@@ -382,7 +406,7 @@ def test_a_new_note_type_version_is_told_and_merging_it_in_anki_keeps_history(
                 assert merged_col.get_card(cid).reps == 1
                 assert len(merged_col.card_stats_data(cid).revlog) == 1
 
-        corpus = load_corpus([root / "decks" / "go.toml", root / "decks" / "rust.toml"])
+        corpus = _corpus(root)
         again = export_lessons(corpus.lessons, out, timestamp=T0 + 120)
         assert again.retyped == [] and again.updated == 0
 

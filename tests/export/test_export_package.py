@@ -236,10 +236,14 @@ def test_deck_ids_in_package_are_derived_from_names(tmp_path: Path) -> None:
 
 
 def test_note_mod_changes_only_with_content(tmp_path: Path) -> None:
-    assert note_mod("d1", None, 500) == 500
-    assert note_mod("d1", ("d1", 100), 500) == 100
-    assert note_mod("d2", ("d1", 100), 500) == 500
-    assert note_mod("d2", ("d1", 900), 500) == 901  # a clock behind the last export
+    assert note_mod("d1", [], 500) == 500
+    assert note_mod("d1", [("d1", 100)], 500) == 100
+    assert note_mod("d2", [("d1", 100)], 500) == 500
+    assert note_mod("d2", [("d1", 900)], 500) == 901  # a clock behind the last export
+    # Changed back after another package gave Anki other content later: given again.
+    assert note_mod("d1", [("d1", 100), ("d2", 300)], 500) == 500
+    assert note_mod("d1", [("d1", 100), ("d2", 600)], 500) == 601
+    assert note_mod("d1", [("d1", 400), ("d2", 300)], 500) == 400
 
     root = copy_fixtures(tmp_path / "src")
     out = tmp_path / "deck.apkg"
@@ -673,7 +677,8 @@ def test_a_replaced_old_package_changes_nothing(tmp_path: Path) -> None:
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("Vec::new()", "vec![]"),
                       encoding="utf-8")
     other_lessons = _lessons(other)
-    elsewhere = tmp_path / "elsewhere.apkg"
+    (tmp_path / "o").mkdir()  # another folder: its record is not this folder's
+    elsewhere = tmp_path / "o" / "elsewhere.apkg"
     export_lessons(other_lessons, elsewhere, timestamp=T0)
     out.write_bytes(elsewhere.read_bytes())
     export_lessons(lessons, out, timestamp=T0)
