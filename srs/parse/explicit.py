@@ -152,6 +152,13 @@ def _emit(ctx: LessonContext, draft: _Draft, key: str, section: str) -> None:
     for match in CLOZE.finditer(question):
         hidden = match.group(2)
         if hidden.count("{") <= hidden.count("}"):
+            if hidden.count("`") % 2:
+                # `{{c1::`x}}`}}`: the first `}}` is inside the code span, and Anki ends the
+                # deletion there, leaving the span open and the rest shown.
+                ctx.report(draft.line, Severity.WARNING,
+                           f"cloze deletion {match.group()!r} ends at the first '}}}}', inside "
+                           "the inline code it opens; Anki cuts it there too: keep '}}' out "
+                           "of a deletion's code")
             continue
         # As in Anki, a deletion ends at the first `}}`: `{{c1::struct{}{}}}` hides
         # `struct{}{` and shows the last `}` outside it; `{{c1::[][]int{{1, 2}}}}` hides

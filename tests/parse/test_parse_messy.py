@@ -314,15 +314,19 @@ def test_a_cloze_deletion_cut_short_by_braces_is_a_warning() -> None:
             "C: Spaced: {{c1::struct{}{} }}.\n\n"
             "C: A map: map[string]int{ {{c1::\"a\": 1}}}.\n\n"  # the third `}` is the map's
             "C: Nested: {{c1::`[][]int{{1, 2}}`}}.\n\n"
-            "C: Apart: {{c1::`[][]int{ {1, 2} }`}}.\n")
+            "C: Apart: {{c1::`[][]int{ {1, 2} }`}}.\n\n"
+            "C: In code: {{c1::`x}}`}} here.\n\n"
+            "C: Whole code: {{c1::`x`}} and `y}}` after.\n")
     lesson = parse(body)
-    assert len(lesson.cards) == 5  # all still become cards, as Anki would show them
+    assert len(lesson.cards) == 7  # all still become cards, as Anki would show them
     assert messages(lesson, Severity.WARNING) == [
         "10: cloze deletion '{{c1::struct{}{}}' ends at the first '}}', before the '}' that "
         "follows it; put a space before the closing '}}'",
         "16: cloze deletion '{{c1::`[][]int{{1, 2}}' ends at the first '}}', inside braces it "
         "opens; Anki cuts it there too: write those braces apart ('} }') or keep them out of "
-        "the deletion"]
+        "the deletion",
+        "20: cloze deletion '{{c1::`x}}' ends at the first '}}', inside the inline code it "
+        "opens; Anki cuts it there too: keep '}}' out of a deletion's code"]
 
 
 def test_an_example_without_text_before_its_code_is_a_warning() -> None:
