@@ -296,21 +296,22 @@ def build_program(analyses: Sequence[Analysis],
                 pkg.decl_lines[len(lines)] = name
             lines[len(lines) - len(decl.splitlines()):] = decl.splitlines()
         lines.append("")
-        lines += ["func Values() []uintptr {", "\tvar srsOut []uintptr"]
+        # Names of srs's own, so that no lesson declaration takes them.
+        lines += ["func SrsFactValues() []uintptr {", "\tvar srsOut []uintptr"]
         for fact in pkg.facts:
             pkg.values_lines[len(lines) + 1] = fact
             lines.append(_statement(fact, f"srsOut = append(srsOut, {fact.expr})"))
         lines += ["\treturn srsOut", "}", ""]
         files[f"{pkg.name}/values.go"] = "\n".join(lines)
         for arch in ALL_ARCHES:
-            check = head + ["func checks() {"]
+            check = head + ["func srsFactChecks() {"]
             for fact in pkg.facts:
                 pkg.check_lines[len(check) + 1] = fact
                 check.append(_statement(
                     fact, f"var _ [{fact.values[arch]}]struct{{}} = [{fact.expr}]struct{{}}{{}}"))
-            check += ["}", "", "var _ = checks", ""]
+            check += ["}", "", "var _ = srsFactChecks", ""]
             files[f"{pkg.name}/check_{arch}.go"] = "\n".join(check)
-        main.append(f"\tfor _, v := range {pkg.name}.Values() {{ fmt.Println(v) }}")
+        main.append(f"\tfor _, v := range {pkg.name}.SrsFactValues() {{ fmt.Println(v) }}")
     main += ["}", ""]
     files["main.go"] = "\n".join(main)
     return Program(files, packages, left_out)

@@ -143,6 +143,19 @@ def test_a_declaration_go_rejects_fails_verify(tmp_path: Path,
     assert "redeclared" in result.output
 
 
+@needs_go
+def test_lesson_names_never_clash_with_the_checking_programs_own(tmp_path: Path) -> None:
+    lesson = tmp_path / "names.md"
+    lesson.write_text(
+        "---\ntitle: Names\nslug: names\ncanonical_id: names-1\n---\n\n# Names\n\n"
+        "## Deep Explanation\n\n```go\nconst perm = 0644\n"
+        "type Values struct {\n    ok   bool\n    n    int64\n    buf [017]byte\n}\n"
+        "type checks struct {\n    a int8\n    b int32\n}\n"
+        "var size = unsafe.Sizeof(Values{})\n```\n", encoding="utf-8")
+    report = verify([analyze(parse_lesson_file(lesson))], None)
+    assert report.facts >= 3 and report.mismatches == [] and not report.unchecked
+
+
 def test_toolchain_identity_follows_the_go_binary_and_its_settings(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = tmp_path / "bin" / "go"
