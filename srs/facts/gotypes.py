@@ -749,6 +749,8 @@ class Env:
     # are checked once the outermost one is done, so `type A struct{ p *B }` with
     # `type B struct{ a A }` is not taken for a type containing itself.
     _deferred: list[TExpr] | None = None
+    # Without the locals `with_locals` added: where a package-level variable's value is typed.
+    _package: Env | None = None
 
     @property
     def signature(self) -> tuple[str, ...]:
@@ -873,6 +875,12 @@ class Env:
 
     def _library(self, texpr: TExpr) -> GoType:
         name = texpr.name
+        package = name.split(".")[0]
+        standard = STD_IMPORTS.get(package)
+        if standard is not None and self.imports.get(package, standard) != standard:
+            # `import "go.uber.org/atomic"`: another package's types of the same names.
+            raise Unresolved(f"{name} comes from {self.imports[package]}, whose layouts are "
+                             "not known here")
         known = LIBRARY_TYPES.get(name)
         if known is None:
             if name == "unsafe.Pointer":
@@ -906,7 +914,8 @@ class Env:
         if not decls:
             return self
         return Env(types=self.types, consts=self.consts, vars={**self.vars, **decls},
-                   imports=self.imports, refs=self.refs, _memo=self._memo)
+                   imports=self.imports, refs=self.refs, _memo=self._memo,
+                   _package=self._package or self)
 
     def var_type(self, name: str) -> GoType:
         decl = self.vars.get(name)
@@ -918,9 +927,12 @@ class Env:
             return self.resolve(decl.texpr)
         if not decl.init or name in self._var_busy:
             raise Unresolved(f"cannot tell the type of {name}")
+        # A package-level variable's value names what the package sees, not a function's
+        # locals of the same names.
+        scope = self._package if self._package is not None and not decl.local else self
         self._var_busy.add(name)
         try:
-            return type_of(list(decl.init), self)
+            return type_of(list(decl.init), scope)
         finally:
             self._var_busy.discard(name)
 

@@ -132,3 +132,20 @@ def test_a_local_is_seen_from_its_declaration_to_the_end_of_its_braces() -> None
     # declaration; 32 inside that block; 16 after the function's own declaration.
     assert sizes == ["1", "16", "32"]
     assert not warnings
+
+
+def test_a_package_variables_value_is_typed_in_the_package_not_where_it_is_used() -> None:
+    keys, _ = _declined("var a int8\nvar b = a\n"
+                        "func g(a string) uintptr { return unsafe.Sizeof(b) }\n")
+    assert keys["sizeof:b"].startswith("**1**")
+
+
+def test_a_library_type_of_another_package_with_a_standard_name_gives_no_card() -> None:
+    keys, warnings = _declined('import "go.uber.org/atomic"\n'
+                               "type Counter struct {\n    ready bool\n    n atomic.Int64\n}\n")
+    assert "layout:Counter" not in keys
+    assert ("no layout card for Counter: atomic.Int64 comes from go.uber.org/atomic, whose "
+            "layouts are not known here") in warnings
+    keys, _ = _declined('import "sync/atomic"\n'
+                        "type Counter struct {\n    ready bool\n    n atomic.Int64\n}\n")
+    assert keys["layout:Counter"].startswith("**16**")
