@@ -454,7 +454,9 @@ def export(
                        "Anki updates each one it already has", err=True)
         elif summary.last_export:
             typer.echo(f"  no earlier export to this file on record ({record}): "
-                       f"{_count(summary.notes, 'note')} new to it")
+                       f"{_count(summary.notes, 'note')} new to it; a note no other record "
+                       "in this folder knows is stamped as changed now, so Anki updates it if "
+                       "it has it already (tags added in Anki go with the update)")
         else:
             typer.echo(f"  since the last export: {summary.updated} changed, "
                        f"{summary.unchanged} unchanged, "

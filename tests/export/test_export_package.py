@@ -322,6 +322,8 @@ def test_cli_writes_one_package_per_manifest_and_reports_it(
     assert "media: 1 file" in out and "media: 0 files" in out
     assert " KB)" in out
     assert "no earlier export to this file on record (Go Systems.apkg.srs-mod.json): " in out
+    assert "so Anki updates it if it has it already (tags added in Anki go with the update)" in \
+        " ".join(out.split())
 
     single = tmp_path / "all.apkg"
     result = CliRunner().invoke(app, ["export", "decks/go.toml", "decks/rust.toml", "-o",
