@@ -65,7 +65,7 @@ def make_lessons(total: int, folder: Path) -> list[Lesson]:
             ))
         lessons.append(Lesson(path=path, title=title, slug=root, number=number,
                               level="advanced", tags=("go", "concurrency"), prerequisites=(),
-                              canonical_id=root, cards=tuple(cards)))
+                              canonical_id=root, cards=tuple(cards), deck="Bench"))
     return lessons
 
 
