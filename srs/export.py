@@ -1074,26 +1074,51 @@ def read_sidecar(out: Path) -> LastExport:
 
 
 def recorded_elsewhere(out: Path, left: dict[str, Previous]) -> Callable[[str],
-                                                                        list[Previous]]:
-    """What the other packages' sidecars in `out`'s folder recorded of a note (by GUID),
-    and what this package recorded of the notes that `left` it: every entry, in a fixed
-    order. A deck renamed (so its package is too), a lesson moved to another deck or a card
-    deleted and written again keeps its notes' times, and Anki leaves them as they are; a
-    note another package gave Anki later, in other words, is given again. The other sidecars
-    are read at the first lookup."""
-    records: list[dict[str, Previous]] | None = None
+                                                                        Sequence[Previous]]:
+    """What this package recorded of the notes that `left` it, and what the other packages'
+    sidecars in `out`'s folder recorded of a note (by GUID): each content digest with its
+    latest time. A deck renamed (so its package is too), a lesson moved to another deck or a
+    card deleted and written again keeps its notes' times, and Anki leaves them as they are;
+    a note that another package gave Anki later is given again.
 
-    def lookup(guid: str) -> list[Previous]:
-        nonlocal records
-        if records is None:
+    Only the sidecars written since this package's own are read: this package's last export
+    took the earlier ones into account. They are read at the first lookup."""
+    merged: dict[str, tuple[Previous, ...]] | None = None
+
+    def lookup(guid: str) -> Sequence[Previous]:
+        nonlocal merged
+        if merged is None:
+            merged = {}
             own = sidecar_path(out)
-            others = [_read_record(path) for path in
-                      sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}")) if path != own]
-            records = [notes for notes in (left, *(r.notes for r in others),
-                                           *(r.left for r in others)) if notes]
-        return [entry for notes in records if (entry := notes.get(guid)) is not None]
+            try:
+                since = own.stat().st_mtime_ns
+            except OSError:
+                since = -1
+            others = [_read_record(path) for path in sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}"))
+                      if path != own and _written_since(path, since)]
+            for notes in (left, *(r.notes for r in others), *(r.left for r in others)):
+                for key, (digest, mod) in notes.items():
+                    known = merged.get(key)
+                    if known is None:
+                        merged[key] = ((digest, mod),)
+                        continue
+                    for i, (held, latest) in enumerate(known):
+                        if held == digest:
+                            if mod > latest:
+                                merged[key] = (*known[:i], (digest, mod), *known[i + 1:])
+                            break
+                    else:
+                        merged[key] = (*known, (digest, mod))
+        return merged.get(guid, ())
 
     return lookup
+
+
+def _written_since(path: Path, since: int) -> bool:
+    try:
+        return path.stat().st_mtime_ns >= since
+    except OSError:
+        return False
 
 
 def _read_record(path: Path) -> LastExport:
@@ -1136,13 +1161,18 @@ def retyped(before: dict[str, int], written: Iterable[NoteType]) -> list[tuple[s
     return changed
 
 
-def note_mod(digest: str, records: Sequence[Previous], now: int) -> int:
-    """When a note last changed, from what the packages' records hold of it (this file's
-    last export first): the time of the first record of the same content, unless a record
-    of other content is as late (Anki may hold that one: the note changed back since);
-    else `now`, and always later than every recorded time, so Anki sees the change as
-    newer."""
-    same = next((mod for held, mod in records if held == digest), None)
+def note_mod(digest: str, before: Previous | None, elsewhere: Sequence[Previous],
+             now: int) -> int:
+    """When a note last changed, from this file's last export (`before`) and the other
+    records of it: the time of this content (this file's, else the latest elsewhere),
+    unless other content was recorded as late (Anki may hold that: the note changed back
+    since); else `now`, and always later than every recorded time, so Anki sees the change
+    as newer."""
+    records = [before, *elsewhere] if before is not None else elsewhere
+    if before is not None and before[0] == digest:
+        same: int | None = before[1]
+    else:
+        same = max((mod for held, mod in elsewhere if held == digest), default=None)
     other = max((mod for held, mod in records if held != digest), default=None)
     if same is not None and (other is None or same > other):
         return same
@@ -1258,7 +1288,7 @@ def _write_collection(
     db_path: Path,
     timestamp: float,
     previous: dict[str, Previous],
-    elsewhere: Callable[[str], list[Previous]],
+    elsewhere: Callable[[str], Sequence[Previous]],
 ) -> _Tally:
     """Stream the notes into genanki's collection (its schema, `col` row, note type and
     deck JSON) in a fresh SQLite file, each note with the time its content last changed
@@ -1297,10 +1327,7 @@ def _write_collection(
                 tally.skipped += 1
                 continue
             before = previous.get(data.guid)
-            records = elsewhere(data.guid)
-            if before is not None:
-                records.insert(0, before)
-            mod = note_mod(data.digest, records, now)
+            mod = note_mod(data.digest, before, elsewhere(data.guid), now)
             tally.mods[data.guid] = (data.digest, mod)
             if before is not None:
                 if before == (data.digest, mod):

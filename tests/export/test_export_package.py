@@ -236,14 +236,19 @@ def test_deck_ids_in_package_are_derived_from_names(tmp_path: Path) -> None:
 
 
 def test_note_mod_changes_only_with_content(tmp_path: Path) -> None:
-    assert note_mod("d1", [], 500) == 500
-    assert note_mod("d1", [("d1", 100)], 500) == 100
-    assert note_mod("d2", [("d1", 100)], 500) == 500
-    assert note_mod("d2", [("d1", 900)], 500) == 901  # a clock behind the last export
+    assert note_mod("d1", None, [], 500) == 500
+    assert note_mod("d1", ("d1", 100), [], 500) == 100
+    assert note_mod("d2", ("d1", 100), [], 500) == 500
+    assert note_mod("d2", ("d1", 900), [], 500) == 901  # a clock behind the last export
     # Changed back after another package gave Anki other content later: given again.
-    assert note_mod("d1", [("d1", 100), ("d2", 300)], 500) == 500
-    assert note_mod("d1", [("d1", 100), ("d2", 600)], 500) == 601
-    assert note_mod("d1", [("d1", 400), ("d2", 300)], 500) == 400
+    assert note_mod("d1", ("d1", 100), [("d2", 300)], 500) == 500
+    assert note_mod("d1", ("d1", 100), [("d2", 600)], 500) == 601
+    assert note_mod("d1", ("d1", 400), [("d2", 300)], 500) == 400
+    # The same content recorded later elsewhere leaves this file's time as it was.
+    assert note_mod("d1", ("d1", 100), [("d1", 300)], 500) == 100
+    # New to this file: the latest time of this content elsewhere, unless other is later.
+    assert note_mod("d1", None, [("d1", 100), ("d2", 50)], 500) == 100
+    assert note_mod("d1", None, [("d1", 100), ("d2", 200)], 500) == 500
 
     root = copy_fixtures(tmp_path / "src")
     out = tmp_path / "deck.apkg"
