@@ -1073,7 +1073,7 @@ def read_sidecar(out: Path) -> LastExport:
     return _read_record(sidecar_path(out))
 
 
-def recorded_elsewhere(out: Path, left: dict[str, Previous]) -> Callable[[str],
+def recorded_elsewhere(out: Path, left: dict[str, Previous]) -> Callable[[str, bool],
                                                                         Sequence[Previous]]:
     """What this package recorded of the notes that `left` it, and what the other packages'
     sidecars in `out`'s folder recorded of a note (by GUID): each content digest with its
@@ -1081,37 +1081,45 @@ def recorded_elsewhere(out: Path, left: dict[str, Previous]) -> Callable[[str],
     card deleted and written again keeps its notes' times, and Anki leaves them as they are;
     a note that another package gave Anki later is given again.
 
-    Only the sidecars written since this package's own are read: this package's last export
-    took the earlier ones into account. They are read at the first lookup."""
-    merged: dict[str, tuple[Previous, ...]] | None = None
+    For a note this package's last export had (the lookup's second argument), only the
+    sidecars written since are read: that export took the earlier ones into account. The
+    sidecars are read at the first lookup that needs them."""
+    own = sidecar_path(out)
+    merged: dict[bool, dict[str, tuple[Previous, ...]]] = {}
 
-    def lookup(guid: str) -> Sequence[Previous]:
-        nonlocal merged
-        if merged is None:
-            merged = {}
-            own = sidecar_path(out)
-            try:
-                since = own.stat().st_mtime_ns
-            except OSError:
-                since = -1
+    def lookup(guid: str, had: bool) -> Sequence[Previous]:
+        view = merged.get(had)
+        if view is None:
+            since = -1
+            if had:
+                with contextlib.suppress(OSError):
+                    since = own.stat().st_mtime_ns
             others = [_read_record(path) for path in sorted(out.parent.glob(f"*{SIDECAR_SUFFIX}"))
                       if path != own and _written_since(path, since)]
-            for notes in (left, *(r.notes for r in others), *(r.left for r in others)):
-                for key, (digest, mod) in notes.items():
-                    known = merged.get(key)
-                    if known is None:
-                        merged[key] = ((digest, mod),)
-                        continue
-                    for i, (held, latest) in enumerate(known):
-                        if held == digest:
-                            if mod > latest:
-                                merged[key] = (*known[:i], (digest, mod), *known[i + 1:])
-                            break
-                    else:
-                        merged[key] = (*known, (digest, mod))
-        return merged.get(guid, ())
+            view = merged[had] = _latest_per_content(
+                [left, *(r.notes for r in others), *(r.left for r in others)])
+        return view.get(guid, ())
 
     return lookup
+
+
+def _latest_per_content(records: Sequence[dict[str, Previous]]) -> dict[str, tuple[Previous, ...]]:
+    """Per GUID, each content digest the records hold with the latest time they give it."""
+    merged: dict[str, tuple[Previous, ...]] = {}
+    for notes in records:
+        for key, (digest, mod) in notes.items():
+            known = merged.get(key)
+            if known is None:
+                merged[key] = ((digest, mod),)
+                continue
+            for i, (held, latest) in enumerate(known):
+                if held == digest:
+                    if mod > latest:
+                        merged[key] = (*known[:i], (digest, mod), *known[i + 1:])
+                    break
+            else:
+                merged[key] = (*known, (digest, mod))
+    return merged
 
 
 def _written_since(path: Path, since: int) -> bool:
@@ -1288,7 +1296,7 @@ def _write_collection(
     db_path: Path,
     timestamp: float,
     previous: dict[str, Previous],
-    elsewhere: Callable[[str], Sequence[Previous]],
+    elsewhere: Callable[[str, bool], Sequence[Previous]],
 ) -> _Tally:
     """Stream the notes into genanki's collection (its schema, `col` row, note type and
     deck JSON) in a fresh SQLite file, each note with the time its content last changed
@@ -1327,7 +1335,7 @@ def _write_collection(
                 tally.skipped += 1
                 continue
             before = previous.get(data.guid)
-            mod = note_mod(data.digest, before, elsewhere(data.guid), now)
+            mod = note_mod(data.digest, before, elsewhere(data.guid, before is not None), now)
             tally.mods[data.guid] = (data.digest, mod)
             if before is not None:
                 if before == (data.digest, mod):
