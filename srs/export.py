@@ -385,27 +385,26 @@ class _Builder:
 
     def _image_resolver(self, lesson: Lesson, card: Card) -> Callable[[str], str]:
         def resolve(src: str) -> str:
-            line = self._line_of(lesson, card, src, unquote(urlsplit(src).path))
-            found = self._image(lesson, src, line)
-            if not isinstance(found, MediaFile):
-                return found or ""
+            found = self._image(lesson, src)
+            if found is None:
+                return src
+            if isinstance(found, str):
+                line = self._line_of(lesson, card, src, unquote(urlsplit(src).path))
+                self._error(found, lesson.path, line)
+                return ""
             self.used.add(found.path)
             return found.name
 
         return resolve
 
-    def _image(self, lesson: Lesson, src: str, line: int) -> str | MediaFile | None:
-        """What an image's `src` stands for: itself for a web image, else the lesson's file it
-        names; None once its problem is recorded (at `line`)."""
+    def _image(self, lesson: Lesson, src: str) -> MediaFile | str | None:
+        """The lesson's file an image's `src` names, or what is wrong with it; None for a web
+        image, shown from where it is."""
         parts = urlsplit(src)
         if parts.scheme in ("http", "https"):
-            return src
-        raw = unquote(parts.path)
-        found = self._check_image(lesson, raw, parts.scheme, parts.netloc)
-        if isinstance(found, str):
-            self._error(_image_message(src, parts, found), lesson.path, line)
             return None
-        return found
+        found = self._check_image(lesson, unquote(parts.path), parts.scheme, parts.netloc)
+        return _image_message(src, parts, found) if isinstance(found, str) else found
 
     def _error(self, message: str, path: Path, line: int) -> None:
         # The same reference is met by the lesson-wide check and by the card rendering it;
@@ -438,8 +437,10 @@ class _Builder:
                 # `![alt]` finds an image by reference (`![alt][ref]`), whose path is not there.
                 written = (f"![{child.content}]", unquote(urlsplit(src).path), src)
                 met[written] = met.get(written, 0) + 1
-                self._image(lesson, src,
-                            _line_of(lines, token.map, *written, skip=met[written] - 1))
+                problem = self._image(lesson, src)
+                if isinstance(problem, str):
+                    self._error(problem, lesson.path,
+                                _line_of(lines, token.map, *written, skip=met[written] - 1))
 
     def _check_image(self, lesson: Lesson, raw: str, scheme: str, netloc: str) -> str | MediaFile:
         if scheme or netloc:
