@@ -63,6 +63,13 @@ class CodeBlock:
     headings: tuple[str, ...]
 
 
+def fence_language(info: str) -> str:
+    """The language a code fence's info string names, lowercased: its first word, up to a
+    `:` or `{` (```` ```go:main.go ```` and ```` ```go{linenos} ```` are Go); "" for none."""
+    word = info.split(maxsplit=1)[0] if info.strip() else ""
+    return re.split(r"[:{]", word, maxsplit=1)[0].lower()
+
+
 def lesson_encoding(data: bytes) -> str:
     """A lesson file's encoding: UTF-16 or UTF-32 when it opens with that encoding's
     byte-order mark (as Windows editors save "Unicode" text), else UTF-8."""

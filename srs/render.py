@@ -16,11 +16,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from srs.model import fence_language
+
 ImageResolver = Callable[[str], str]
 
 # Raise when the HTML made from the same Markdown changes (the exporter reuses fields it
 # rendered before while this, the libraries' versions and the input are unchanged).
-RENDER_VERSION = "3"
+RENDER_VERSION = "4"
 
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
@@ -132,7 +134,7 @@ class Renderer:
         return out
 
     def _lexer(self, lang: str) -> Any:
-        name = lang.strip().split(maxsplit=1)[0].lower() if lang.strip() else ""
+        name = fence_language(lang)
         if not name:
             return None
         if name in self._lexers:

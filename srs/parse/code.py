@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from srs.model import CardKind
+from srs.model import CardKind, fence_language
 from srs.parse.context import LessonContext, fenced, plain_markdown, slugify
 from srs.parse.document import Block
 
@@ -23,7 +23,7 @@ _LANGUAGES = {"go": ("//", "Go code"), "golang": ("//", "Go code"), "": ("//", "
 
 def extract_code(ctx: LessonContext, block: Block, path: tuple[str, ...], ordinal: int) -> int:
     """Cards from one fenced block; `ordinal` numbers groups within the topic. Returns the next."""
-    lang = block.info.split()[0].lower() if block.info else ""
+    lang = fence_language(block.info)
     if lang not in _LANGUAGES:
         return ordinal
     marker, what = _LANGUAGES[lang]

@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from srs.errors import LessonError
-from srs.model import CodeBlock, Diagnostic, Lesson, Severity, SourcePos, lesson_encoding
+from srs.model import (
+    CodeBlock,
+    Diagnostic,
+    Lesson,
+    Severity,
+    SourcePos,
+    fence_language,
+    lesson_encoding,
+)
 from srs.parse.code import extract_code
 from srs.parse.context import LessonContext, slugify
 from srs.parse.document import Section, blocks_of, sections_of, topic_path, walk
@@ -153,7 +161,7 @@ def _extract(ctx: LessonContext, root: Section) -> list[CodeBlock]:
         fences = [b for b in (*section.blocks, *section.nested) if b.kind != "text"]
         for block in fences:
             code_blocks.append(CodeBlock(
-                lang=block.info.split()[0].lower() if block.info else "",
+                lang=fence_language(block.info),
                 text=block.content, line=ctx.body_offset + block.start + 2, headings=path))
         role = section_role(section.title) if section.level >= 2 else None
         if role == "quiz":

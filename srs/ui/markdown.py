@@ -18,6 +18,7 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
+from srs.model import fence_language
 from srs.ui.highlight import highlight
 
 CODE_STYLE = "bold cyan"
@@ -189,7 +190,7 @@ def _blocks(source: str) -> Iterator[RenderableType]:
             yield from flush()
             marker = fence.group("fence")
             indent = len(fence.group("indent"))
-            lang = (fence.group("info").split() or [""])[0]
+            lang = fence_language(fence.group("info"))
             body: list[str] = []
             i += 1
             while i < len(lines):

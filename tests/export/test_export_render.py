@@ -124,6 +124,14 @@ def test_code_blocks_in_other_languages_are_pygments_own_html() -> None:
             get_lexer_by_name(lang, stripnl=False, ensurenl=True)).keys(), lang
 
 
+def test_a_fence_naming_a_file_after_its_language_is_highlighted_in_that_language() -> None:
+    renderer = Renderer()
+    plain = renderer.code("func f() {}\n", "go")
+    assert renderer.code("func f() {}\n", "go:main.go") == plain.replace(
+        'data-lang="go"', 'data-lang="go:main.go"')
+    assert '<span class="kd">func</span>' in plain
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(["go", "rust", "", "text"]), go_code)
 def test_lone_fence_shortcut_renders_as_markdown_it_does(lang: str, code: str) -> None:

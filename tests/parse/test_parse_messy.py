@@ -9,7 +9,7 @@ import pytest
 
 from srs.errors import LessonError
 from srs.facts import fact_cards
-from srs.model import CardKind, Lesson, Severity
+from srs.model import CardKind, Lesson, Severity, fence_language
 from srs.parse import parse_lesson_file, parse_lesson_text
 
 FRONT = "---\ntitle: T\nslug: t\ncanonical_id: t-1\n---\n"
@@ -598,3 +598,23 @@ def test_a_malformed_card_id_is_a_warning_and_the_card_keeps_its_place() -> None
         "`_`, `.`, `:` or `-`); it is kept as text and the card is known by its place"]
     assert [(card.key, card.front) for card in lesson.cards] == [
         ("qa/#1", "Bad id {#bad id!}"), ("qa/good", "Good")]
+
+
+@pytest.mark.parametrize("info", ["go:main.go", "Go title=\"main.go\"", "golang{linenos=true}"])
+def test_a_fence_naming_a_file_or_options_after_its_language_is_read_as_that_language(
+        info: str) -> None:
+    body = (f"# T\n\n## Deep Explanation\n\n### Atomics\n\n```{info}\n// Swap\n"
+            "atomic.CompareAndSwapInt64(&n, 1, 2)\n```\n")
+    lesson = parse(body)
+    assert [b.lang for b in lesson.code_blocks] == [fence_language(info)]
+    assert fence_language(info) in ("go", "golang")
+    code = [c for c in lesson.cards if c.kind is CardKind.CODE]
+    assert len(code) == 1 and "Write the Go code for" in code[0].front
+    facts, _ = fact_cards(lesson)
+    assert [c.key for c in facts] == ["api:atomic.CompareAndSwapInt64"]
+
+
+def test_fence_language() -> None:
+    assert [fence_language(info) for info in ("", "  ", "go", "GO  extra", "go:main.go",
+                                              "rust{.numberLines}", "c++", ":x")] == [
+        "", "", "go", "go", "go", "rust", "c++", ""]

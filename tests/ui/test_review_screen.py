@@ -249,6 +249,15 @@ def test_code_tabs_are_four_columns_as_on_exported_cards() -> None:
     assert "      return" in lines  # 2 columns of padding, then one tab of 4
 
 
+def test_a_fence_naming_a_file_after_its_language_is_highlighted_in_that_language() -> None:
+    def shown(info: str) -> str:
+        console = Console(file=io.StringIO(), width=60, force_terminal=True)
+        console.print(render_markdown(f"```{info}\nfunc f() {{}}\n```"))
+        return str(console.file.getvalue())  # type: ignore[attr-defined]
+
+    assert shown("go:main.go") == shown("go") != shown("nosuchlanguage")
+
+
 # -- a card taller than the terminal ------------------------------------------------------------
 
 TALL_LESSON = """---
