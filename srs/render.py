@@ -73,7 +73,7 @@ class Renderer:
             return "\n".join(f"<p>{self.render_inline(paragraph, resolve_image)}</p>"
                              for paragraph in paragraphs)
         tokens = self._md.parse(text, env)
-        self._resolve_images(tokens, resolve_image)
+        self._rewrite_references(tokens, resolve_image)
         return _finish(self._md.renderer.render(tokens, self._md.options, env).rstrip("\n"))
 
     def render_inline(self, text: str, resolve_image: ImageResolver | None = None) -> str:
@@ -89,17 +89,31 @@ class Renderer:
                 return _finish(simple)
         env: dict[str, Any] = {}
         inline = self._md.parseInline(text, env)
-        self._resolve_images(inline, resolve_image)
+        self._rewrite_references(inline, resolve_image)
         return _finish(self._md.renderer.render(inline, self._md.options, env))
 
     @staticmethod
-    def _resolve_images(tokens: Any, resolve_image: ImageResolver | None) -> None:
+    def _rewrite_references(tokens: Any, resolve_image: ImageResolver | None) -> None:
+        """Images get the `src` that `resolve_image` gives. A link without a scheme (a
+        sibling lesson, a file beside the lesson, a heading's fragment) leads nowhere from
+        inside Anki, so it becomes its text alone."""
         for token in tokens:
-            if token.type == "inline" and token.children:
-                for child in token.children:
-                    if child.type == "image":
-                        src = str(child.attrGet("src") or "")
-                        child.attrSet("src", resolve_image(src) if resolve_image else src)
+            if token.type != "inline" or not token.children:
+                continue
+            kept = []
+            dropped_link = False  # links do not nest: the next link_close is this one's
+            for child in token.children:
+                if child.type == "image":
+                    src = str(child.attrGet("src") or "")
+                    child.attrSet("src", resolve_image(src) if resolve_image else src)
+                elif child.type == "link_open" and not _has_scheme(str(child.attrGet("href"))):
+                    dropped_link = True
+                    continue
+                elif child.type == "link_close" and dropped_link:
+                    dropped_link = False
+                    continue
+                kept.append(child)
+            token.children = kept
 
     def parse(self, text: str) -> list[Any]:
         """markdown-it tokens of `text` (for callers that inspect references)."""
@@ -488,10 +502,13 @@ def _validate_link(url: str) -> bool:
 
     if not validateLink(url):
         return False
-    lowered = url.strip().lower()
-    if ":" not in lowered.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
-        return True  # no scheme: relative path, fragment or query
-    return lowered.startswith(("http:", "https:", "mailto:"))
+    if not _has_scheme(url):
+        return True  # relative path, fragment or query (shown as text: see the renderer)
+    return url.strip().lower().startswith(("http:", "https:", "mailto:"))
+
+
+def _has_scheme(url: str) -> bool:
+    return ":" in url.strip().split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
 
 
 # NUL, and whitespace other than space, tab and newline (CR, form feed, no-break and other

@@ -72,11 +72,23 @@ def test_code_reads_literally_inline_and_in_blocks() -> None:
 
 def test_links_keep_only_safe_targets() -> None:
     out = RENDERER.render("[a](https://go.dev) [b](javascript:alert(1)) [c](JAVA\tscript:x) "
-                          "<https://pkg.go.dev> [d](vbscript:x) [e](data:text/html,x) [f](#x)")
+                          "<https://pkg.go.dev> [d](vbscript:x) [e](data:text/html,x) "
+                          "[m](mailto:a@b.c)")
     parser = TagCollector()
     parser.feed(out)
     hrefs = [dict(attrs).get("href") for tag, attrs in parser.tags if tag == "a"]
-    assert hrefs == ["https://go.dev", "https://pkg.go.dev", "#x"]
+    assert hrefs == ["https://go.dev", "https://pkg.go.dev", "mailto:a@b.c"]
+
+
+def test_links_that_lead_nowhere_in_anki_are_their_text_alone() -> None:
+    # A sibling lesson, a file beside the lesson or a heading is no place inside Anki.
+    text = ("See [lesson *5*](./05.%20Runtime.md), [the program](prog.go), [above](#sizes) "
+            "and [Go](https://go.dev).\n\n[![layout](fig.png)](fig.png)")
+    out = RENDERER.render(text, lambda src: f"media-{src}")
+    assert out == ('<p>See lesson <em>5</em>, the program, above and '
+                   '<a href="https://go.dev">Go</a>.</p>\n'
+                   '<p><img src="media-fig.png" alt="layout" /></p>')
+    assert RENDERER.render_inline("[x](y.md) [z](<a b.md>)") == "x z"
 
 
 def test_images_go_through_the_resolver() -> None:
