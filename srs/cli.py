@@ -436,7 +436,8 @@ def export(
         try:
             total = sum(len(lesson.cards) for lesson in lessons)
             with progress_bar("exporting", total) as progress:
-                summary = export_lessons(lessons, target, timestamp=when, progress=progress)
+                summary = export_lessons(lessons, target, timestamp=when, progress=progress,
+                                         presets=corpus.deck_options)
         except SrsError as exc:  # this package is not written; the next ones still are
             _report(exc)
             status = max(status, exc.exit_code)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from srs.decks import default_deck, load_manifest, manifest_lessons
 from srs.errors import LessonError, ManifestError, UsageError
-from srs.model import Card, Deck, Diagnostic, Lesson, Severity, SourcePos
+from srs.model import Card, Deck, DeckOptions, Diagnostic, Lesson, Severity, SourcePos
 
 MANIFEST_SUFFIX = ".toml"
 
@@ -50,6 +50,13 @@ class Corpus:
             return []
         named = {path.resolve() for path in self.deck_of}
         return [path for path in manifest_lessons(deck) if path.resolve() not in named]
+
+    @property
+    def deck_options(self) -> dict[str, DeckOptions]:
+        """The options of the manifest decks that hold the lessons, by deck name (a name two
+        manifests give is one deck, with the first one's options)."""
+        return {deck.name: deck.options for deck in self.deck_of.values()
+                if deck.path is not None}
 
     @property
     def input_paths(self) -> list[Path]:

@@ -48,7 +48,7 @@ import time
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ from srs.model import (
     LETTERS,
     Card,
     CardKind,
+    DeckOptions,
     Diagnostic,
     Lesson,
     ProgressFn,
@@ -1298,6 +1299,7 @@ def _write_collection(
     timestamp: float,
     previous: dict[str, Previous],
     elsewhere: Callable[[str, bool], Sequence[Previous]],
+    presets: Mapping[str, DeckOptions],
 ) -> _Tally:
     """Stream the notes into genanki's collection (its schema, `col` row, note type and
     deck JSON) in a fresh SQLite file, each note with the time its content last changed
@@ -1365,20 +1367,55 @@ def _write_collection(
         # The decks and note types as genanki's `Deck.write_to_db` stores them, written once:
         # that method reads and rewrites the whole deck list for each deck it adds, which
         # takes minutes for thousands of decks.
-        decks_json, models_json = cursor.execute("SELECT decks, models FROM col").fetchone()
-        decks, stored_models = json.loads(decks_json), json.loads(models_json)
-        for name in sorted(deck_ids):
-            decks[str(deck_ids[name])] = genanki.Deck(deck_ids[name], name).to_json()
+        decks_json, models_json, dconf_json = cursor.execute(
+            "SELECT decks, models, dconf FROM col").fetchone()
+        decks, stored_models, dconf = (json.loads(decks_json), json.loads(models_json),
+                                       json.loads(dconf_json))
+        preset_ids: dict[str, int] = {}
+        for manifest in sorted({name.rpartition("::")[0] for name in deck_ids} & presets.keys()):
+            preset = _deck_preset(manifest, presets[manifest], dconf["1"], now)
+            dconf[str(preset["id"])] = preset
+            preset_ids[manifest] = preset["id"]
+        # A manifest's deck, the parent of its lesson decks, is written too when it has a
+        # preset, so that it takes it.
+        for name in sorted({*deck_ids, *preset_ids}):
+            deck_id = deck_ids.get(name) or anki_id("deck", name)
+            deck_json = genanki.Deck(deck_id, name).to_json()
+            preset_id = preset_ids.get(name, preset_ids.get(name.rpartition("::")[0]))
+            if preset_id is not None:
+                deck_json["conf"] = preset_id
+            decks[str(deck_id)] = deck_json
         if deck_ids:  # genanki files each note type under the deck written last
             last = deck_ids[max(deck_ids)]
             stored_models.update({str(model.model_id): model.to_json(timestamp, last)
                                   for model in models.values()})
-        cursor.execute("UPDATE col SET decks = ?, models = ?",
-                       (json.dumps(decks), json.dumps(stored_models)))
+        cursor.execute("UPDATE col SET decks = ?, models = ?, dconf = ?",
+                       (json.dumps(decks), json.dumps(stored_models), json.dumps(dconf)))
         conn.commit()
     finally:
         conn.close()
     return tally
+
+
+# Anki reads a leech threshold of 0 as its default, 8: "never" is its largest instead.
+ANKI_LEECH_NEVER = 9999
+
+
+def _deck_preset(name: str, options: DeckOptions, default: dict[str, Any],
+                 mod: int) -> dict[str, Any]:
+    """The Anki deck preset (legacy `dconf` JSON) named `name` holding a manifest's options;
+    the rest as in Anki's `default` (learning steps of 1 and 10 minutes and a relearning step
+    of 10, as srs's own). Anki imports it only when "Import any deck presets" is ticked, and
+    never over a preset of its id that it already has."""
+    preset: dict[str, Any] = json.loads(json.dumps(default))  # a deep copy
+    preset.update(id=anki_id("deck preset", name), name=name, mod=mod, usn=-1,
+                  desiredRetention=options.desired_retention)
+    preset["new"]["perDay"] = options.new_per_day
+    preset["rev"]["perDay"] = options.reviews_per_day
+    preset["rev"]["maxIvl"] = options.maximum_interval
+    preset["lapse"]["leechFails"] = options.leech_threshold or ANKI_LEECH_NEVER
+    preset["lapse"]["leechAction"] = 0  # suspend, as srs does
+    return preset
 
 
 def _split_schema(schema: str) -> tuple[str, str]:
@@ -1461,6 +1498,7 @@ def export_lessons(
     progress: ProgressFn | None = None,
     workers: int | None = None,
     cache: RenderCache | bool = True,
+    presets: Mapping[str, DeckOptions] | None = None,
 ) -> ExportSummary:
     """Render every card of `lessons` and write one package to `out` (plus its sidecar).
 
@@ -1471,6 +1509,10 @@ def export_lessons(
     the package is byte-identical whatever the number). `cache`: the render cache to use
     (True: the one in `default_cache_dir()`; False: none); the package is the same with or
     without it.
+
+    `presets`: the options of manifest decks by name (`Lesson.deck`); each becomes an Anki
+    deck preset of that name, on the deck and its lesson decks. Other decks keep Anki's
+    default preset.
 
     Image references are checked before anything is rendered; any problem raises
     `ExportError` and leaves `out` as it was. Notes stream from the renderer into the
@@ -1507,7 +1549,7 @@ def export_lessons(
         with contextlib.closing(iter_notes(lessons, builder, progress, workers,
                                            render_cache)) as notes:
             tally = _write_collection(notes, db_path, when, last.notes,
-                                      recorded_elsewhere(out, last.left))
+                                      recorded_elsewhere(out, last.left), presets or {})
         _raise_collected(builder)
         media = _shown_media(builder, tally.images)
         written = [NOTE_TYPES[kind] for kind in tally.per_kind]

@@ -41,9 +41,10 @@ def fresh_collection(path: Path) -> Iterator[Collection]:
 
 
 def import_package(col: Collection, package: Path, *, merge_notetypes: bool = False,
-                   ) -> ImportLog:
-    """Import as Anki's dialog does by default (`merge_notetypes`: its "Merge note types")."""
-    options = ImportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False,
+                   deck_presets: bool = False) -> ImportLog:
+    """Import as Anki's dialog does by default (`merge_notetypes`: its "Merge note types";
+    `deck_presets`: its "Import any deck presets")."""
+    options = ImportAnkiPackageOptions(with_scheduling=False, with_deck_configs=deck_presets,
                                        merge_notetypes=merge_notetypes)
     response = col.import_anki_package(
         ImportAnkiPackageRequest(package_path=str(package), options=options)

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from anki.collection import Collection
 from anki_helpers import (
     FIXTURES,
     T0,
@@ -104,6 +105,44 @@ def test_fixture_lessons_import_with_every_card_deck_field_and_tag(tmp_path: Pat
         media = sorted(p.name for p in Path(col.media.dir()).iterdir())
         assert len(media) == 1 and re.fullmatch(r"srs-[0-9a-f]{24}\.png", media[0])
         assert f'src="{media[0]}"' in html_all
+
+
+def test_manifest_options_are_the_decks_preset_when_anki_imports_presets(
+        tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    (root / "decks" / "go.toml").write_text(
+        'name = "Go Systems"\nlessons = ["../go/*.md"]\n\n[options]\ndesired_retention = 0.85\n'
+        "new_per_day = 7\nreviews_per_day = 77\nmaximum_interval = 365\nleech_threshold = 0\n",
+        encoding="utf-8")
+    out = tmp_path / "all.apkg"
+    done = runner.invoke(app, ["export", str(root / "decks" / "go.toml"),
+                               str(root / "decks" / "rust.toml"), str(root / "hostile"),
+                               "-o", str(out), "--timestamp", str(int(T0))])
+    assert done.exit_code == 0, done.output
+
+    def presets(col: Collection) -> dict[str, tuple[object, ...]]:
+        shown = {}
+        for deck in col.decks.all_names_and_ids():
+            conf = col._backend.get_deck_config(col.decks.config_dict_for_deck_id(deck.id)["id"])
+            shown[deck.name] = (conf.name, conf.config.new_per_day, conf.config.reviews_per_day,
+                                conf.config.maximum_review_interval, conf.config.leech_threshold,
+                                conf.config.leech_action, round(conf.config.desired_retention, 2))
+        return shown
+
+    with fresh_collection(tmp_path / "col" / "collection.anki2") as col:
+        import_package(col, out, deck_presets=True)
+        shown = presets(col)
+        go = ("Go Systems", 7, 77, 365, 9999, 0, 0.85)  # leech 0 is never: Anki's largest
+        assert shown["Go Systems"] == shown["Go Systems::06 Channels and Memory"] == go
+        assert shown["Rust Basics"] == shown["Rust Basics::03 Ownership"] == (
+            "Rust Basics", 20, 200, 36500, 8, 0, 0.9)  # a manifest without [options]
+        default = shown["Default"]
+        assert default[0] == "Default"
+        # a lesson no manifest holds keeps the collection's own default preset
+        assert [shown[name] for name in shown if name.startswith("srs")] == [default, default]
+    with fresh_collection(tmp_path / "col2" / "collection.anki2") as col:
+        import_package(col, out)  # "Import any deck presets" left unticked, as by default
+        assert set(presets(col).values()) == {default}
 
 
 def test_mcq_front_letters_choices_and_back_marks_the_right_one(tmp_path: Path) -> None:
