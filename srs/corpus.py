@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from srs.decks import default_deck, load_manifest, manifest_lessons
+from srs.decks import default_deck, is_lesson_file, load_manifest, manifest_lessons
 from srs.errors import LessonError, ManifestError, UsageError
 from srs.model import Card, Deck, DeckOptions, Diagnostic, Lesson, Severity, SourcePos
 
@@ -114,7 +114,7 @@ def _resolve(paths: Sequence[Path], cwd: Path | None,
             raise UsageError("not a lesson file, a folder or a deck manifest (a device or a "
                              "pipe?)", given)
         if given.is_dir():
-            lessons = [lesson for lesson in sorted(given.rglob("*.md")) if lesson.is_file()]
+            lessons = [lesson for lesson in sorted(given.rglob("*.md")) if is_lesson_file(lesson)]
             if not lessons:  # a mistyped folder, most likely: say so, not "0 cards"
                 claimed.append(Diagnostic(SourcePos(given, 0), Severity.WARNING,
                                           "the folder holds no lesson file (*.md)"))

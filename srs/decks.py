@@ -161,10 +161,16 @@ def manifest_lessons(deck: Deck) -> list[Path]:
     found: dict[Path, Path] = {}
     for pattern in deck.lesson_globs:
         for match in sorted(base.glob(pattern)):
-            if match.suffix == ".md" and match.is_file():
+            if match.suffix == ".md" and is_lesson_file(match):
                 # Shown in messages as the user would write it: `lessons/01.md`, not `decks/../`.
                 found.setdefault(match.resolve(), Path(os.path.normpath(match)))
     return list(found.values())
+
+
+def is_lesson_file(path: Path) -> bool:
+    """A file a folder or a glob gives as a lesson: a regular file, or a symbolic link that
+    leads nowhere (read, it is an error naming it, not a lesson silently missing)."""
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
 
 def default_deck() -> Deck:

@@ -79,6 +79,18 @@ def test_a_manifest_glob_takes_only_the_markdown_files_it_matches(tmp_path: Path
         "the manifest's `lessons` globs match no lesson file"]
 
 
+def test_a_lesson_link_leading_nowhere_is_an_error_naming_it_not_left_out_silently(
+        tmp_path: Path) -> None:
+    make(tmp_path, {"lessons/01. A.md": lesson("a", 1, []),
+                    "decks/go.toml": 'name = "Go"\nlessons = ["../lessons/*.md"]\n'})
+    (tmp_path / "lessons" / "02. B.md").symlink_to(tmp_path / "moved" / "02. B.md")
+    for path in (tmp_path / "decks/go.toml", tmp_path / "lessons"):
+        corpus = load_corpus([path])
+        assert [lesson.slug for lesson in corpus.lessons] == ["a"]
+        assert [(d.pos.path.name, d.severity, d.message) for d in corpus.diagnostics] == [
+            ("02. B.md", Severity.ERROR, "cannot read lesson: No such file or directory")]
+
+
 def test_a_folder_with_no_lesson_file_is_a_warning_naming_it(tmp_path: Path) -> None:
     make(tmp_path, {"lessons/01. A.md": lesson("a", 1, []), "notes/todo.txt": "later"})
     corpus = load_corpus([tmp_path / "lessons", tmp_path / "notes"])
