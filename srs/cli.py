@@ -32,9 +32,18 @@ PathsArg = Annotated[
         metavar="PATH",
     ),
 ]
+
+
+def _db_path(value: str) -> Path:
+    if not value:
+        # Path("") is the current folder, which would be told as "." and never as empty.
+        raise typer.BadParameter("is empty: give the review database's file")
+    return Path(value)
+
+
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", metavar="FILE",
+    typer.Option("--db", metavar="FILE", parser=_db_path,
                  help="Review database (default: $SRS_DB, else the user data folder)."),
 ]
 

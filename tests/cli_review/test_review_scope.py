@@ -103,6 +103,14 @@ def test_unsuspend_with_a_mistyped_database_path_creates_nothing(tmp_path: Path)
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_empty_database_path_is_a_usage_error_saying_so(tmp_path: Path) -> None:
+    for command in (["review"], ["stats"], ["unsuspend", "ffffffffffffffff"]):
+        for db in (["--db", ""], ["--db="]):
+            result = CliRunner().invoke(app, [*command, *db], env={"SRS_NOW": NOW})
+            assert result.exit_code == 2, (command, db, result.output)
+            assert "Invalid value for '--db': is empty" in result.output, (command, db)
+
+
 def test_lesson_errors_are_told_with_their_place_after_the_review_and_exit_1(
         tmp_path: Path) -> None:
     lessons = _tree(tmp_path)
