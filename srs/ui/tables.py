@@ -24,17 +24,23 @@ def _one_line(text: str, width: int = 70) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+_LINE_BREAKERS = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def print_cards(cards: Sequence[Card], console: Console | None = None,
                 count_to: TextIO | None = None) -> None:
     """A table on a terminal; elsewhere (a pipe, a file) one line per card, `id`, `kind`,
-    `source` and the whole prompt separated by tabs, for grep and cut, and the count on
-    `count_to` (standard error) where it stays out of the lines."""
+    `source` (a tab or line end in it written `\\t`, `\\n`, `\\r`) and the whole prompt
+    separated by tabs, for grep and cut, and the count on `count_to` (standard error) where
+    it stays out of the lines."""
     console = console or Console()
     count = f"{len(cards)} card" if len(cards) == 1 else f"{len(cards)} cards"
     if not console.is_terminal:
         for card in cards:
             # Written as is: rich would wrap the long lines and read `[...]` as markup.
-            console.file.write(f"{card.id}\t{card.kind.value}\t{card.source}\t"
+            # A tab or a line end in a file name would split the line: written escaped.
+            source = str(card.source).translate(_LINE_BREAKERS)
+            console.file.write(f"{card.id}\t{card.kind.value}\t{source}\t"
                                f"{_one_line(card.front, 10**6)}\n")
         print(count, file=count_to or sys.stderr)
         return

@@ -68,6 +68,18 @@ def test_cards_piped_are_one_whole_line_each() -> None:
     assert any(row[3].endswith("syscall.PROT_READ, syscall.MAP_SHARED) ```") for row in rows)
 
 
+def test_a_tab_or_line_end_in_a_file_name_keeps_piped_cards_one_line_each(
+        tmp_path: Path) -> None:
+    lesson = tmp_path / "01.\tTabbed\nname.md"
+    lesson.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    result = runner.invoke(app, ["cards", str(lesson)])
+    assert result.exit_code == 0
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert len(rows) == len(load_corpus([lesson]).cards)
+    assert {len(row) for row in rows} == {4}
+    assert all(row[2].startswith(f"{tmp_path}/01.\\tTabbed\\nname.md:") for row in rows)
+
+
 def test_check_reports_and_exits(tmp_path: Path) -> None:
     good = tmp_path / "good.md"
     good.write_text(SEED.read_text())
