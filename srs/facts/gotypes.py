@@ -201,7 +201,8 @@ class Parser:
             parts = self.signature()
             return self.done(TExpr("func", "", parts=parts), start)
         if t.text == "interface":
-            return self.done(TExpr("interface", "", parts=self.interface_body()), start)
+            methods, embedded = self.interface_body()
+            return self.done(TExpr("interface", "", parts=methods, fields=embedded), start)
         if t.text == "struct":
             return self.done(TExpr("struct", "", fields=self.struct_body()), start)
         raise SyntaxIssue(f"not a type: {t.text!r}")
@@ -298,9 +299,13 @@ class Parser:
             parts.append(self.type_expr())
         return tuple(parts)
 
-    def interface_body(self) -> tuple[TExpr, ...]:
+    def interface_body(self) -> tuple[tuple[TExpr, ...], tuple[tuple[tuple[str, ...], TExpr,
+                                                                       bool], ...]]:
+        """(the types in its methods' signatures, its embedded interfaces as embedded
+        fields). A union or `~T` makes a constraint, which is no value type."""
         self.expect("{")
         parts: list[TExpr] = []
+        embedded: list[tuple[tuple[str, ...], TExpr, bool]] = []
         while not self.at("}"):
             if self.at(";"):
                 self.next()
@@ -309,10 +314,13 @@ class Parser:
             if t is not None and t.kind == IDENT and self.at("(", k=1):
                 self.next()
                 parts.extend(self.signature())
-            else:
+                continue
+            element = self.type_expr() if t is not None and t.kind == IDENT else None
+            if element is None or element.kind != "name" or not self.at(";", "}"):
                 raise SyntaxIssue("type constraints are not value types")
+            embedded.append(((element.name.split(".")[-1],), element, True))
         self.expect("}")
-        return tuple(parts)
+        return tuple(parts), tuple(embedded)
 
     def struct_body(self) -> tuple[tuple[tuple[str, ...], TExpr, bool], ...]:
         self.expect("{")
@@ -859,6 +867,8 @@ class Env:
         if kind == "interface":
             for part in texpr.parts:
                 self.check_ref(part)
+            for _names, element, _embedded in texpr.fields:
+                self._embedded_interface(element)
             return Words(texpr.text, "interface", 2)
         if kind == "array":
             return Array(self.resolve(texpr.parts[0]), self.array_length(texpr.length))
@@ -872,6 +882,27 @@ class Env:
 
     def _lazy(self, texpr: TExpr) -> Callable[[], GoType]:
         return lambda: self.resolve(texpr)
+
+    def _embedded_interface(self, texpr: TExpr) -> None:
+        """A type embedded in an interface must be an interface too: embedding `int` or a
+        struct type makes the interface a constraint, which is no value type."""
+        name = texpr.name
+        if name in ("any", "error"):
+            return
+        if "." in name:
+            # Another package's interface (were it a constraint, `srs verify` would fail).
+            if name.split(".")[0] not in self.imports and name.split(".")[0] not in STD_IMPORTS:
+                raise Unresolved(f"the package of {name} is not imported")
+            self.refs.add(name)
+            return
+        constraint = f"an interface embedding {texpr.text} is a type constraint, not a value type"
+        if texpr.parts or name not in self.types:
+            known = texpr.parts or name in BASIC_NAMES or name == "comparable"
+            raise Unresolved(constraint if known else f"unknown type {name}")
+        named = self.named(name)
+        under = named.under if isinstance(named, Named) else named
+        if not (isinstance(under, Words) and under.what == "interface"):
+            raise Unresolved(constraint)
 
     def _library(self, texpr: TExpr) -> GoType:
         name = texpr.name
@@ -1227,7 +1258,7 @@ class _Expr:
                     raise Unresolved(f"{name} is selected from a non-struct")
                 hit = target.field(name)
                 if hit is None:
-                    raise Unresolved(f"no field {name}")
+                    raise Unresolved(_no_field(target, name))
                 self.last_selection = Selection(target, name, p.text_from(start), base)
                 current = hit[1].type
             elif p.at("["):
@@ -1249,6 +1280,18 @@ class _Expr:
                 raise Unresolved("function results are not typed here")
             else:
                 return current
+
+
+def _no_field(struct: Struct, name: str) -> str:
+    """Why `name` cannot be selected from `struct`'s own memory."""
+    for f in struct.fields:
+        inner = underlying(f.type)
+        if f.embedded and isinstance(inner, Words) and inner.what == "pointer" and inner.elem:
+            target = underlying(inner.elem())
+            if isinstance(target, Struct) and target.field(name) is not None:
+                return (f"{name} is reached through the embedded pointer {f.name}: it is not "
+                        "in the struct's own memory (unsafe.Offsetof does not take it)")
+    return f"no field {name}"
 
 
 def _has_top_level_colon(toks: list[Token]) -> bool:

@@ -237,8 +237,9 @@ def _env_parts(env: Env, facts: list[NumericFact], path: Path, is_std: Callable[
         alias = ref.split(".")[0]
         if alias in outside:
             continue
-        if alias in env.imports and alias not in imports:
-            imports[alias] = env.imports[alias]
+        import_path = env.imports.get(alias) or STD_IMPORTS.get(alias)
+        if import_path is not None and alias not in imports:
+            imports[alias] = import_path
         if alias in imports:
             uses.append(f"var _ *{ref}")
     return decls, imports, uses, where, facts, unchecked

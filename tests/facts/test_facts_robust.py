@@ -78,3 +78,48 @@ def test_an_unreadable_struct_declaration_is_reported() -> None:
     assert not cards
     assert [(d.pos.line, d.message.split(":")[0]) for d in diagnostics] == [
         (7, "no layout card for Bad")]
+
+
+def _facts_and_warnings(text: str) -> tuple[dict[str, str], list[str]]:
+    lesson = Lesson(Path("iface.md"), "Iface", "iface", None, "", (), (), None,
+                    code_blocks=(CodeBlock("go", text, 1, ()),))
+    cards, diagnostics = fact_cards(lesson)
+    return {c.key: c.back for c in cards}, [d.message for d in diagnostics]
+
+
+@pytest.mark.parametrize("body", [
+    "io.Reader\n\tClose() error", "Stringer\n\tM()", "error; Stringer", "any", "Wrapped",
+])
+def test_an_interface_embedding_interfaces_is_a_value_type(body: str) -> None:
+    text = ("type Stringer interface{ String() string }\ntype Wrapped = Stringer\n"
+            f"type X interface {{\n\t{body}\n}}\nn := unsafe.Sizeof(X(nil))\n")
+    facts, warnings = _facts_and_warnings(text)
+    assert facts["sizeof:X(nil)"].startswith("**16**") and "386: 8" in facts["sizeof:X(nil)"]
+    assert warnings == []
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    ("int", "an interface embedding int is a type constraint, not a value type"),
+    ("comparable", "an interface embedding comparable is a type constraint, not a value type"),
+    ("S", "an interface embedding S is a type constraint, not a value type"),  # a struct type
+    ("~int | ~int64", "cannot read the declaration of X: type constraints are not value types"),
+    ("Missing", "unknown type Missing"),
+    ("nopkg.Reader", "the package of nopkg.Reader is not imported"),
+])
+def test_an_interface_embedding_a_non_interface_is_a_constraint_and_gets_no_card(
+        body: str, why: str) -> None:
+    text = (f"type S struct{{ a int }}\ntype X interface {{\n\t{body}\n}}\n"
+            "n := unsafe.Sizeof(X(nil))\n")
+    facts, warnings = _facts_and_warnings(text)
+    assert "sizeof:X(nil)" not in facts
+    assert warnings == [f"no fact card for unsafe.Sizeof(X(nil)): {why}"]
+
+
+def test_a_field_behind_an_embedded_pointer_is_told_so_for_offsetof() -> None:
+    text = ("type Inner struct{ A int32; B int64 }\ntype Outer struct {\n\t*Inner\n\tN int\n}\n"
+            "b := unsafe.Offsetof(Outer{}.B)\nn := unsafe.Offsetof(Outer{}.N)\n")
+    facts, warnings = _facts_and_warnings(text)
+    assert facts["offsetof:Outer.N"].startswith("**8**")
+    assert warnings == ["no fact card for unsafe.Offsetof(Outer{}.B): B is reached through the "
+                        "embedded pointer Inner: it is not in the struct's own memory "
+                        "(unsafe.Offsetof does not take it)"]

@@ -156,6 +156,23 @@ def test_lesson_names_never_clash_with_the_checking_programs_own(tmp_path: Path)
     assert report.facts >= 3 and report.mismatches == [] and not report.unchecked
 
 
+@needs_go
+def test_interfaces_embedding_interfaces_agree_with_go(tmp_path: Path) -> None:
+    # No import in the block: a standard package's interface is imported for the check.
+    lesson = tmp_path / "iface.md"
+    lesson.write_text(
+        "---\ntitle: Iface\nslug: iface\ncanonical_id: iface-1\n---\n\n# Iface\n\n"
+        "## Deep Explanation\n\n```go\ntype Named interface{ Name() string }\n"
+        "type ReadCloser interface {\n\tio.Reader\n\tNamed\n\tClose() error\n}\n"
+        "type Holder struct {\n\tr  ReadCloser\n\tok bool\n}\n"
+        "var a = unsafe.Sizeof(ReadCloser(nil))\nvar b = unsafe.Sizeof(Holder{})\n```\n",
+        encoding="utf-8")
+    analysis = analyze(parse_lesson_file(lesson))
+    assert {"sizeof:ReadCloser(nil)", "sizeof:Holder{}"} <= {f.key for f in analysis.facts}
+    report = verify([analysis], None)
+    assert report.mismatches == [] and not report.unchecked
+
+
 def test_toolchain_identity_follows_the_go_binary_and_its_settings(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = tmp_path / "bin" / "go"
