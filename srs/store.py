@@ -517,10 +517,11 @@ class Store:
 
     def apply_lesson(
         self, path: str, size: int, mtime_ns: int, file_hash: str, lesson: Lesson, rank: int,
-        now: datetime, errors: Sequence[tuple[int, str]] = (),
+        now: datetime, errors: Sequence[tuple[int, str]] = (), gone: Collection[str] = (),
     ) -> ApplyReport:
         """Upsert a lesson, its cards and its `errors` ((line, message) each) in one
-        transaction.
+        transaction. `gone`: the lesson files known to be gone; one holding cards of this
+        lesson is its old name, and its cards become this lesson's before anything else.
 
         A card whose content changed keeps its schedule and history; cards of this lesson that
         are no longer in it are orphaned; an orphaned card that reappears is restored. A card
@@ -546,6 +547,11 @@ class Store:
                  json.dumps([list(error) for error in errors], ensure_ascii=False)),
             )
             incoming = {card.id: card for card in lesson.cards}
+            for old in _lessons_holding(conn, list(incoming), gone):
+                # Renamed or moved: the old file's cards, those no longer in it too, are
+                # this lesson's, so that in an edit made with the rename each history
+                # follows its text as it does in an edit alone.
+                conn.execute("UPDATE cards SET lesson = ? WHERE lesson = ?", (path, old))
             # Read once, not per card: a lesson's rows are found by lesson alone, so a query
             # per card would read the whole lesson each time.
             known = {card_id: (digest, bool(was_orphan)) for card_id, digest, was_orphan in
@@ -1007,6 +1013,21 @@ _HISTORY = ("content_hash, content_changed, created, state, step, stability, dif
 _ALIKE = 0.6
 _CLEARLY_CLOSER = 0.1
 _MOST_PAIRS = 40_000  # past this (a lesson rewritten whole), positions decide, as without it
+
+
+def _lessons_holding(conn: sqlite3.Connection, card_ids: Sequence[str],
+                     paths: Collection[str]) -> set[str]:
+    """Those of the lesson `paths` that hold any of the cards `card_ids`."""
+    found: set[str] = set()
+    if not paths:
+        return found
+    among = ", ".join("?" * len(paths))
+    for at in range(0, len(card_ids), 500):
+        chunk = card_ids[at:at + 500]
+        found.update(path for (path,) in conn.execute(
+            f"SELECT DISTINCT lesson FROM cards WHERE lesson IN ({among}) AND id IN "
+            f"({', '.join('?' * len(chunk))})", (*paths, *chunk)))
+    return found
 
 
 def _reworded_from(conn: sqlite3.Connection, reworded: Sequence[Card],

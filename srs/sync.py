@@ -112,11 +112,14 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
     stale = {name: o for name, o in decks.items() if stored_options.get(name) != o}
     if stale:
         store.set_deck_options(stale)
-    ranks = _ranks(remembered, {key: lesson for key, *_, lesson in changed})
+    gone = {key for key in known if key not in present and not os.path.exists(key)}
+    # A gone file (one renamed, say) no longer ranks: its slug is the new file's.
+    ranks = _ranks([row for row in remembered if row.path not in gone],
+                   {key: lesson for key, *_, lesson in changed})
     for key, size, mtime_ns, digest, lesson in changed:
         errors = [(d.pos.line, d.message) for d in lesson.diagnostics if d.severity == "error"]
         applied = store.apply_lesson(key, size, mtime_ns, digest, lesson, ranks[key], now,
-                                     errors)
+                                     errors, gone)
         report.added += applied.added
         report.changed += applied.changed
         report.orphaned += applied.orphaned
@@ -128,11 +131,10 @@ def sync_lessons(store: Store, sources: Sequence[LessonSource], now: datetime) -
              if key not in applied_keys and old_ranks.get(key) != rank}
     if moved:
         store.set_lesson_ranks(moved)
-    for key in known:
-        if key not in present and not os.path.exists(key):
-            gone = store.orphan_lesson(key)
-            report.orphaned += gone
-            report.gone += 1 if gone else 0
+    for key in sorted(gone):
+        orphaned = store.orphan_lesson(key)
+        report.orphaned += orphaned
+        report.gone += 1 if orphaned else 0
     return report
 
 

@@ -639,3 +639,62 @@ def test_a_lesson_copied_without_a_new_canonical_id_leaves_the_first_lessons_car
         assert (_errors(report), report.orphaned) == ([], 0)
         assert {row[0] for row in store.rows("SELECT DISTINCT lesson FROM cards")} == {
             str(renamed.resolve())}
+
+
+def _quiz_file(path: Path, questions: list[str], *, number: int = 1, slug: str = "geo",
+          prereqs: str = "[]") -> Path:
+    body = "".join(f"### Question {n}\n\n{q}\n\n**A)** Paris  \n**B)** Rome\n\n**Answer: A**\n\n"
+                   for n, q in enumerate(questions, 1))
+    path.write_text(f"---\ntitle: {slug}\nslug: {slug}\nnumber: {number}\ncanonical_id: "
+                    f"qa-{slug}\nprerequisites: {prereqs}\n---\n# {slug}\n\n## Quiz\n\n{body}",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("edit", ["delete the first", "insert one first"])
+def test_a_lesson_renamed_in_the_same_change_as_an_edit_keeps_each_history_with_its_text(
+        tmp_path: Path, edit: str) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    old = _quiz_file(lessons / "geo.md", ["Capital of France?", "Capital of Italy?"])
+    with Store.open(tmp_path / "db", now=T0) as store:
+        sync_lessons(store, resolve_sources([lessons]), T0)
+        france, italy = (card.id for card in store.queue(T0, T0, {"srs": DeckOptions()}))
+        lapse, easy = _answer(store, france, Rating.AGAIN), _answer(store, italy, Rating.EASY)
+        italy_schedule = store.card(italy).schedule
+    old.unlink()
+    after = (["Capital of Italy?"] if edit == "delete the first"
+             else ["Capital of Spain?", "Capital of France?", "Capital of Italy?"])
+    _quiz_file(lessons / "01-geo.md", after)
+    with Store.open(tmp_path / "db", now=T0) as store:
+        report = sync_lessons(store, resolve_sources([lessons]), T0)
+        assert report.errors == []
+        rows = {store.card(card_id).content["front"]: card_id
+                for (card_id,) in store.rows("SELECT id FROM cards")}
+        italy_now = next(card_id for text, card_id in rows.items() if "Italy" in text)
+        assert [row[0] for row in _history(store, italy_now)] == [easy]
+        assert store.card(italy_now).schedule == italy_schedule
+        france_now = next(card_id for text, card_id in rows.items() if "France" in text)
+        assert [row[0] for row in _history(store, france_now)] == [lapse]
+        if edit == "insert one first":
+            spain = next(card_id for text, card_id in rows.items() if "Spain" in text)
+            assert _history(store, spain) == []
+        # Every card is the new file's now, and the old file is forgotten.
+        assert {row.path for row in store.lessons()} == {str((lessons / "01-geo.md").resolve())}
+        assert store.rows("PRAGMA foreign_key_check") == []
+
+
+def test_a_lesson_renamed_and_renumbered_no_longer_ranks_under_its_old_name(
+        tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    _quiz_file(lessons / "1-alpha.md", ["A?"], number=1, slug="alpha", prereqs='["gamma"]')
+    beta = _quiz_file(lessons / "2-beta.md", ["B?"], number=2, slug="beta")
+    _quiz_file(lessons / "3-gamma.md", ["C?"], number=3, slug="gamma", prereqs='["beta"]')
+    with Store.open(tmp_path / "db", now=T0) as store:
+        sync_lessons(store, resolve_sources([lessons]), T0)
+        beta.unlink()
+        _quiz_file(lessons / "0-beta.md", ["B?"], number=9, slug="beta")
+        sync_lessons(store, resolve_sources([lessons]), T0)
+        ranked = sorted(store.lessons(), key=lambda row: row.rank)
+        assert [row.slug for row in ranked] == ["beta", "gamma", "alpha"]
