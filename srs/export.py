@@ -915,9 +915,16 @@ def _lesson_render_key(lesson: Lesson, deck: str, items: list[Card | list[Card]]
 
 @functools.cache
 def _render_fingerprint() -> str:
+    """What a lesson's notes depend on besides the lesson: the renderer's fingerprint and the
+    source of the modules that build the fields, so that a cached note is never one an
+    earlier srs made."""
+    import srs.model
     from srs.render import render_fingerprint
 
-    return render_fingerprint()
+    digest = hashlib.blake2b(digest_size=8)
+    for module in (__file__, srs.model.__file__):
+        digest.update(Path(module).read_bytes())
+    return f"{render_fingerprint()}/{digest.hexdigest()}"
 
 
 def _has_image(lesson: Lesson) -> bool:

@@ -14,15 +14,12 @@ import functools
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from srs.model import fence_language
 
 ImageResolver = Callable[[str], str]
-
-# Raise when the HTML made from the same Markdown changes (the exporter reuses fields it
-# rendered before while this, the libraries' versions and the input are unchanged).
-RENDER_VERSION = "4"
 
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
@@ -625,11 +622,16 @@ def _finish(out: str) -> str:
 
 
 def render_fingerprint() -> str:
-    """What the HTML for a given Markdown text depends on besides the text."""
+    """What the HTML for a given Markdown text depends on besides the text: the libraries'
+    versions and this module's own source, so that no change to it can leave the exporter
+    reusing fields it rendered before."""
+    import hashlib
+
     import markdown_it
     import pygments  # type: ignore[import-untyped]
 
-    return f"{RENDER_VERSION}/{markdown_it.__version__}/{pygments.__version__}"
+    source = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+    return f"{source}/{markdown_it.__version__}/{pygments.__version__}"
 
 
 def pygments_css() -> str:

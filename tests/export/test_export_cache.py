@@ -7,8 +7,12 @@ import dataclasses
 import os
 from pathlib import Path
 
+import pytest
 from anki_helpers import T0, copy_fixtures
 
+import srs.export
+import srs.model
+import srs.render
 from srs.corpus import load_corpus
 from srs.export import RenderCache, build_notes, default_cache_dir, export_lessons
 from srs.model import Lesson
@@ -58,6 +62,24 @@ def test_an_edited_card_misses_the_cache(tmp_path: Path) -> None:
     again = export_lessons(lessons, tmp_path / "d.apkg", timestamp=T0)
     assert again.cached == _cached_cards(lessons)
     assert (tmp_path / "d.apkg").read_bytes() == (tmp_path / "c.apkg").read_bytes()
+
+
+def test_a_change_to_the_code_that_makes_notes_misses_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An upgraded srs must not be handed the fields an earlier one rendered.
+    root = copy_fixtures(tmp_path / "src")
+    lessons = _lessons(root)
+    export_lessons(lessons, tmp_path / "a.apkg", timestamp=T0)
+    assert export_lessons(lessons, tmp_path / "b.apkg", timestamp=T0).cached > 0
+    for n, module in enumerate((srs.render, srs.export, srs.model)):
+        changed = tmp_path / f"changed{n}.py"
+        changed.write_bytes(Path(str(module.__file__)).read_bytes() + b"\n# another release\n")
+        with monkeypatch.context() as patch:
+            patch.setattr(module, "__file__", str(changed))
+            srs.export._render_fingerprint.cache_clear()
+            assert export_lessons(lessons, tmp_path / f"c{n}.apkg", timestamp=T0).cached == 0
+        srs.export._render_fingerprint.cache_clear()
+        assert export_lessons(lessons, tmp_path / f"d{n}.apkg", timestamp=T0).cached > 0
 
 
 def test_moved_lines_and_another_folder_still_hit_the_cache(tmp_path: Path) -> None:
