@@ -417,7 +417,7 @@ class _Builder:
     def check_lesson_images(self, lesson: Lesson) -> None:
         """Check every image the lesson file references, cards or prose, with its line."""
         lines = self._lines(lesson)
-        text = "\n".join(lines)
+        text = _shown_markdown("\n".join(lines))
         if "![" not in text and "]:" not in text:
             return
         tokens = self.renderer.parse(text)
@@ -925,6 +925,20 @@ def _render_fingerprint() -> str:
     for module in (__file__, srs.model.__file__):
         digest.update(Path(module).read_bytes())
     return f"{render_fingerprint()}/{digest.hexdigest()}"
+
+
+# Front matter, and an HTML comment standing on lines of its own (a draft commented out,
+# which the lesson parser drops): no card or page shows what they hold.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*\n)*?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+_COMMENT_BLOCK = re.compile(r"^ {0,3}<!--[\s\S]*?-->[ \t]*$", re.MULTILINE)
+
+
+def _shown_markdown(text: str) -> str:
+    """A lesson's text with its front matter and comment blocks blanked out, line for line."""
+    def blank(match: re.Match[str]) -> str:
+        return "\n" * match.group().count("\n")
+
+    return _COMMENT_BLOCK.sub(blank, _FRONT_MATTER.sub(blank, text, count=1))
 
 
 def _has_image(lesson: Lesson) -> bool:

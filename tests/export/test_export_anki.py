@@ -599,6 +599,23 @@ def test_image_error_line_counts_lines_as_the_parser_does(tmp_path: Path) -> Non
     assert caught.value.line == 13
 
 
+def test_images_no_card_or_page_shows_are_not_checked(tmp_path: Path) -> None:
+    # In front matter (a key srs ignores), or in a draft commented out on lines of its own.
+    lesson = tmp_path / "lesson.md"
+    lesson.write_text(
+        '---\ntitle: Drafts\ncanonical_id: drafts\ndiagrams: ["![arch](diagrams/arch.png)"]\n'
+        "---\n\n# Drafts\n\n<!-- TODO: redraw\n![old](img/old.png)\n-->\n\n"
+        "  <!-- ![gone](gone.png) -->\n\n## Cards\n\nQ: Which? {#which}\nA: This one.\n",
+        encoding="utf-8")
+    export_lessons(load_corpus([lesson]).lessons, tmp_path / "x.apkg", timestamp=T0)
+    # A comment inside a paragraph is text a card shows, image included: still checked.
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace(
+        "A: This one.", "A: This <!-- ![x](missing.png) --> one."), encoding="utf-8")
+    with pytest.raises(ExportError) as caught:
+        export_lessons(load_corpus([lesson]).lessons, tmp_path / "x.apkg", timestamp=T0)
+    assert caught.value.line == 18
+
+
 def test_an_image_error_met_on_several_lines_is_told_at_each(tmp_path: Path) -> None:
     lesson = tmp_path / "lesson.md"
     lesson.write_text(
