@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from functools import lru_cache
@@ -124,9 +125,14 @@ def parse_lesson_text(text: str, path: Path, deck: str = "") -> Lesson:
     if canonical_id is None and not front.diagnostics:
         source = ("the slug and change if it does" if fields["slug"] else
                   "the file name and change if the file is renamed")
+        # The root the card ids have now (`Lesson.root`): any other value gives every card
+        # a new id, and so a new note in Anki.
+        keep = (f": add `canonical_id: {json.dumps(slug, ensure_ascii=False)}` to keep the ids "
+                "they have (any other value gives every card, and its Anki note, a new one)"
+                if slug else "")
         diagnostics.append(Diagnostic(
             SourcePos(path, 1), Severity.WARNING,
-            f"no canonical_id in front matter; card ids derive from {source}"))
+            f"no canonical_id in front matter; card ids derive from {source}{keep}"))
     tags = _tags(fields["tags"], fields["level"], slug)
     reserved = [t for t in fields["tags"] if t.strip().lower() in ANKI_OWN_TAGS]
     if reserved:

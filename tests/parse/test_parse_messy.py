@@ -510,7 +510,11 @@ def test_without_slug_or_canonical_id_the_warning_names_the_file_name() -> None:
     lesson = parse("# T\n", front="---\ntitle: T\n---\n")
     assert messages(lesson) == [
         "1: no canonical_id in front matter; card ids derive from the file name and change "
-        "if the file is renamed"]
+        "if the file is renamed: add `canonical_id: \"l\"` to keep the ids they have (any "
+        "other value gives every card, and its Anki note, a new one)"]
+    # That value is the root the ids have now.
+    kept = parse("# T\n", front="---\ntitle: T\ncanonical_id: l\n---\n")
+    assert kept.root == lesson.root == "l"
 
 
 def test_html_comments_and_details_wrappers_are_not_card_text() -> None:
