@@ -1485,7 +1485,8 @@ def _scratch(directory: Path, stem: str, suffix: str) -> Path:
     """A new empty file beside the target; created with the umask's usual permissions (the
     package is moved into place, so it keeps them), unlike `tempfile.mkstemp`'s 0600."""
     for _ in range(100):
-        path = directory / f".{stem}.{secrets.token_hex(6)}{suffix}"
+        # Named after the target, cut short: the name must fit where the target's did.
+        path = directory / f".{stem[:40]}.{secrets.token_hex(6)}{suffix}"
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
         except FileExistsError:
@@ -1540,6 +1541,7 @@ def export_lessons(
     scratch collection, so memory stays flat however many cards there are.
     """
     when = checked_time(timestamp, "the timestamp")
+    _check_name_length(Path(out))
     # A link is written through, as `cp` would: the package and its sidecar go beside
     # the file the link names, and the link stays a link.
     out = Path(os.path.realpath(out)) if Path(out).is_symlink() else Path(out)
@@ -1611,10 +1613,29 @@ def export_lessons(
     )
 
 
+def _check_name_length(out: Path) -> None:
+    """Raise `UsageError` when the package's record, named after it, would be a longer file
+    name than its folder's file system takes (255 bytes on most)."""
+    try:
+        name_max = os.pathconf(out.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    if len(os.fsencode(out.name + SIDECAR_SUFFIX)) > name_max:
+        raise UsageError(f"the output's name is too long: its record, {SIDECAR_SUFFIX} added "
+                         f"to it, would pass the {name_max}-byte limit on file names there",
+                         out)
+
+
+# Bytes of a deck's name kept in its package's file name (so that the file and its record
+# fit in a file name).
+_PACKAGE_NAME_BYTES = 200
+
+
 def package_file_name(deck: str) -> str:
     """A file name for a deck's package: `Go Systems::Memory` -> `Go Systems - Memory.apkg`."""
     flat = deck.replace("::", " - ")
     flat = re.sub(r"[^\w .,()+-]+", "_", flat).strip(" .") or DEFAULT_DECK
+    flat = flat.encode()[:_PACKAGE_NAME_BYTES].decode(errors="ignore").rstrip(" .")
     return f"{flat}.apkg"
 
 
@@ -1640,6 +1661,7 @@ def plan_packages(lessons: Sequence[Lesson], output: Path | None,
     for target, of in packages:
         if target.suffix.lower() != ".apkg":
             raise UsageError("the output must be a .apkg file", target)
+        _check_name_length(target)
         try:
             resolved = target.resolve()
         except (OSError, RuntimeError):  # a symbolic link loop

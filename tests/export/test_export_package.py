@@ -289,6 +289,31 @@ def test_package_file_names_follow_the_deck() -> None:
     assert package_file_name("../etc/passwd") == "_etc_passwd.apkg"
 
 
+def test_a_name_too_long_for_the_packages_record_is_told_and_nothing_is_written(
+        tmp_path: Path) -> None:
+    root = copy_fixtures(tmp_path / "src")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("é" * 130 + ".apkg", "x" * 245 + ".apkg"):  # 265 bytes; 250, record 263
+        result = CliRunner().invoke(app, ["export", str(root / "go"), "-o", str(out / name),
+                                          "--timestamp", str(int(T0))])
+        assert result.exit_code == 2, result.output
+        assert "the output's name is too long: its record, .srs-mod.json added to it, would " \
+               "pass the 255-byte limit on file names there" in result.output
+    assert list(out.iterdir()) == []
+    fits = out / ("x" * 237 + ".apkg")  # its record has 255 bytes
+    assert CliRunner().invoke(app, ["export", str(root / "go"), "-o", str(fits),
+                                    "--timestamp", str(int(T0))]).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == [fits.name, fits.name + ".srs-mod.json"]
+
+
+def test_a_long_deck_name_gives_a_package_name_that_fits(tmp_path: Path) -> None:
+    for deck in ("Ü" * 130, "漢" * 85, "x" * 300):
+        name = package_file_name(deck)
+        assert name.endswith(".apkg") and len((name + ".srs-mod.json").encode()) <= 255
+        assert name.startswith(deck[:60])
+
+
 def test_packages_are_planned_per_deck_unless_one_output_is_given(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
