@@ -10,6 +10,7 @@ import pytest
 from anki_helpers import T0, copy_fixtures, fresh_collection, import_package, notes_by_guid
 from typer.testing import CliRunner
 
+import srs.export
 from srs.cli import app
 from srs.corpus import load_corpus
 from srs.errors import ExportError, UsageError
@@ -100,14 +101,17 @@ def test_environment_time_is_resolved_once_for_every_package(
     assert (root / "Go Systems.apkg").read_bytes() == first
 
 
-def test_a_scratch_file_that_cannot_be_created_is_an_export_error(tmp_path: Path) -> None:
-    # The scratch names are longer than the target's: with a 240-character target name
-    # creating them fails with ENAMETOOLONG, before anything is written.
+def test_a_scratch_file_that_cannot_be_created_is_an_export_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every name tried is taken (the random part fixed, and a file already there under it):
+    # the export stops before anything is written.
     root = copy_fixtures(tmp_path / "src")
     lessons = _lessons(root)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    out = out_dir / ("d" * 235 + ".apkg")
-    with pytest.raises(ExportError, match="cannot write the package"):
-        export_lessons(lessons, out, timestamp=T0, cache=False)
-    assert list(out_dir.iterdir()) == []
+    monkeypatch.setattr(srs.export.secrets, "token_hex", lambda size: "0" * 2 * size)
+    taken = out_dir / ".deck.apkg.000000000000.anki2"
+    taken.write_bytes(b"someone else's")
+    with pytest.raises(ExportError, match="cannot create a scratch file"):
+        export_lessons(lessons, out_dir / "deck.apkg", timestamp=T0, cache=False)
+    assert list(out_dir.iterdir()) == [taken] and taken.read_bytes() == b"someone else's"
