@@ -330,7 +330,8 @@ def _review(paths: list[Path], db: Path | None) -> None:
         finally:
             if session.session_id is not None:
                 store.end_session(session.session_id, clock())
-        print_summary(console, ended.summary, tomorrow=daily.next_day(now))
+        # The day after the one the session ended in: a session may run past the rollover.
+        print_summary(console, ended.summary, tomorrow=daily.next_day(clock()))
         if ended.interrupted:
             raise typer.Exit(130)
         exit_on_problems()

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import time
 from pathlib import Path
 
+import pytest
 from review_pty import NOW, copy_lessons
 from typer.testing import CliRunner
 
@@ -160,3 +163,39 @@ def test_a_lesson_whose_identity_cannot_be_read_is_left_out_of_review(tmp_path: 
     assert result.exit_code == 1, result.output
     assert "the lesson was left out" in result.stderr
     assert result.stdout == "Nothing to review: no cards in these lessons.\n"
+
+
+def test_tomorrow_is_the_day_after_the_one_the_session_ended_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The session starts at 03:50 (the day before, until 04:00) and its answers come at 04:01.
+    (tmp_path / "decks").mkdir()
+    (tmp_path / "decks" / "q.toml").write_text(
+        'name = "Q"\nlessons = ["../*.md"]\n[options]\nnew_per_day = 2\n', encoding="utf-8")
+    (tmp_path / "01. Q.md").write_text(
+        "---\ntitle: Q\ncanonical_id: q\n---\n# Q\n\n## Cards\n\n"
+        + "".join(f"Q: Question {n}? {{#q{n}}}\nA: Answer {n}.\n\n" for n in (1, 2, 3)),
+        encoding="utf-8")
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.delenv("SRS_NOW", raising=False)
+    times = [datetime.datetime(2026, 3, 2, 3, 50, tzinfo=datetime.UTC)]
+
+    class Clock(datetime.datetime):
+        @classmethod
+        def now(cls, tz: datetime.tzinfo | None = None) -> Clock:
+            moment = times.pop(0) if len(times) > 1 else times[0]
+            return cls.fromtimestamp(moment.timestamp(), tz)
+
+    times.append(datetime.datetime(2026, 3, 2, 4, 1, tzinfo=datetime.UTC))
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(datetime, "datetime", Clock)
+            result = CliRunner().invoke(app, ["review", str(tmp_path / "decks" / "q.toml"),
+                                              "--db", str(tmp_path / "db")],
+                                        input=" 3 3q", env={"COLUMNS": "100"})
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert result.exit_code == 0, result.output
+    # The two cards learning, and of the 2 new a day the 1 left: the day after 04:01's.
+    assert "tomorrow: 2 to review, 1 new" in result.output
