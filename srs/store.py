@@ -257,8 +257,11 @@ class Store:
         try:
             real.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the database folder: {exc.strerror}",
-                             path.parent) from exc
+            # "File exists" would read as if the folder were there: name what is in the way.
+            blocking = next((p for p in (real.parent, *real.parent.parents)
+                             if p.exists() and not p.is_dir()), None)
+            why = f"{blocking} is a file, not a folder" if blocking else exc.strerror
+            raise StoreError(f"cannot create the database folder: {why}", path.parent) from exc
         # A file refused here keeps nothing of srs beside it: not even the lock file.
         lock_fd, lock_left = _lock(real, path)
         try:

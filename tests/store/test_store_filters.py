@@ -137,6 +137,11 @@ def _open_files() -> set[str]:
 def test_unusable_folders_are_store_errors(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot create the database folder"):
         Store.open(Path("/proc/srs-test/db"), now=T0)
+    (tmp_path / "notes.txt").write_text("a file", encoding="utf-8")
+    with pytest.raises(StoreError) as caught:
+        Store.open(tmp_path / "notes.txt" / "srs" / "db", now=T0)
+    assert str(caught.value).endswith(  # not "File exists", which reads as if all were well
+        f"cannot create the database folder: {tmp_path / 'notes.txt'} is a file, not a folder")
     with Store.open(tmp_path / "db", now=T0) as store:
         store.apply_lesson("/l/a.md", 1, 1, "h", lesson("a", [qa("a", "k", "x")]), 0, T0)
     # The next day's backup cannot be written: a file stands where the backups folder was.
