@@ -11,8 +11,9 @@ window (20 minutes), earliest first. A learning card answered in the session com
 it is due again, as long as that falls within the learn-ahead window once the queue is empty.
 
 New siblings: once a new card of a cloze note is answered, the note's other new cards still
-waiting in the session are buried until the next day start, as Anki buries the new siblings of
-a note; undoing that answer lifts the burial. (Every other card is a note of its own.)
+waiting in the session, or brought later by a refill, are buried until the next day start, as
+Anki buries the new siblings of a note; undoing that answer lifts the burial. (Every other card
+is a note of its own.)
 
 MCQ cards grade themselves: the choices are shown in an order shuffled with a seed made of the
 card id, its last review and how many times the card was shown in this session (stable within
@@ -447,6 +448,7 @@ class ReviewSession:
             self._put_back_current(card_id)
             self._current = last.showing
             self._shown_at = self._timer()
+            self._keep_new_within_limit()
             return self._current
         self._uncount(last)
         restored = self._sink.undo_answer(last.log_id, unsuspend=bool(last.leech))
@@ -460,7 +462,18 @@ class ReviewSession:
         self._queue = deque((c, s) for c, s in self._queue if c.id != card_id)
         self._put_back_current(card_id)
         self._show(last.card, restored)
+        if last.buried:
+            self._keep_new_within_limit()
         return self._current
+
+    def _keep_new_within_limit(self) -> None:
+        """After an undo brings hidden cards back, the new cards a refill took in for them
+        may pass the day's new-card limit: keep only the new cards today's queue still has."""
+        if self._refill is None:
+            return
+        today = {card.id for card in self._refill()}
+        self._queue = deque((c, s) for c, s in self._queue
+                            if s.state is not State.NEW or c.id in today)
 
     def bury(self) -> None:
         """Hide the card on screen until the next day start (not a graded quiz: its answer
@@ -545,12 +558,21 @@ class ReviewSession:
             index = min(range(len(self._learning)), key=lambda i: self._learning[i][1].due)
             if self._learning[index][1].due <= now:
                 return self._learning.pop(index)
-        if not self._queue and self._hidden_since_refill and self._refill is not None:
+        # Each pass that buries a late sibling frees room in the day's new cards: fill again.
+        while not self._queue and self._hidden_since_refill and self._refill is not None:
             self._hidden_since_refill = False
-            known = {c.id for c, _ in self._learning} | self._showings.keys()
+            # Cards this session answered are learning here, or due another day; a card
+            # shown and put back (or left out by an undo) may come again.
+            known = {c.id for c, _ in self._learning} | {
+                done.card.id for done in self._done if isinstance(done, _Answer)}
             for card in self._refill():
-                if card.id not in known:
+                if card.id in known:
+                    continue
+                answered = self._answered_new_sibling(card)
+                if answered is None:
                     self._place(card, card.schedule, front=False)
+                else:
+                    self._bury_late_sibling(answered, card)
         if self._queue:
             return self._queue.popleft()
         if self._learning:
@@ -593,6 +615,29 @@ class ReviewSession:
             self._buried += len(siblings)
             self._hidden_since_refill = True
         return siblings
+
+    def _answered_new_sibling(self, card: QueuedCardLike) -> int | None:
+        """The index in `_done` of the answer to a new card of the cloze note that `card`, a
+        new card, belongs to; None if there is none."""
+        if card.kind != CardKind.CLOZE.value or card.schedule.state is not State.NEW:
+            return None
+        for index, done in enumerate(self._done):
+            if (isinstance(done, _Answer) and done.before.state is State.NEW
+                    and done.card.kind == card.kind and done.card.lesson == card.lesson
+                    and done.card.section == card.section and done.card.id != card.id):
+                return index
+        return None
+
+    def _bury_late_sibling(self, index: int, card: QueuedCardLike) -> None:
+        """Bury a new sibling the refill brings after its note's new card was answered (it
+        was not queued then: the day's new-card limit held it back), as that answer buried
+        the queued ones; undoing the answer brings it back with them."""
+        answer = self._done[index]
+        assert isinstance(answer, _Answer)
+        self._sink.bury([card.id], day_start_after(self._clock(), 1, self._tz))
+        self._buried += 1
+        self._done[index] = answer._replace(buried=(*answer.buried, (card, card.schedule)))
+        self._hidden_since_refill = True
 
     def _record(self, showing: Showing, rating: Rating,
                 replacing: _Answer | None = None) -> None:

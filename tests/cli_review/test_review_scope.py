@@ -199,3 +199,42 @@ def test_tomorrow_is_the_day_after_the_one_the_session_ended_in(
     assert result.exit_code == 0, result.output
     # The two cards learning, and of the 2 new a day the 1 left: the day after 04:01's.
     assert "tomorrow: 2 to review, 1 new" in result.output
+
+
+def _deck_of(tmp_path: Path, cards: str, new_per_day: int) -> str:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "c.md").write_text(
+        f"---\ntitle: Parts\ncanonical_id: parts\n---\n# Parts\n\n## Cards\n\n{cards}",
+        encoding="utf-8")
+    (tmp_path / "d.toml").write_text('name = "D"\nlessons = ["lessons/*.md"]\n'
+                                     f"[options]\nnew_per_day = {new_per_day}\n",
+                                     encoding="utf-8")
+    return str(tmp_path / "d.toml")
+
+
+def test_a_new_sibling_the_refill_brings_after_its_note_was_answered_is_buried_too(
+        tmp_path: Path) -> None:
+    # Two new cards a day: c1 and c2 are queued, c3 waits. Answering c1 buries c2; the
+    # refill then offers c3, a sibling too, which is buried, and the question comes next.
+    deck = _deck_of(tmp_path, "C: The {{c1::cat}} sat on the {{c2::mat}} near the "
+                    "{{c3::door}}. {#cl}\n\nQ: Other?\nA: Yes.\n", new_per_day=2)
+    output = _review(tmp_path, deck, keys=" 4")
+    assert output.count("The [...] sat on the mat near the door.") == 2  # front and back
+    assert "Other?" in output and "near the [...]" not in output
+    assert "Reviewed 1 card" in output and "2 buried" in output
+    # Undoing c1's answer brings both siblings back; answered again, it buries both again.
+    again = CliRunner().invoke(app, ["review", deck, "--db", str(tmp_path / "db2")],
+                               input=" 4u 4 4 4q", env={"SRS_NOW": NOW, "COLUMNS": "100"})
+    assert "Reviewed 2 cards" in again.output and "2 buried" in again.output, again.output
+    assert "near the [...]" not in again.output
+
+
+def test_undoing_a_burial_keeps_the_days_new_cards_within_the_limit(tmp_path: Path) -> None:
+    # Q1 buried lets Q3 in; undoing everything must not leave Q1, Q2 and Q3 all to learn.
+    deck = _deck_of(tmp_path, "".join(f"Q: Question {n}?\nA: Answer {n}.\n\n"
+                                      for n in (1, 2, 3)), new_per_day=2)
+    output = _review(tmp_path, deck, keys="b 4 4uuu 4 4 4 4q")
+    taken_in, after_undo = output.split("Burial undone.")
+    assert "Question 3?" in taken_in and "Question 3?" not in after_undo
+    assert "Reviewed 2 cards" in output and "tomorrow: 0 to review, 1 new" in output
