@@ -100,6 +100,14 @@ def test_cross_arch_only_check_writes_no_cache_without_a_dir(
     assert os.listdir(tmp_path) == []
 
 
+def _go_lesson(path: Path, code: str) -> Path:
+    """A lesson file whose explanation holds one Go block, `code`."""
+    path.write_text(f"---\ntitle: {path.stem}\ncanonical_id: {path.stem}-1\n---\n\n"
+                    f"# {path.stem}\n\n## Deep Explanation\n\n```go\n{code}```\n",
+                    encoding="utf-8")
+    return path
+
+
 def _verify_passes(lesson: Path) -> str:
     """`srs verify LESSON`'s output, after checking it exits 0."""
     result = CliRunner().invoke(app, ["verify", str(lesson)])
@@ -145,13 +153,12 @@ def test_a_declaration_go_rejects_fails_verify(tmp_path: Path,
 
 @needs_go
 def test_lesson_names_never_clash_with_the_checking_programs_own(tmp_path: Path) -> None:
-    lesson = tmp_path / "names.md"
-    lesson.write_text(
-        "---\ntitle: Names\nslug: names\ncanonical_id: names-1\n---\n\n# Names\n\n"
-        "## Deep Explanation\n\n```go\nconst perm = 0644\n"
-        "type Values struct {\n    ok   bool\n    n    int64\n    buf [017]byte\n}\n"
-        "type checks struct {\n    a int8\n    b int32\n}\n"
-        "var size = unsafe.Sizeof(Values{})\n```\n", encoding="utf-8")
+    lesson = _go_lesson(tmp_path / "names.md",
+                        "const perm = 0644\n"
+                        "type Values struct {\n    ok   bool\n    n    int64\n"
+                        "    buf [017]byte\n}\n"
+                        "type checks struct {\n    a int8\n    b int32\n}\n"
+                        "var size = unsafe.Sizeof(Values{})\n")
     report = verify([analyze(parse_lesson_file(lesson))], None)
     assert report.facts >= 3 and report.mismatches == [] and not report.unchecked
 
@@ -159,14 +166,11 @@ def test_lesson_names_never_clash_with_the_checking_programs_own(tmp_path: Path)
 @needs_go
 def test_interfaces_embedding_interfaces_agree_with_go(tmp_path: Path) -> None:
     # No import in the block: a standard package's interface is imported for the check.
-    lesson = tmp_path / "iface.md"
-    lesson.write_text(
-        "---\ntitle: Iface\nslug: iface\ncanonical_id: iface-1\n---\n\n# Iface\n\n"
-        "## Deep Explanation\n\n```go\ntype Named interface{ Name() string }\n"
-        "type ReadCloser interface {\n\tio.Reader\n\tNamed\n\tClose() error\n}\n"
-        "type Holder struct {\n\tr  ReadCloser\n\tok bool\n}\n"
-        "var a = unsafe.Sizeof(ReadCloser(nil))\nvar b = unsafe.Sizeof(Holder{})\n```\n",
-        encoding="utf-8")
+    lesson = _go_lesson(tmp_path / "iface.md",
+                        "type Named interface{ Name() string }\n"
+                        "type ReadCloser interface {\n\tio.Reader\n\tNamed\n\tClose() error\n}\n"
+                        "type Holder struct {\n\tr  ReadCloser\n\tok bool\n}\n"
+                        "var a = unsafe.Sizeof(ReadCloser(nil))\nvar b = unsafe.Sizeof(Holder{})\n")
     analysis = analyze(parse_lesson_file(lesson))
     assert {"sizeof:ReadCloser(nil)", "sizeof:Holder{}"} <= {f.key for f in analysis.facts}
     report = verify([analysis], None)
