@@ -267,6 +267,13 @@ def mcq_layout(card_id: str, content: Mapping[str, Any], showing: int,
     return prompt, choices
 
 
+
+def _siblings(one: QueuedCardLike, other: QueuedCardLike) -> bool:
+    """Two cards of one cloze note: they share its section (`cards/<key>`), as nothing else
+    does."""
+    return (one.id != other.id and one.kind == other.kind and one.lesson == other.lesson
+            and one.section == other.section)
+
 class ReviewSession:
     """One sitting of reviews. Call `current()` for the card to show; act on it with
     `reveal`, `choose`, `answer`, `bury`, `suspend`; `undo` takes back the last answer,
@@ -604,10 +611,8 @@ class ReviewSession:
     def _bury_new_siblings(self, card: QueuedCardLike) -> tuple[Waiting, ...]:
         """Bury the new cards still queued of the cloze note `card` belongs to, as Anki does
         when a new card is answered; returns them as they were queued."""
-        # The cards of one cloze note share its section (`cards/<key>`) and nothing else does.
         siblings = tuple((c, s) for c, s in self._queue
-                         if s.state is State.NEW and c.id != card.id and c.kind == card.kind
-                         and c.lesson == card.lesson and c.section == card.section)
+                         if s.state is State.NEW and _siblings(c, card))
         if siblings:
             gone = {c.id for c, _ in siblings}
             self._queue = deque((c, s) for c, s in self._queue if c.id not in gone)
@@ -623,8 +628,7 @@ class ReviewSession:
             return None
         for index, done in enumerate(self._done):
             if (isinstance(done, _Answer) and done.before.state is State.NEW
-                    and done.card.kind == card.kind and done.card.lesson == card.lesson
-                    and done.card.section == card.section and done.card.id != card.id):
+                    and _siblings(done.card, card)):
                 return index
         return None
 

@@ -891,7 +891,8 @@ class Env:
             return
         if "." in name:
             # Another package's interface (were it a constraint, `srs verify` would fail).
-            if name.split(".")[0] not in self.imports and name.split(".")[0] not in STD_IMPORTS:
+            package = name.split(".")[0]
+            if package not in self.imports and package not in STD_IMPORTS:
                 raise Unresolved(f"the package of {name} is not imported")
             self.refs.add(name)
             return
